@@ -1,0 +1,33 @@
+# Every target creates .venv when missing and installs into it.
+# torch is pinned to 2.13.0: the CPU build (an unpinned torch pulls a multi-GB CUDA build).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-0.1
+TORCH  := torch==2.13.0
+JOBS   ?= auto
+
+.PHONY: venv test report seed bench clean
+
+$(STAMP): pyproject.toml Makefile
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q $(TORCH)
+	$(BIN)/python -m pip install -q -e '.[test,report]' $(TORCH)
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n $(JOBS) -q
+
+report: $(STAMP)
+	$(BIN)/python -m parity_tests report --out reports
+
+seed: $(STAMP)
+	$(BIN)/python scripts/seed_examples.py
+
+bench: $(STAMP)
+	$(BIN)/python scripts/bench.py --out reports
+
+clean:
+	rm -rf $(VENV) .pytest_cache reports/.partial

@@ -1,0 +1,18 @@
+"""Pure functions. ``op_forward(x, ...) -> (y, cache)`` and ``op_backward(dy, cache)``,
+plus ``torch.nn.functional``'s names and argument order for forward use."""
+from .activation import relu, relu_backward, relu_forward
+from .conv import conv2d, conv2d_backward, conv2d_forward
+from .dropout import dropout, dropout_backward, dropout_forward
+from .linear import linear, linear_backward, linear_forward
+from .norm import batch_norm, batch_norm_backward, batch_norm_forward
+from .pooling import (avg_pool2d, avg_pool2d_backward, avg_pool2d_forward, max_pool2d,
+                      max_pool2d_backward, max_pool2d_forward)
+from .shape import flatten
+
+__all__ = [
+    "conv2d", "max_pool2d", "avg_pool2d", "dropout", "linear", "batch_norm", "relu", "flatten",
+    "conv2d_forward", "conv2d_backward", "max_pool2d_forward", "max_pool2d_backward",
+    "avg_pool2d_forward", "avg_pool2d_backward", "dropout_forward", "dropout_backward",
+    "linear_forward", "linear_backward", "batch_norm_forward", "batch_norm_backward",
+    "relu_forward", "relu_backward",
+]

@@ -1,0 +1,15 @@
+"""Stateful layers mirroring ``torch.nn`` (NCHW layout, torch's names and defaults)."""
+from .activation import ReLU
+from .batchnorm import BatchNorm2d
+from .container import Sequential
+from .conv import Conv2d
+from .dropout import Dropout
+from .flatten import Flatten
+from .linear import Linear
+from .module import Module, no_grad
+from .pooling import AvgPool2d, MaxPool2d
+
+__all__ = [
+    "Module", "no_grad", "Conv2d", "MaxPool2d", "AvgPool2d", "Dropout", "Linear",
+    "BatchNorm2d", "ReLU", "Flatten", "Sequential",
+]

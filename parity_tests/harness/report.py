@@ -1,0 +1,179 @@
+"""Writes the tolerance report: ``parity_report.json`` (every row) and ``parity_report.md``
+(summary per layer, then failures and the rows with the least headroom). Files are
+written atomically (temporary file, then rename)."""
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Iterable
+
+from .results import CaseResult
+
+SCHEMA_VERSION = 1
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _git_commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                             cwd=Path(__file__).resolve().parents[2], timeout=5)
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def _blas() -> list[dict[str, Any]]:
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return []
+    keep = ("internal_api", "version", "num_threads", "architecture", "filepath")
+    return [{k: i.get(k) for k in keep} for i in threadpool_info()]
+
+
+def run_header(seed: int, jobs: int) -> dict[str, Any]:
+    """Versions, machine and settings that make a report reproducible and comparable."""
+    import numpy
+    import torch
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "command": " ".join([Path(sys.executable).name] + sys.argv),
+        "seed": seed,
+        "git_commit": _git_commit(),
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "torch": torch.__version__,
+        "cpu": _cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "workers": jobs,
+        "torch_threads_per_worker": 1,
+        "blas": _blas(),
+        "env": {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
+                                           "OMP_NUM_THREADS") if k in os.environ},
+    }
+
+
+def _clean(v: Any) -> Any:
+    """JSON has no inf/NaN: write them as strings."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return str(v)
+    return v
+
+
+def to_json(results: Iterable[CaseResult], header: dict[str, Any], complete: bool) -> dict:
+    results = list(results)
+    rows, errors = [], []
+    for res in results:
+        for r in res.rows:
+            rows.append({k: _clean(v) for k, v in r.to_dict().items()})
+        if res.error:
+            errors.append({"layer": res.layer, "case": res.case, "dtype": res.dtype,
+                           "mode": res.mode, "error": res.error, "seconds": res.seconds})
+    runs_failed = sum(not r.passed for r in results)
+    return {"header": {**header, "complete": complete},
+            "summary": {"runs": len(results), "runs_failed": runs_failed, "rows": len(rows),
+                        "rows_failed": sum(not r["passed"] for r in rows)},
+            "rows": rows, "errors": errors}
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def _num(v: Any, fmt: str = ".3g") -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, str):
+        return v
+    return format(v, fmt)
+
+
+def layer_summary(results: list[CaseResult]) -> list[dict[str, Any]]:
+    by_layer: dict[str, list[CaseResult]] = defaultdict(list)
+    for r in results:
+        by_layer[r.layer].append(r)
+    out = []
+    for layer, rs in sorted(by_layer.items()):
+        rows = [row for r in rs for row in r.rows]
+        head = [row.headroom for row in rows if row.headroom is not None]
+        acc = [row.accuracy_ratio for row in rows if row.accuracy_ratio is not None]
+        ulp = [row.max_ulp for row in rows if row.max_ulp is not None and row.rule != "exact"]
+        out.append({"layer": layer, "cases": len({r.case for r in rs}), "runs": len(rs),
+                    "rows": len(rows), "failed": sum(not r.passed for r in rs),
+                    "worst_headroom": max(head, default=None),
+                    "worst_accuracy_ratio": max(acc, default=None),
+                    "max_ulp": max(ulp, default=None),
+                    "seconds": sum(r.seconds for r in rs)})
+    return out
+
+
+def to_markdown(results: list[CaseResult], header: dict[str, Any], complete: bool,
+                worst: int = 25) -> str:
+    lines = ["# Parity report", ""]
+    if not complete:
+        lines += ["> **INCOMPLETE RUN**: only the cases that finished are listed.", ""]
+    lines += [f"- command: `{header['command']}`",
+              f"- numpy {header['numpy']}, torch {header['torch']}, python {header['python']}",
+              f"- cpu: {header['cpu']} ({header['cpu_count']} cores), workers: {header['workers']}",
+              f"- seed: {header['seed']}, commit: `{header['git_commit']}`, created {header['created']}",
+              ""]
+    total_failed = sum(not r.passed for r in results)
+    lines += [f"**{len(results)} runs, {total_failed} failed.** Headroom is error / tolerance "
+              "(pass when <= 1); the accuracy ratio is NumPy float32's error over torch "
+              "float32's, both against the float64 truth. See the README for every column.", ""]
+    lines += ["| layer | cases | runs | rows | failed | worst headroom | worst fp32 accuracy ratio | max ulp | seconds |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for s in layer_summary(results):
+        lines.append(f"| {s['layer']} | {s['cases']} | {s['runs']} | {s['rows']} | {s['failed']} | "
+                     f"{_num(s['worst_headroom'])} | {_num(s['worst_accuracy_ratio'])} | "
+                     f"{_num(s['max_ulp'], 'd') if s['max_ulp'] is not None else '-'} | "
+                     f"{s['seconds']:.1f} |")
+    failures = [r for r in results if not r.passed]
+    if failures:
+        lines += ["", "## Failures", "", "```"]
+        for r in failures[:50]:
+            lines.append(r.failure_report())
+        if len(failures) > 50:
+            lines.append(f"... and {len(failures) - 50} more (see the JSON)")
+        lines.append("```")
+    rows = [row for r in results for row in r.rows if row.headroom is not None and row.rule != "exact"]
+    rows.sort(key=lambda row: -row.headroom)
+    lines += ["", f"## The {min(worst, len(rows))} rows with the least headroom", "",
+              "| layer | case | dtype | mode | tensor | max abs err | max rel err | ulp | torch fp32 err | tolerance | headroom | accuracy ratio | pass |",
+              "|---|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for row in rows[:worst]:
+        lines.append(f"| {row.layer} | {row.case} | {row.dtype} | {row.mode} | {row.tensor} | "
+                     f"{_num(row.max_abs_err)} | {_num(row.max_rel_err)} | {_num(row.max_ulp, 'd')} | "
+                     f"{_num(row.torch_err)} | {_num(row.tolerance)} | {_num(row.headroom)} | "
+                     f"{_num(row.accuracy_ratio)} | {'yes' if row.passed else '**no**'} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_report(results: list[CaseResult], outdir: str | Path, header: dict[str, Any],
+                 complete: bool = True) -> dict[str, Path]:
+    """Write the JSON and Markdown reports; returns their paths."""
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    paths = {"json": outdir / "parity_report.json", "md": outdir / "parity_report.md"}
+    _write_atomic(paths["json"], json.dumps(to_json(results, header, complete), indent=1) + "\n")
+    _write_atomic(paths["md"], to_markdown(results, header, complete))
+    return paths

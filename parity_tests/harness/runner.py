@@ -1,0 +1,179 @@
+"""Runs one (layer, case, dtype, mode): both twins, forward, backward, buffers, inputs intact.
+
+Everything NumPy returns is compared with ``compare``; an exception in the NumPy layer
+becomes the case's error (naming the stage) instead of stopping the run.
+"""
+from __future__ import annotations
+
+import copy
+import time
+import zlib
+from typing import Any
+
+import numpy as np
+
+from . import inputs as gen
+from .compare import compare
+from .results import CaseResult, Row
+from .spec import Case, ParitySpec
+
+
+def stable_seed(*parts: Any) -> int:
+    """Seed that depends only on its parts (not on process or hash randomisation)."""
+    return zlib.crc32("|".join(map(str, parts)).encode())
+
+
+def _as_tuple(v: Any) -> tuple:
+    return tuple(v) if isinstance(v, (tuple, list)) else (v,)
+
+
+def _to_numpy(t: Any) -> np.ndarray:
+    return t.detach().cpu().numpy()
+
+
+def _unchanged(label: dict[str, Any], tensor: str, now: np.ndarray, before: np.ndarray) -> Row:
+    """Row asserting a caller's array was left exactly as it was passed in."""
+    same = now.shape == before.shape and bool(np.array_equal(now, before, equal_nan=True))
+    return Row(**label, tensor=tensor, passed=same, rule="exact", tolerance=0.0,
+               shape=tuple(before.shape), n_elements=int(before.size),
+               headroom=0.0 if same else float("inf"),
+               message="" if same else f"{tensor}: the layer modified an array passed to it")
+
+
+def _output_names(n: int) -> list[str]:
+    return ["output"] if n == 1 else ["output", "indices"] + [f"output{i}" for i in range(2, n)]
+
+
+def _torch_call(spec: ParitySpec, module: Any, xs: list, seed: int) -> Any:
+    if spec.torch_forward is not None:
+        return spec.torch_forward(module, xs, seed)
+    return module(*xs)
+
+
+def run_case(spec: ParitySpec, case: Case, dtype: str, mode: str, seed: int = 0) -> CaseResult:
+    """Run one case and return all its rows; never raises for a broken NumPy layer."""
+    res = CaseResult(spec.name, case.id, dtype, mode)
+    stage = ["setup"]
+    t0 = time.perf_counter()
+    try:
+        _run(spec, case, np.dtype(dtype), mode, seed, res, stage)
+    except Exception as e:  # noqa: BLE001 - a broken layer is a result, not a crash
+        res.error = f"{stage[0]} raised {type(e).__name__}: {e}"
+    res.seconds = time.perf_counter() - t0
+    for r in res.rows:
+        r.seconds = res.seconds
+    return res
+
+
+def _run(spec: ParitySpec, case: Case, dtype: np.dtype, mode: str, seed: int,
+         res: CaseResult, stage: list[str]) -> None:
+    import torch
+
+    f32 = dtype == np.float32
+    case_seed = stable_seed(seed, spec.name, case.id, dtype.name, mode)
+    rng = np.random.default_rng(case_seed)
+    torch.manual_seed(case_seed)
+    label = dict(layer=spec.name, case=case.id, dtype=dtype.name, mode=mode)
+    red = spec.reduction or (lambda c, t: 1)
+
+    stage[0] = "building the torch twin"
+    t32 = spec.torch_module(case)
+    if spec.init is not None:
+        with torch.no_grad():
+            spec.init(t32, rng)
+    t64 = copy.deepcopy(t32).double()
+    tc = t32 if f32 else t64
+    training = mode == "train"
+    for m in (t32, t64):
+        m.train(training)
+
+    stage[0] = "building the NumPy layer"
+    if spec.numpy_module == "from_torch":
+        from numpy_layers import from_torch
+        n = from_torch(tc)
+    else:
+        n = spec.numpy_module(case, dtype)
+    state = {k: _to_numpy(v) for k, v in tc.state_dict().items()}
+    keys = list(n.state_dict().keys())
+    if keys != list(state):
+        res.rows.append(Row(**label, tensor="state_dict_keys", passed=False, rule="exact",
+                            message=f"state_dict_keys: NumPy has {keys}, torch has {list(state)}"))
+        return
+    n.load_state_dict(state)
+    n.train(training)
+
+    for step in range(case.steps):
+        sfx = f"@{step + 1}" if case.steps > 1 else ""
+        if spec.make_inputs is not None:
+            xs64 = spec.make_inputs(case, rng)
+        else:
+            xs64 = gen.draw(case, rng, spec.input_scale, spec.kink, spec.random_inputs)
+        xs = [x.astype(dtype) for x in xs64]
+        saved = [x.copy() for x in xs]
+        fseed = stable_seed(case_seed, step)
+
+        stage[0] = "torch forward"
+        xt = [torch.from_numpy(x.copy()).requires_grad_(True) for x in xs]
+        yt = _as_tuple(_torch_call(spec, tc, xt, fseed))
+        if f32:
+            xt64 = [torch.from_numpy(x.astype(np.float64)).requires_grad_(True) for x in xs]
+            yt64 = _as_tuple(_torch_call(spec, t64, xt64, fseed))
+        else:
+            xt64, yt64 = xt, yt
+
+        stage[0] = "NumPy forward"
+        if spec.numpy_forward is not None:
+            yn = _as_tuple(spec.numpy_forward(n, xs, [_to_numpy(y) for y in yt]))
+        else:
+            yn = _as_tuple(n(*xs))
+        names = _output_names(len(yt))
+        if len(yn) != len(yt):
+            res.rows.append(Row(**label, tensor="output" + sfx, passed=False,
+                                message=f"output: NumPy returned {len(yn)} arrays, torch {len(yt)}"))
+            return
+        for name, a, t, t_ in zip(names, yn, yt, yt64):
+            res.rows.append(compare(name + sfx, a, _to_numpy(t_ if f32 else t), dtype,
+                                    torch_value=_to_numpy(t) if f32 else None,
+                                    reduction=red(case, name), row=label))
+        for i, (x, s) in enumerate(zip(xs, saved)):
+            res.rows.append(_unchanged(label, f"input{i}_unchanged_by_forward{sfx}", x, s))
+        # Buffers (running statistics) right after the forward.
+        nstate = n.state_dict()
+        for bname, b in tc.named_buffers():
+            ref = _to_numpy(dict(t64.named_buffers())[bname] if f32 else b)
+            res.rows.append(compare(bname + sfx, nstate.get(bname), ref, dtype,
+                                    torch_value=_to_numpy(b) if f32 else None,
+                                    reduction=red(case, bname), row=label))
+
+        if not yt[0].requires_grad:
+            continue
+        stage[0] = "torch backward"
+        dy = rng.standard_normal(yt[0].shape).astype(dtype)
+        dy_saved = dy.copy()
+        yt[0].backward(torch.from_numpy(dy.copy()))
+        if f32:
+            yt64[0].backward(torch.from_numpy(dy.astype(np.float64)))
+
+        stage[0] = "NumPy backward"
+        dxn = _as_tuple(n.backward(dy))
+        for i, (g, x, x64) in enumerate(zip(dxn, xt, xt64)):
+            gname = "grad_input" if len(xt) == 1 else f"grad_input{i}"
+            ref = x64.grad if f32 else x.grad
+            if ref is None:
+                continue
+            res.rows.append(compare(gname + sfx, g, _to_numpy(ref), dtype,
+                                    torch_value=_to_numpy(x.grad) if f32 else None,
+                                    reduction=red(case, gname), row=label))
+        ngrads = dict(n.named_grads())
+        p64 = dict(t64.named_parameters())
+        for pname, p in tc.named_parameters():
+            if p.grad is None:
+                continue
+            gname = f"grad_{pname}"
+            ref = p64[pname].grad if f32 else p.grad
+            res.rows.append(compare(gname + sfx, ngrads.get(pname), _to_numpy(ref), dtype,
+                                    torch_value=_to_numpy(p.grad) if f32 else None,
+                                    reduction=red(case, gname), row=label))
+        for i, (x, s) in enumerate(zip(xs, saved)):
+            res.rows.append(_unchanged(label, f"input{i}_unchanged_by_backward{sfx}", x, s))
+        res.rows.append(_unchanged(label, f"grad_output_unchanged{sfx}", dy, dy_saved))

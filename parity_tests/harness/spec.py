@@ -1,0 +1,105 @@
+"""``ParitySpec`` and ``Case``: how a layer's two twins are built and which cases run.
+
+A spec file in ``parity_tests/specs/`` defines ``SPEC = ParitySpec(...)`` (or a list
+``SPECS``); the registry collects every such file, so adding a file adds the layer to
+the suite and the report.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Case:
+    """One configuration: constructor kwargs, input shapes and how inputs are drawn.
+
+    ``kind``: 'random' (normal draws, elements near a kink or tie redrawn), 'ties'
+    (small integers, so windows hold exact ties), 'nan' (ties plus several NaN).
+    ``steps``: forward/backward repetitions (running statistics, gradient accumulation).
+    """
+    id: str
+    params: dict[str, Any]
+    input_shapes: tuple[tuple[int, ...], ...]
+    kind: str = "random"
+    steps: int = 1
+
+
+@dataclass
+class ParitySpec:
+    """How to build and drive the NumPy layer and its torch.nn twin.
+
+    torch_module(case) -> torch.nn.Module (float32; the harness makes the float64 copy).
+    numpy_module(case, dtype) -> numpy_layers Module (parameters are then loaded from torch),
+        or the string "from_torch" to build it with ``numpy_layers.from_torch``.
+    reduction(case, tensor_name) -> number of terms summed into one element of that tensor,
+        used by the tolerance policy (default 1).
+    kink(x, case) -> bool mask of input elements too close to a kink, to redraw.
+    random_inputs: 'normal' (default) or 'distinct' (no two equal values: pooling).
+    make_inputs(case, rng) -> list of float64 arrays, replacing the generated inputs.
+    init(torch_module, rng) -> None: re-draw parameters/buffers away from trivial defaults.
+    torch_forward(module, inputs, seed) / numpy_forward(module, inputs, torch_output):
+        hooks for layers whose forward needs more than ``m(*inputs)`` (dropout's mask).
+    """
+    name: str
+    torch_module: Callable[[Case], Any]
+    numpy_module: Callable[[Case, np.dtype], Any] | str
+    cases: Sequence[Case]
+    train_eval_differ: bool = False
+    dtypes: tuple[str, ...] = ("float32", "float64")
+    reduction: Callable[[Case, str], int] | None = None
+    kink: Callable[[np.ndarray, Case], np.ndarray] | None = None
+    random_inputs: str = "normal"
+    make_inputs: Callable[[Case, np.random.Generator], list] | None = None
+    init: Callable[[Any, np.random.Generator], None] | None = None
+    torch_forward: Callable[[Any, list, int], Any] | None = None
+    numpy_forward: Callable[[Any, list, Any], Any] | None = None
+    input_scale: float = 1.0
+    description: str = ""
+    options: dict[str, str] = field(default_factory=dict)   # option -> values covered (README)
+
+    @property
+    def modes(self) -> tuple[str, ...]:
+        return ("train", "eval") if self.train_eval_differ else ("train",)
+
+    def runs(self) -> Iterable[tuple[Case, str, str]]:
+        """Every (case, dtype, mode) this spec asks for."""
+        for case in self.cases:
+            for dtype in self.dtypes:
+                for mode in self.modes:
+                    yield case, dtype, mode
+
+
+def case_id(**parts: Any) -> str:
+    """Short readable id from key/value parts: case_id(k=3, s=2, p=1, b=4) -> 'k3_s2_p1_b4'."""
+    out = []
+    for k, v in parts.items():
+        if v is None or v is False:
+            continue
+        if v is True:
+            out.append(k)
+        elif isinstance(v, (tuple, list)):
+            out.append(k + "x".join(str(i) for i in v))
+        else:
+            out.append(f"{k}{v}")
+    return "_".join(out)
+
+
+def grid(**axes: Sequence[Any]) -> list[dict[str, Any]]:
+    """Cartesian product of named axes as a list of dicts."""
+    keys = list(axes)
+    return [dict(zip(keys, vals)) for vals in itertools.product(*(axes[k] for k in keys))]
+
+
+def unique(cases: Iterable[Case]) -> list[Case]:
+    """Drop cases whose id repeats (first kept), so every pytest id is distinct."""
+    seen: set[str] = set()
+    out = []
+    for c in cases:
+        if c.id not in seen:
+            seen.add(c.id)
+            out.append(c)
+    return out

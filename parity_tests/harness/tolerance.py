@@ -1,0 +1,73 @@
+"""The tolerance policy, in one place.
+
+float64 cases
+    NumPy float64 is compared with torch float64 element by element:
+    ``|np - torch| <= atol + rtol * |torch|`` with torch.testing.assert_close's float64
+    defaults (rtol = atol = 1e-7), scaled by ``s = max(1, sqrt(K / 256))`` where K is the
+    reduction length behind the tensor (the number of terms summed into one element).
+    Rounding error of a K-term sum grows like sqrt(K) for random-signed terms; up to 256
+    terms the defaults already hold ~9 orders of magnitude of room, so they are not scaled.
+
+float32 cases
+    A fixed rtol/atol says little about a float32 sum of 4608 products, so the harness
+    measures instead of guessing. Both NumPy float32 and torch float32 are compared with
+    the float64 truth (torch float64 on the same float32-rounded inputs and parameters):
+    ``err_np = max |np32 - truth|``, ``err_torch = max |torch32 - truth|``. The case passes
+    when ``err_np <= RATIO * err_torch + floor``, with
+    ``floor = FLOOR_ULPS * eps32 * sqrt(max(K, 1)) * max|truth|``. The floor keeps the
+    rule meaningful where torch happens to be exact (pooling, ReLU, dropout, or a short sum
+    that rounded luckily): one unit in the last place of the tensor's scale per sqrt(K)
+    terms, the typical rounding of a K-term sum in another order.
+    The *accuracy ratio* ``err_np / err_torch`` is reported for every tensor.
+
+Integer tensors (max-pool indices, num_batches_tracked) must be equal exactly.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+F64_RTOL = 1e-7
+F64_ATOL = 1e-7
+F64_K0 = 256
+
+# NumPy float32 may be at most this many times less accurate than torch float32.
+# 4 leaves room for a different (equally valid) summation order, e.g. OpenBLAS vs
+# oneDNN blocking, or NumPy's pairwise sums vs torch's vectorised accumulators.
+RATIO = 4.0
+FLOOR_ULPS = 1.0
+EPS32 = float(np.finfo(np.float32).eps)
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """What a compared tensor is allowed: elementwise ``atol + rtol*|ref|`` or a max-abs bound."""
+    rule: str                 # 'float64-close', 'float32-ratio', 'exact'
+    atol: float               # absolute bound (max-abs bound for float32-ratio)
+    rtol: float = 0.0
+    detail: str = ""          # human-readable derivation, shown in reports
+
+    def elementwise(self, ref: np.ndarray) -> np.ndarray:
+        return self.atol + self.rtol * np.abs(ref)
+
+
+def float64_tolerance(reduction: int) -> Tolerance:
+    s = max(1.0, math.sqrt(max(reduction, 1) / F64_K0))
+    return Tolerance(
+        "float64-close", F64_ATOL * s, F64_RTOL * s,
+        f"atol=rtol=1e-7*{s:.3g} (K={reduction})",
+    )
+
+
+def float32_tolerance(reduction: int, torch_err: float, truth_scale: float) -> Tolerance:
+    floor = FLOOR_ULPS * EPS32 * math.sqrt(max(reduction, 1)) * max(truth_scale, 1e-30)
+    bound = RATIO * torch_err + floor
+    return Tolerance(
+        "float32-ratio", bound, 0.0,
+        f"{RATIO:g} x torch-float32 error {torch_err:.3g} + floor {floor:.3g} (K={reduction})",
+    )
+
+
+EXACT = Tolerance("exact", 0.0, 0.0, "must be equal")

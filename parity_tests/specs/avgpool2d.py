@@ -1,0 +1,58 @@
+"""AvgPool2d: kernels, strides, padding, ceil_mode, count_include_pad, divisor_override."""
+from __future__ import annotations
+
+import itertools
+
+import torch
+
+import numpy_layers as nl
+from parity_tests.harness.spec import Case, ParitySpec, case_id, unique
+
+_SPATIAL = [(8, 8), (9, 7), (7, 10), (11, 11)]
+
+
+def _pair(v):
+    return v if isinstance(v, tuple) else (v, v)
+
+
+def _case(k, s=None, p=0, ceil=False, cip=True, div=None, b=2, c=3, hw=(8, 8),
+          unbatched=False) -> Case:
+    shape = (c, *hw) if unbatched else (b, c, *hw)
+    cid = case_id(k=k, s=s, p=p, ceil=ceil, nopad=not cip, div=div,
+                  b=None if unbatched else b, hw=hw, unbatched=unbatched)
+    params = dict(kernel_size=k, stride=s, padding=p, ceil_mode=ceil, count_include_pad=cip,
+                  divisor_override=div)
+    return Case(cid, params, (shape,))
+
+
+def _cases() -> list[Case]:
+    out = []
+    for i, (k, s, p, ceil, cip) in enumerate(itertools.product(
+            [2, 3, (3, 2)], [None, 1, 2], [0, 1, (1, 0)], [False, True], [True, False])):
+        if any(2 * pp > kk for pp, kk in zip(_pair(p), _pair(k))):
+            continue   # torch: pad should be at most half of kernel size
+        if p == 0 and not cip:
+            continue   # count_include_pad has no effect without padding
+        out.append(_case(k, s, p, ceil, cip, b=[1, 2, 3][i % 3], hw=_SPATIAL[i % 4]))
+    out += [_case(3, 2, 1, div=3), _case(2, 2, 0, div=7, ceil=True, hw=(7, 7)),
+            _case(3, 2, 1, ceil=True, cip=False, hw=(6, 6)), _case(3, 3, 1, ceil=True, hw=(10, 7)),
+            _case(3, 2, 1, unbatched=True), _case(2, 2, b=1, c=1, hw=(2, 2))]
+    return unique(out)
+
+
+def _reduction(case: Case, tensor: str) -> int:
+    kh, kw = _pair(case.params["kernel_size"])
+    return kh * kw
+
+
+SPEC = ParitySpec(
+    name="AvgPool2d",
+    torch_module=lambda c: torch.nn.AvgPool2d(**c.params),
+    numpy_module=lambda c, dt: nl.AvgPool2d(**c.params),
+    cases=_cases(),
+    reduction=_reduction,
+    description="2-D average pooling",
+    options={"kernel_size": "2, 3, (3,2)", "stride": "default, 1, 2, 3", "padding": "0, 1, (1,0)",
+             "ceil_mode": "False, True", "count_include_pad": "True, False",
+             "divisor_override": "None, 3, 7", "input": "batched, unbatched"},
+)

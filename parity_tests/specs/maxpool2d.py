@@ -1,0 +1,71 @@
+"""MaxPool2d: kernels, strides, padding, dilation, ceil_mode, return_indices; tie and NaN
+cases pin torch's rule (first maximum in row-major window order; among NaN, the last)."""
+from __future__ import annotations
+
+import itertools
+
+import torch
+
+import numpy_layers as nl
+from parity_tests.harness.spec import Case, ParitySpec, case_id, unique
+
+_SPATIAL = [(8, 8), (9, 7), (7, 10), (12, 11)]
+
+
+def _pair(v):
+    return v if isinstance(v, tuple) else (v, v)
+
+
+def _valid(k, s, p, d, hw) -> bool:
+    """torch's constraints: pad <= effective kernel / 2 and at least one output."""
+    for i in range(2):
+        kk, ss, pp, dd = _pair(k)[i], _pair(s if s is not None else k)[i], _pair(p)[i], _pair(d)[i]
+        eff = dd * (kk - 1) + 1
+        if 2 * pp > eff or hw[i] + 2 * pp < eff:
+            return False
+    return True
+
+
+def _case(k, s=None, p=0, d=1, ceil=False, idx=False, b=2, c=3, hw=(8, 8), kind="random",
+          unbatched=False) -> Case:
+    shape = (c, *hw) if unbatched else (b, c, *hw)
+    cid = case_id(k=k, s=s, p=p, d=d if d != 1 else None, ceil=ceil, idx=idx,
+                  b=None if unbatched else b, hw=hw, unbatched=unbatched,
+                  **({kind: True} if kind != "random" else {}))
+    params = dict(kernel_size=k, stride=s, padding=p, dilation=d, return_indices=idx,
+                  ceil_mode=ceil)
+    return Case(cid, params, (shape,), kind=kind)
+
+
+def _cases() -> list[Case]:
+    out = []
+    for i, (k, s, p, ceil) in enumerate(itertools.product(
+            [2, 3, (2, 3)], [None, 1, 2, (2, 1)], [0, 1], [False, True])):
+        hw = _SPATIAL[i % 4]
+        d = 2 if i % 5 == 0 else 1
+        if _valid(k, s, p, d, hw):
+            out.append(_case(k, s, p, d, ceil, idx=i % 3 == 0, b=[1, 3][i % 2], hw=hw))
+    # Windows that would start in padding under ceil_mode, dilation with padding.
+    out += [_case(3, 2, 1, ceil=True, hw=(6, 6), idx=True), _case(2, 2, 1, ceil=True, hw=(5, 5)),
+            _case(3, 3, 1, ceil=True, hw=(10, 7), idx=True), _case(3, 2, 2, d=2, idx=True),
+            _case(3, 2, 1, unbatched=True, idx=True), _case(2, 2, 0, b=1, c=1, hw=(2, 2))]
+    # Exact ties and NaN: which element gets the gradient, which index is returned.
+    for kind in ("ties", "nan"):
+        out += [_case(2, 2, kind=kind, idx=True), _case(3, 1, 1, kind=kind, idx=True),
+                _case(3, 2, 1, ceil=True, kind=kind, idx=True, hw=(9, 9)),
+                _case(3, 2, 2, d=2, kind=kind, idx=True)]
+    return unique(out)
+
+
+SPEC = ParitySpec(
+    name="MaxPool2d",
+    torch_module=lambda c: torch.nn.MaxPool2d(**c.params),
+    numpy_module=lambda c, dt: nl.MaxPool2d(**c.params),
+    cases=_cases(),
+    random_inputs="distinct",
+    description="2-D max pooling",
+    options={"kernel_size": "2, 3, (2,3)", "stride": "default, 1, 2, (2,1), 3",
+             "padding": "0, 1, 2", "dilation": "1, 2", "ceil_mode": "False, True",
+             "return_indices": "False, True", "inputs": "distinct, ties, NaN",
+             "input": "batched, unbatched"},
+)

@@ -1,0 +1,90 @@
+"""The comparison helper and the tolerance policy: what they accept and what they report."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from parity_tests.harness.compare import compare, ulp_distance
+from parity_tests.harness.tolerance import RATIO, float32_tolerance, float64_tolerance
+
+
+def test_shape_is_checked_first():
+    r = compare("grad_input", np.zeros((2, 3), np.float32), np.zeros((2, 4)), np.float32)
+    assert not r.passed and "shape (2, 3), expected (2, 4)" in r.message
+
+
+def test_dtype_is_checked_second():
+    r = compare("output", np.zeros(3), np.zeros(3), np.float32)
+    assert not r.passed and "dtype float64, expected float32" in r.message
+
+
+def test_missing_array_names_the_tensor():
+    r = compare("grad_weight", None, np.zeros(3), np.float64)
+    assert not r.passed and r.message.startswith("grad_weight")
+
+
+def test_float64_mismatch_reports_count_index_and_values():
+    ref = np.arange(12, dtype=np.float64).reshape(3, 4)
+    a = ref.copy()
+    a[2, 1] += 1e-3
+    a[0, 3] += 1e-4
+    r = compare("running_var", a, ref, np.float64)
+    assert not r.passed
+    assert r.n_mismatch == 2 and r.worst_index == (2, 1)
+    assert r.numpy_value == pytest.approx(9.001) and r.reference_value == 9.0
+    assert "running_var: 2 of 12 elements" in r.message and "(2, 1)" in r.message
+
+
+def test_float64_within_scaled_tolerance_passes():
+    ref = np.full(5, 100.0)
+    r = compare("output", ref * (1 + 5e-8), ref, np.float64)
+    assert r.passed and 0 < r.headroom < 1
+
+
+def test_float64_tolerance_grows_with_sqrt_of_reduction_beyond_256():
+    assert float64_tolerance(10).atol == float64_tolerance(256).atol == 1e-7
+    assert float64_tolerance(256 * 16).atol == pytest.approx(4e-7)
+
+
+def test_float32_rule_is_relative_to_torch_error():
+    truth = np.linspace(-1, 1, 101)
+    torch32 = (truth + 1e-6).astype(np.float32)
+    ok = (truth + 3e-6).astype(np.float32)
+    bad = (truth + 1e-4).astype(np.float32)
+    assert compare("output", ok, truth, np.float32, torch_value=torch32).passed
+    r = compare("output", bad, truth, np.float32, torch_value=torch32)
+    assert not r.passed and r.accuracy_ratio > RATIO
+    assert "float32-ratio" in r.message
+
+
+def test_float32_floor_applies_when_torch_is_exact():
+    tol = float32_tolerance(reduction=1, torch_err=0.0, truth_scale=2.0)
+    assert tol.atol == pytest.approx(2.0 * np.finfo(np.float32).eps)
+
+
+def test_nan_must_match_in_position():
+    ref = np.array([1.0, np.nan, 3.0])
+    assert compare("output", ref.copy(), ref, np.float64).passed
+    r = compare("output", np.array([np.nan, 2.0, 3.0]), ref, np.float64)
+    assert not r.passed and r.n_mismatch == 2
+
+
+def test_inf_must_match_with_sign():
+    ref = np.array([np.inf, -np.inf])
+    assert compare("output", ref.copy(), ref, np.float64).passed
+    assert not compare("output", -ref, ref, np.float64).passed
+
+
+def test_integers_compare_exactly():
+    ref = np.array([[0, 5], [3, 1]])
+    assert compare("indices", ref.copy(), ref, np.float32).passed
+    r = compare("indices", np.array([[0, 4], [3, 1]]), ref, np.float32)
+    assert not r.passed and r.worst_index == (0, 1) and "exact" in r.message
+
+
+def test_ulp_distance_counts_representable_values():
+    one = np.float32(1.0)
+    assert ulp_distance(np.array([np.nextafter(one, np.float32(2))]), np.array([one]), np.float32)[0] == 1
+    assert ulp_distance(np.array([-0.0]), np.array([0.0]), np.float64)[0] == 0
+    tiny = np.float32(np.finfo(np.float32).smallest_subnormal)
+    assert ulp_distance(np.array([tiny]), np.array([-tiny]), np.float32)[0] == 2

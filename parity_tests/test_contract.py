@@ -1,0 +1,204 @@
+"""The public contract of DESIGN.md: names, state_dict keys, gradients that accumulate,
+train/eval, zero_grad, dtype preservation, from_torch, torch.nn.functional's names."""
+from __future__ import annotations
+
+import inspect
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+import numpy_layers as nl
+from numpy_layers._checks import StateError
+
+TORCH_MODULES = {
+    "Conv2d": lambda: nn.Conv2d(3, 4, 3, stride=2, padding=1),
+    "Conv2d_nobias": lambda: nn.Conv2d(2, 4, (3, 1), padding=(1, 0), bias=False),
+    "MaxPool2d": lambda: nn.MaxPool2d(3, 2, 1, ceil_mode=True),
+    "AvgPool2d": lambda: nn.AvgPool2d(2, count_include_pad=False),
+    "Dropout": lambda: nn.Dropout(0.3),
+    "Linear": lambda: nn.Linear(12, 5),
+    "BatchNorm2d": lambda: nn.BatchNorm2d(3, eps=1e-3, momentum=None),
+    "BatchNorm2d_noaffine": lambda: nn.BatchNorm2d(3, affine=False),
+    "BatchNorm2d_notrack": lambda: nn.BatchNorm2d(3, track_running_stats=False),
+    "ReLU": lambda: nn.ReLU(),
+    "Flatten": lambda: nn.Flatten(),
+    "Sequential": lambda: nn.Sequential(
+        nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU()),
+        nn.MaxPool2d(2), nn.Flatten(), nn.Linear(4 * 4 * 4, 3)),
+}
+INPUT = (2, 3, 8, 8)
+
+
+def _input(name: str, dtype=np.float32) -> np.ndarray:
+    shape = (2, 12) if name == "Linear" else (2, 2, 8, 8) if name == "Conv2d_nobias" else INPUT
+    return np.random.default_rng(0).standard_normal(shape).astype(dtype)
+
+
+@pytest.mark.parametrize("name", sorted(TORCH_MODULES))
+def test_from_torch_names_state_and_mode(name):
+    t = TORCH_MODULES[name]()
+    t.eval()
+    n = nl.from_torch(t)
+    assert list(n.state_dict()) == list(t.state_dict())
+    assert [k for k, _ in n.named_parameters()] == [k for k, _ in t.named_parameters()]
+    assert [k for k, _ in n.named_grads()] == [k for k, _ in t.named_parameters()]
+    for k, v in t.state_dict().items():
+        np.testing.assert_array_equal(n.state_dict()[k], v.numpy())
+    assert not n.training and all(not m.training for m in n.modules())
+    assert n.train() is n and all(m.training for m in n.modules())
+    assert n.eval() is n and not n.training
+
+
+@pytest.mark.parametrize("name", sorted(TORCH_MODULES))
+def test_dtype_is_preserved_through_forward_and_backward(name):
+    for dtype in (np.float32, np.float64):
+        t = TORCH_MODULES[name]()
+        n = nl.from_torch(t.double() if dtype == np.float64 else t)
+        x = _input(name, dtype)
+        y = n(x)
+        assert y.dtype == dtype
+        dx = n.backward(np.ones_like(y))
+        assert dx.dtype == dtype and dx.shape == x.shape
+        for k, g in n.named_grads():
+            assert g is not None and g.dtype == dtype, k
+
+
+@pytest.mark.parametrize("name", sorted(TORCH_MODULES))
+def test_gradients_accumulate_until_zero_grad(name):
+    n = nl.from_torch(TORCH_MODULES[name]()).eval()
+    x = _input(name)
+    assert all(g is None for _, g in n.named_grads())
+    n.backward(np.ones_like(n(x)))
+    first = {k: g.copy() for k, g in n.named_grads()}
+    n.backward(np.ones_like(n(x)))
+    for k, g in n.named_grads():
+        np.testing.assert_allclose(g, 2 * first[k], rtol=1e-6, atol=1e-6)
+    n.zero_grad()
+    assert all(g is None for _, g in n.named_grads())
+    n.zero_grad(set_to_none=False)
+    for (k, g), (_, p) in zip(n.named_grads(), n.named_parameters()):
+        assert g.shape == p.shape and not g.any(), k
+
+
+@pytest.mark.parametrize("name", sorted(TORCH_MODULES))
+def test_backward_before_forward_is_a_clear_error(name):
+    n = nl.from_torch(TORCH_MODULES[name]())
+    with pytest.raises(StateError, match="forward"):
+        n.backward(np.ones((2, 3), np.float32))
+    assert issubclass(StateError, ValueError) and issubclass(StateError, RuntimeError)
+
+
+def test_module_used_twice_gets_the_sum_like_torch():
+    t = nn.Linear(4, 3)
+    n = nl.from_torch(t)
+    rng = np.random.default_rng(1)
+    x1, x2 = (rng.standard_normal((2, 4)).astype(np.float32) for _ in range(2))
+    d1, d2 = (rng.standard_normal((2, 3)).astype(np.float32) for _ in range(2))
+    n(x1)
+    n(x2)
+    dx2 = n.backward(d2)           # last forward first, as autograd walks the graph
+    dx1 = n.backward(d1)
+    tx1, tx2 = (torch.from_numpy(v).requires_grad_() for v in (x1, x2))
+    (t(tx1) * torch.from_numpy(d1)).sum().add((t(tx2) * torch.from_numpy(d2)).sum()).backward()
+    np.testing.assert_allclose(dx1, tx1.grad.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(dx2, tx2.grad.numpy(), rtol=1e-5, atol=1e-6)
+    grads = dict(n.named_grads())
+    np.testing.assert_allclose(grads["weight"], t.weight.grad.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(grads["bias"], t.bias.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_no_grad_keeps_no_cache():
+    n = nl.Linear(3, 2)
+    with nl.no_grad():
+        n(np.ones((1, 3), np.float32))
+    with pytest.raises(StateError):
+        n.backward(np.ones((1, 2), np.float32))
+
+
+def test_grad_output_none_means_one_for_scalar_only():
+    n = nl.Linear(3, 2)
+    n(np.ones((1, 3), np.float32))
+    with pytest.raises(ValueError, match="scalar"):
+        n.backward()
+
+
+def test_load_state_dict_checks_keys_and_shapes():
+    n = nl.Linear(3, 2)
+    with pytest.raises(KeyError, match="missing keys"):
+        n.load_state_dict({"weight": np.zeros((2, 3))})
+    with pytest.raises(ValueError, match="shape"):
+        n.load_state_dict({"weight": np.zeros((3, 2)), "bias": np.zeros(2)})
+    n.load_state_dict({"weight": np.ones((2, 3)), "bias": np.zeros(2)})
+    assert n.weight.dtype == np.float32 and n.weight.sum() == 6
+
+
+def test_state_dict_returns_copies():
+    n = nl.BatchNorm2d(2)
+    sd = n.state_dict()
+    sd["running_mean"] += 5
+    assert not n.running_mean.any()
+    assert sd["num_batches_tracked"].dtype == np.int64
+
+
+def test_from_torch_lists_every_unsupported_module():
+    net = nn.Sequential(nn.Linear(2, 2), nn.Softsign(), nn.Sequential(nn.Hardshrink()))
+    with pytest.raises(TypeError) as info:
+        nl.from_torch(net)
+    msg = str(info.value)
+    assert "1: torch.nn.modules.activation.Softsign" in msg and "2.0:" in msg and "Hardshrink" in msg
+
+
+def test_from_torch_rejects_subclass_with_own_forward():
+    class Custom(nn.Linear):
+        def forward(self, x):
+            return super().forward(x) * 2
+    with pytest.raises(TypeError, match="Custom"):
+        nl.from_torch(Custom(2, 2))
+
+
+def test_from_torch_keeps_dtype_and_rejects_half():
+    assert nl.from_torch(nn.Linear(2, 2).double()).weight.dtype == np.float64
+    with pytest.raises(TypeError, match="float16"):
+        nl.from_torch(nn.Linear(2, 2).half())
+
+
+def test_library_does_not_import_torch():
+    code = "import sys, numpy_layers; sys.exit('torch' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+@pytest.mark.parametrize("name,params", [
+    ("conv2d", ["input", "weight", "bias", "stride", "padding", "dilation", "groups"]),
+    ("max_pool2d", ["input", "kernel_size", "stride", "padding", "dilation", "ceil_mode",
+                    "return_indices"]),
+    ("avg_pool2d", ["input", "kernel_size", "stride", "padding", "ceil_mode",
+                    "count_include_pad", "divisor_override"]),
+    ("dropout", ["input", "p", "training", "inplace"]),
+    ("linear", ["input", "weight", "bias"]),
+    ("batch_norm", ["input", "running_mean", "running_var", "weight", "bias", "training",
+                    "momentum", "eps"]),
+    ("relu", ["input", "inplace"]),
+])
+def test_functional_names_and_argument_order_follow_torch(name, params):
+    fn = getattr(nl.functional, name)
+    got = [p.name for p in inspect.signature(fn).parameters.values()
+           if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    assert got[:len(params)] == params
+
+
+@pytest.mark.parametrize("cls,torch_cls", [
+    (nl.Conv2d, nn.Conv2d), (nl.MaxPool2d, nn.MaxPool2d), (nl.AvgPool2d, nn.AvgPool2d),
+    (nl.Dropout, nn.Dropout), (nl.Linear, nn.Linear), (nl.BatchNorm2d, nn.BatchNorm2d),
+    (nl.ReLU, nn.ReLU), (nl.Flatten, nn.Flatten),
+])
+def test_constructor_names_order_and_defaults_follow_torch(cls, torch_cls):
+    def params(c):
+        return [(p.name, p.default) for p in inspect.signature(c.__init__).parameters.values()
+                if p.name != "self" and p.kind == p.POSITIONAL_OR_KEYWORD and p.name != "dtype"]
+    mine = [(k, v) for k, v in params(cls)]
+    theirs = [(k, v) for k, v in params(torch_cls) if k != "dtype"]
+    assert mine == theirs
