@@ -6,6 +6,7 @@ behave like its base); ``register_converter`` adds more.
 """
 from __future__ import annotations
 
+import inspect
 from collections import OrderedDict
 from typing import Any, Callable
 
@@ -13,7 +14,11 @@ import numpy as np
 
 from . import modules as M
 
-# torch class name -> function(torch_module, dtype, convert) -> numpy Module
+# Modules whose children are converted one by one.
+CONTAINERS = {"Sequential"}
+
+# torch class name -> function(torch_module, dtype, convert) -> numpy Module; classes not
+# listed here are converted by name (see ``_generic``).
 _CONVERTERS: dict[str, Callable[[Any, np.dtype, Callable], M.Module]] = {}
 
 
@@ -26,12 +31,44 @@ def register_converter(torch_class_name: str):
 
 
 def _key(module: Any) -> str | None:
+    """The torch.nn class name of ``module`` (None for classes outside torch.nn)."""
     import torch
     cls = type(module)
     name = cls.__name__
     if getattr(torch.nn, name, None) is cls:
         return name
     return None
+
+
+def _generic(name: str) -> Callable[[Any, np.dtype, Callable], M.Module] | None:
+    """Converter for a numpy_layers class named like the torch one: each constructor
+    argument is read from the torch attribute of the same name (``bias`` -> whether the
+    torch module has one, ``dtype`` -> its parameter dtype)."""
+    cls = getattr(M, name, None)
+    if not (isinstance(cls, type) and issubclass(cls, M.Module)):
+        return None
+
+    def convert(m: Any, dtype: np.dtype, _convert: Callable) -> M.Module:
+        kwargs: dict[str, Any] = {}
+        for p in inspect.signature(cls.__init__).parameters.values():
+            if p.name in ("self", "device", "rng") or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                continue
+            if p.name == "dtype":
+                kwargs["dtype"] = dtype
+            elif p.name == "bias":       # torch keeps the bias tensor, or None without one
+                b = getattr(m, "bias", None)
+                kwargs["bias"] = b if isinstance(b, bool) else b is not None
+            elif hasattr(m, p.name):
+                kwargs[p.name] = getattr(m, p.name)
+        return cls(**kwargs)
+    return convert
+
+
+def _converter(module: Any) -> Callable[[Any, np.dtype, Callable], M.Module] | None:
+    key = _key(module)
+    if key is None:
+        return None
+    return _CONVERTERS.get(key) or _generic(key)
 
 
 def _module_dtype(module: Any) -> np.dtype:
@@ -51,15 +88,22 @@ def _module_dtype(module: Any) -> np.dtype:
 
 def _unsupported(module: Any, prefix: str = "") -> list[str]:
     """Every module (with its path) that has no converter, not only the first."""
-    key = _key(module)
-    if key in _CONVERTERS:
-        if key != "Sequential":
-            return []
-        out = []
-        for name, child in module.named_children():
-            out += _unsupported(child, f"{prefix}.{name}" if prefix else name)
-        return out
-    return [f"{prefix or '<root>'}: {type(module).__module__}.{type(module).__name__}"]
+    if _converter(module) is None:
+        return [f"{prefix or '<root>'}: {type(module).__module__}.{type(module).__name__}"]
+    if _key(module) not in CONTAINERS:
+        return []
+    out = []
+    for name, child in module.named_children():
+        out += _unsupported(child, f"{prefix}.{name}" if prefix else name)
+    return out
+
+
+def supported() -> list[str]:
+    """Names of the torch.nn classes ``from_torch`` converts."""
+    names = set(_CONVERTERS)
+    names |= {n for n in dir(M) if isinstance(getattr(M, n), type)
+              and issubclass(getattr(M, n), M.Module) and n != "Module"}
+    return sorted(names)
 
 
 def from_torch(module: Any) -> M.Module:
@@ -74,7 +118,7 @@ def from_torch(module: Any) -> M.Module:
     if missing:
         raise TypeError(
             "from_torch: no NumPy twin for these modules:\n  " + "\n  ".join(missing)
-            + f"\nsupported: {', '.join(sorted(_CONVERTERS))}"
+            + f"\nsupported: {', '.join(supported())}"
         )
     out = _build(module)
     out.load_state_dict({k: v.detach().cpu().numpy() for k, v in module.state_dict().items()})
@@ -83,7 +127,7 @@ def from_torch(module: Any) -> M.Module:
 
 def _build(module: Any) -> M.Module:
     """Construct the twin tree (options and training flags); state is loaded once after."""
-    out = _CONVERTERS[_key(module)](module, _module_dtype(module), _build)
+    out = _converter(module)(module, _module_dtype(module), _build)
     object.__setattr__(out, "training", module.training)
     return out
 
@@ -91,47 +135,3 @@ def _build(module: Any) -> M.Module:
 @register_converter("Sequential")
 def _sequential(m: Any, dtype: np.dtype, convert: Callable) -> M.Module:
     return M.Sequential(OrderedDict((name, convert(c)) for name, c in m.named_children()))
-
-
-@register_converter("Conv2d")
-def _conv2d(m: Any, dtype: np.dtype, convert: Callable) -> M.Module:
-    return M.Conv2d(m.in_channels, m.out_channels, m.kernel_size, m.stride, m.padding,
-                    m.dilation, m.groups, m.bias is not None, m.padding_mode, dtype=dtype)
-
-
-@register_converter("MaxPool2d")
-def _maxpool2d(m: Any, dtype: np.dtype, convert: Callable) -> M.Module:
-    return M.MaxPool2d(m.kernel_size, m.stride, m.padding, m.dilation, m.return_indices,
-                       m.ceil_mode)
-
-
-@register_converter("AvgPool2d")
-def _avgpool2d(m: Any, dtype: np.dtype, convert: Callable) -> M.Module:
-    return M.AvgPool2d(m.kernel_size, m.stride, m.padding, m.ceil_mode, m.count_include_pad,
-                       m.divisor_override)
-
-
-@register_converter("Dropout")
-def _dropout(m: Any, dtype: np.dtype, convert: Callable) -> M.Module:
-    return M.Dropout(m.p, m.inplace)
-
-
-@register_converter("Linear")
-def _linear(m: Any, dtype: np.dtype, convert: Callable) -> M.Module:
-    return M.Linear(m.in_features, m.out_features, m.bias is not None, dtype=dtype)
-
-
-@register_converter("BatchNorm2d")
-def _batchnorm2d(m: Any, dtype: np.dtype, convert: Callable) -> M.Module:
-    return M.BatchNorm2d(m.num_features, m.eps, m.momentum, m.affine, m.track_running_stats,
-                         dtype=dtype)
-
-
-@register_converter("ReLU")
-def _relu(m: Any, dtype: np.dtype, convert: Callable) -> M.Module:
-    return M.ReLU(m.inplace)
-
-
-@register_converter("Flatten")
-def _flatten(m: Any, dtype: np.dtype, convert: Callable) -> M.Module:
-    return M.Flatten(m.start_dim, m.end_dim)

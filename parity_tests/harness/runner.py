@@ -40,6 +40,12 @@ def _unchanged(label: dict[str, Any], tensor: str, now: np.ndarray, before: np.n
                message="" if same else f"{tensor}: the layer modified an array passed to it")
 
 
+def _leaf(torch: Any, x: np.ndarray) -> Any:
+    """torch copy of ``x``; float arrays require grad, integer ones cannot."""
+    t = torch.from_numpy(x.copy())
+    return t.requires_grad_(True) if t.is_floating_point() else t
+
+
 def _output_names(n: int) -> list[str]:
     return ["output"] if n == 1 else ["output", "indices"] + [f"output{i}" for i in range(2, n)]
 
@@ -108,15 +114,16 @@ def _run(spec: ParitySpec, case: Case, dtype: np.dtype, mode: str, seed: int,
             xs64 = spec.make_inputs(case, rng)
         else:
             xs64 = gen.draw(case, rng, spec.input_scale, spec.kink, spec.random_inputs)
-        xs = [x.astype(dtype) for x in xs64]
+        # Float inputs take the case dtype; integer ones (class targets) stay as they are.
+        xs = [x if x.dtype.kind in "iub" else x.astype(dtype) for x in xs64]
         saved = [x.copy() for x in xs]
         fseed = stable_seed(case_seed, step)
 
         stage[0] = "torch forward"
-        xt = [torch.from_numpy(x.copy()).requires_grad_(True) for x in xs]
+        xt = [_leaf(torch, x) for x in xs]
         yt = _as_tuple(_torch_call(spec, tc, xt, fseed))
         if f32:
-            xt64 = [torch.from_numpy(x.astype(np.float64)).requires_grad_(True) for x in xs]
+            xt64 = [_leaf(torch, x if x.dtype.kind in "iub" else x.astype(np.float64)) for x in xs]
             yt64 = _as_tuple(_torch_call(spec, t64, xt64, fseed))
         else:
             xt64, yt64 = xt, yt
@@ -159,7 +166,10 @@ def _run(spec: ParitySpec, case: Case, dtype: np.dtype, mode: str, seed: int,
         for i, (g, x, x64) in enumerate(zip(dxn, xt, xt64)):
             gname = "grad_input" if len(xt) == 1 else f"grad_input{i}"
             ref = x64.grad if f32 else x.grad
-            if ref is None:
+            if ref is None:        # integer input: NumPy must return None too
+                if g is not None:
+                    res.rows.append(Row(**label, tensor=gname + sfx, passed=False,
+                                        message=f"{gname}: expected None for an integer input"))
                 continue
             res.rows.append(compare(gname + sfx, g, _to_numpy(ref), dtype,
                                     torch_value=_to_numpy(x.grad) if f32 else None,

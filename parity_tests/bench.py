@@ -1,0 +1,369 @@
+"""Speed benchmark: numpy_layers against torch.nn on the CPU, in one process.
+
+    python scripts/bench.py [--out reports] [--quick] [--only SUBSTRING] [--threads N]
+
+Per row, NumPy and torch calls alternate (so machine noise hits both): forward (under
+``no_grad`` on both sides) and forward+backward (input gradient and parameter gradients on
+both sides, upstream gradient drawn once outside the timed region). Medians are reported
+with ratio numpy/torch, GFLOP/s for conv/linear, tracemalloc peak of one NumPy
+forward+backward, and the row's target. Writes benchmark.json, .md and .png atomically.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import torch
+from threadpoolctl import threadpool_info, threadpool_limits
+
+import numpy_layers as nl
+
+NN = torch.nn
+SEED = (1, 3, 640, 640)
+BIG = (8, 64, 112, 112)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One benchmark row: how to build the torch module (the NumPy twin is from_torch)."""
+    op: str
+    config: str
+    shape: tuple[int, ...]
+    make: Callable[[], Any]
+    target: float | None
+    dtype: str = "float32"
+    naive: bool = False              # the article's loop conv, extrapolated from a prefix
+
+    @property
+    def name(self) -> str:
+        return f"{self.op} {self.config} {self.dtype}"
+
+
+def _specs() -> list[Spec]:
+    s = [
+        Spec("conv2d", "3x3 3->64 p1 (seed)", SEED, lambda: NN.Conv2d(3, 64, 3, padding=1), 0.8),
+        Spec("conv2d naive (article)", "3x3 3->64 p1 (seed)", SEED,
+             lambda: NN.Conv2d(3, 64, 3, padding=1), None, naive=True),
+        Spec("max_pool2d", "2x2/2 (seed)", SEED, lambda: NN.MaxPool2d(2, 2), 0.8),
+        Spec("dropout", "p=0.5 (seed)", SEED, lambda: NN.Dropout(0.5), 0.5),
+        Spec("batch_norm2d", "train (seed)", SEED, lambda: NN.BatchNorm2d(3), 1.5),
+        Spec("conv2d", "3x3 64->64 p1", (8, 64, 56, 56), lambda: NN.Conv2d(64, 64, 3, padding=1), 2.0),
+        Spec("conv2d", "3x3/2 128->256 p1", (8, 128, 28, 28),
+             lambda: NN.Conv2d(128, 256, 3, stride=2, padding=1), 1.3),
+        Spec("conv2d", "1x1 256->512", (8, 256, 14, 14), lambda: NN.Conv2d(256, 512, 1), 1.3),
+        Spec("conv2d", "depthwise 3x3 128 g128 p1", (8, 128, 56, 56),
+             lambda: NN.Conv2d(128, 128, 3, padding=1, groups=128), 3.0),
+        Spec("conv2d", "5x5 d2 32->32 p4", (8, 32, 56, 56),
+             lambda: NN.Conv2d(32, 32, 5, padding=4, dilation=2), None),
+        Spec("max_pool2d", "2x2/2", BIG, lambda: NN.MaxPool2d(2, 2), 0.8),
+        Spec("max_pool2d", "3x3/2 p1", BIG, lambda: NN.MaxPool2d(3, 2, 1), 0.8),
+        Spec("avg_pool2d", "2x2/2", BIG, lambda: NN.AvgPool2d(2, 2), 0.8),
+        Spec("avg_pool2d", "3x3/2 p1", BIG, lambda: NN.AvgPool2d(3, 2, 1), 0.8),
+        Spec("batch_norm2d", "train", BIG, lambda: NN.BatchNorm2d(64), 1.5),
+        Spec("linear", "4096->4096 batch 256", (256, 4096), lambda: NN.Linear(4096, 4096), 1.1),
+        Spec("dropout", "p=0.5", BIG, lambda: NN.Dropout(0.5), 0.5),
+    ]
+    f64 = {"3x3 64->64 p1", "1x1 256->512", "2x2/2", "train", "4096->4096 batch 256"}
+    s += [Spec(x.op, x.config, x.shape, x.make, 1.0, "float64")
+          for x in s if x.config in f64 and not x.naive]
+    return s
+
+
+def _flops(m: Any, y_shape: tuple[int, ...]) -> float | None:
+    """Forward flops of a conv (2*N*O*Ho*Wo*C/g*kh*kw) or linear layer, else None."""
+    if isinstance(m, NN.Conv2d):
+        kh, kw = m.kernel_size
+        return 2.0 * np.prod(y_shape) * (m.in_channels // m.groups) * kh * kw
+    if isinstance(m, NN.Linear):
+        return 2.0 * np.prod(y_shape) * m.in_features
+    return None
+
+
+def _alternate(fns: dict[str, Callable[[], Any]], warmup: int, budget: float,
+               min_reps: int, max_reps: int) -> dict[str, list[float]]:
+    """Run the callables in turn (first one alternating), repeat count fitted to budget."""
+    names = list(fns)
+    for _ in range(warmup):
+        est = 0.0
+        for n in names:
+            t0 = time.perf_counter()
+            fns[n]()
+            est += time.perf_counter() - t0
+    reps = int(min(max_reps, max(min_reps, budget / max(est, 1e-9))))
+    out: dict[str, list[float]] = {n: [] for n in names}
+    for r in range(reps):
+        order = names if r % 2 == 0 else names[1::2] + names[0::2]  # swap numpy/torch lead
+        for n in order:
+            t0 = time.perf_counter()
+            fns[n]()
+            out[n].append(time.perf_counter() - t0)
+    return out
+
+
+def naive_conv_seconds(x: np.ndarray, w: np.ndarray, b: np.ndarray, padding: int,
+                       budget: float) -> tuple[float, float]:
+    """The source article's conv: per output pixel and filter, sum(x_patch * w).
+
+    Runs for ``budget`` seconds over a prefix of the output and returns
+    (extrapolated seconds for the full output, fraction of the output computed).
+    """
+    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    n_, _, h, wd = xp.shape
+    f_, _, kh, kw = w.shape
+    ho, wo = h - kh + 1, wd - kw + 1
+    out = np.zeros((n_, f_, ho, wo), dtype=x.dtype)
+    total, done = n_ * f_ * ho * wo, 0
+    t0 = time.perf_counter()
+    for n in range(n_):
+        for f in range(f_):
+            for i in range(ho):
+                for j in range(wo):
+                    out[n, f, i, j] = np.sum(xp[n, :, i:i + kh, j:j + kw] * w[f]) + b[f]
+                done += wo
+                if time.perf_counter() - t0 > budget:
+                    return (time.perf_counter() - t0) * total / done, done / total
+    return time.perf_counter() - t0, 1.0
+
+
+def run_row(spec: Spec, quick: bool, rng: np.random.Generator) -> dict[str, Any]:
+    """Time one row; returns its JSON-ready dict."""
+    torch.manual_seed(0)
+    tdt = torch.float64 if spec.dtype == "float64" else torch.float32
+    tm = spec.make().to(tdt).train()
+    m = None if spec.naive else nl.from_torch(tm).train()
+    x = rng.standard_normal(spec.shape).astype(spec.dtype)
+    xt = torch.from_numpy(x.copy()).requires_grad_(True)
+    with torch.no_grad():
+        y_ref = tm(xt)
+    dy = rng.standard_normal(y_ref.shape).astype(spec.dtype)
+    dyt = torch.from_numpy(dy.copy())
+    row: dict[str, Any] = {"name": spec.name, "op": spec.op, "config": spec.config,
+                           "shape": list(spec.shape), "dtype": spec.dtype, "target": spec.target}
+    budget, warm, lo, hi = (0.15, 1, 2, 5) if quick else (1.5, 2, 3, 50)
+
+    def np_fwd() -> Any:
+        with nl.no_grad():
+            return m(x)
+
+    def t_fwd() -> Any:
+        with torch.no_grad():
+            return tm(xt)
+
+    def np_fb() -> Any:
+        m.zero_grad()
+        m(x)
+        return m.backward(dy)
+
+    def t_fb() -> Any:
+        tm.zero_grad(set_to_none=True)
+        xt.grad = None
+        tm(xt).backward(dyt)
+        return xt.grad
+
+    if spec.naive:
+        w, b = tm.weight.detach().numpy(), tm.bias.detach().numpy()
+        sec, frac = naive_conv_seconds(x, w, b, tm.padding[0], 1.0 if quick else 5.0)
+        t = _alternate({"torch_fwd": t_fwd}, warm, budget, lo, hi)
+        row.update(numpy_fwd_ms=sec * 1e3, torch_fwd_ms=statistics.median(t["torch_fwd"]) * 1e3,
+                   reps=len(t["torch_fwd"]), extrapolated=True, fraction_computed=frac)
+        row["fwd_ratio"] = row["numpy_fwd_ms"] / row["torch_fwd_ms"]
+        return row
+
+    y = np_fwd()                       # sanity: dtype kept, values close to torch
+    row["out_dtype_ok"] = y.dtype == x.dtype
+    if spec.op != "dropout":
+        row["max_abs_diff_fwd"] = float(np.max(np.abs(y - y_ref.numpy())))
+    del y
+    t = _alternate({"numpy_fwd": np_fwd, "torch_fwd": t_fwd, "numpy_fb": np_fb, "torch_fb": t_fb},
+                   warm, budget, lo, hi)
+    row.update({k + "_ms": statistics.median(v) * 1e3 for k, v in t.items()})
+    row.update({k + "_min_ms": min(v) * 1e3 for k, v in t.items()})
+    row["reps"] = len(t["numpy_fwd"])
+    row["fwd_ratio"] = row["numpy_fwd_ms"] / row["torch_fwd_ms"]
+    row["fb_ratio"] = row["numpy_fb_ms"] / row["torch_fb_ms"]
+    fl = _flops(tm, tuple(y_ref.shape))
+    if fl is not None:
+        row["numpy_fwd_gflops"] = fl / row["numpy_fwd_ms"] / 1e6
+        row["numpy_fb_gflops"] = 3 * fl / row["numpy_fb_ms"] / 1e6
+    gc.collect()
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    np_fb()
+    row["numpy_fb_peak_extra_mb"] = (tracemalloc.get_traced_memory()[1] - base) / 2**20
+    tracemalloc.stop()
+    if spec.target is not None:
+        row["met"] = row["fb_ratio"] <= spec.target
+    return row
+
+
+def _git() -> dict[str, Any]:
+    def g(*a: str) -> str:
+        try:
+            return subprocess.run(["git", *a], capture_output=True, text=True, timeout=10,
+                                  cwd=Path(__file__).resolve().parent).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+    return {"commit": g("rev-parse", "HEAD"), "dirty": bool(g("status", "--porcelain"))}
+
+
+def _cpu() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def header(threads: int, argv: list[str]) -> dict[str, Any]:
+    """Versions, BLAS and thread settings, CPU, git commit, command line."""
+    pools = threadpool_info()
+    blas = [p for p in pools if p.get("user_api") == "blas" and "numpy" in p.get("filepath", "")]
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %z"), "command": " ".join(argv),
+        "python": platform.python_version(), "numpy": np.__version__, "torch": torch.__version__,
+        "numpy_layers": getattr(nl, "__version__", "?"), "git": _git(),
+        "cpu_model": _cpu(), "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+        "threads_requested": threads, "numpy_blas": blas, "threadpools": pools,
+        "env": {k: os.environ.get(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
+                                                "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")
+                if k in os.environ},
+    }
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def _f(v: Any, fmt: str = "{:.2f}") -> str:
+    return "–" if v is None else fmt.format(v)
+
+
+def to_markdown(head: dict[str, Any], rows: list[dict[str, Any]]) -> str:
+    """The Markdown report: short header and one table row per benchmark row."""
+    blas = head["numpy_blas"][0] if head["numpy_blas"] else {}
+    met = sum(r.get("met") is True for r in rows)
+    missed = sum(r.get("met") is False for r in rows)
+    out = [
+        "# numpy_layers speed benchmark (NumPy vs torch CPU)", "",
+        f"- {head['date']}, commit `{head['git']['commit'][:10]}`"
+        f"{' (dirty)' if head['git']['dirty'] else ''}, `{head['command']}`",
+        f"- CPU: {head['cpu_model']} ({head['cpu_count']} cores); torch {head['torch']} with "
+        f"{head['torch_threads']} threads; numpy {head['numpy']} with "
+        f"{blas.get('internal_api', '?')} {blas.get('version', '?')} "
+        f"({blas.get('architecture', '?')}, {blas.get('num_threads', '?')} threads); env {head['env']}",
+        f"- Medians of alternating runs; fwd under no_grad; fwd+bwd computes input and parameter "
+        f"gradients. Ratio = numpy / torch (lower is better). Target applies to the fwd+bwd ratio.",
+        f"- **{met} met, {missed} missed**, total run time {head['total_seconds']:.0f} s", "",
+        "| op | config | dtype | np fwd ms | torch fwd ms | fwd ratio | np fwd+bwd ms | "
+        "torch fwd+bwd ms | fwd+bwd ratio | GFLOP/s fwd / fwd+bwd | peak extra MB | target | status |",
+        "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
+    ]
+    for r in rows:
+        gf = (f"{r['numpy_fwd_gflops']:.0f} / {r['numpy_fb_gflops']:.0f}"
+              if "numpy_fwd_gflops" in r else "")
+        if r.get("extrapolated"):
+            status = f"extrapolated from {r['fraction_computed']:.2%} of the output"
+        elif r.get("met") is None:
+            status = f"report only ({r['fb_ratio']:.2f})"
+        else:
+            status = f"{'met' if r['met'] else '**MISSED**'} ({r['fb_ratio']:.2f})"
+        out.append(
+            f"| {r['op']} | {r['config']} {tuple(r['shape'])} | {r['dtype']} | "
+            f"{_f(r['numpy_fwd_ms'], '{:.1f}')} | {_f(r['torch_fwd_ms'], '{:.1f}')} | "
+            f"{_f(r['fwd_ratio'])} | {_f(r.get('numpy_fb_ms'), '{:.1f}')} | "
+            f"{_f(r.get('torch_fb_ms'), '{:.1f}')} | {_f(r.get('fb_ratio'))} | {gf} | "
+            f"{_f(r.get('numpy_fb_peak_extra_mb'), '{:.0f}')} | "
+            f"{'≤ ' + _f(r['target']) if r['target'] is not None else '–'} | {status} |")
+    return "\n".join(out) + "\n"
+
+
+def plot(rows: list[dict[str, Any]], path: Path) -> None:
+    """Horizontal bars of the fwd+bwd ratio per row, a mark at each row's target."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    rows = [r for r in rows if "fb_ratio" in r]
+    if not rows:
+        return
+    fig, ax = plt.subplots(figsize=(9, 0.38 * len(rows) + 1.5))
+    ys = np.arange(len(rows))[::-1]
+    colors = ["grey" if r.get("met") is None else ("tab:green" if r["met"] else "tab:red")
+              for r in rows]
+    ax.barh(ys, [r["fb_ratio"] for r in rows], color=colors, height=0.7)
+    for y, r in zip(ys, rows):
+        if r["target"] is not None:
+            ax.plot([r["target"]] * 2, [y - 0.45, y + 0.45], color="black", lw=2)
+    ax.axvline(1.0, color="grey", ls=":", lw=1)
+    ax.set_yticks(ys, [f"{r['op']} {r['config']} {r['dtype']}" for r in rows], fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlabel("fwd+bwd time ratio numpy / torch (log; black mark = target, lower is better)")
+    ax.set_title("numpy_layers vs torch CPU")
+    fig.tight_layout()
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".png")
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=110)
+        os.replace(tmp, path)
+    finally:
+        plt.close(fig)
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI entry: run the selected rows, print progress, write the three reports."""
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--out", default="reports", help="output directory (default reports)")
+    p.add_argument("--quick", action="store_true", help="short smoke run (few repeats)")
+    p.add_argument("--only", default=None, help="run rows whose name contains SUBSTRING")
+    p.add_argument("--threads", type=int, default=os.cpu_count() or 1,
+                   help="torch threads and numpy BLAS threads (default: cpu count)")
+    a = p.parse_args(argv)
+    specs = [s for s in _specs() if a.only is None or a.only.lower() in s.name.lower()]
+    if not specs:
+        print(f"no row matches {a.only!r}", file=sys.stderr)
+        return 2
+    torch.set_num_threads(a.threads)
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    rows = []
+    with threadpool_limits(limits=a.threads, user_api="blas"):
+        head = header(a.threads, [Path(sys.argv[0]).name] + (sys.argv[1:] if argv is None else argv))
+        rng = np.random.default_rng(0)
+        for s in specs:
+            r = run_row(s, a.quick, rng)
+            rows.append(r)
+            print(f"{s.name:48s} fwd {r['fwd_ratio']:7.2f}  fwd+bwd "
+                  f"{_f(r.get('fb_ratio'), '{:5.2f}'):>5s}  target {_f(s.target):>4s}  "
+                  f"{'' if r.get('met') is None else ('met' if r['met'] else 'MISSED')}", flush=True)
+    head["total_seconds"] = time.perf_counter() - t0
+    head["quick"] = a.quick
+    _atomic_write(out / "benchmark.json",
+                  json.dumps({"header": head, "rows": rows}, indent=2, default=str).encode())
+    _atomic_write(out / "benchmark.md", to_markdown(head, rows).encode())
+    plot(rows, out / "benchmark.png")
+    print(f"total {head['total_seconds']:.1f} s; wrote {out}/benchmark.json, .md, .png")
+    return 0
