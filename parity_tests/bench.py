@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import io
 import json
 import os
 import platform
@@ -76,9 +77,9 @@ def _specs() -> list[Spec]:
         Spec("linear", "4096->4096 batch 256", (256, 4096), lambda: NN.Linear(4096, 4096), 1.1),
         Spec("dropout", "p=0.5", BIG, lambda: NN.Dropout(0.5), 0.5),
     ]
-    f64 = {"3x3 64->64 p1", "1x1 256->512", "2x2/2", "train", "4096->4096 batch 256"}
-    s += [Spec(x.op, x.config, x.shape, x.make, 1.0, "float64")
-          for x in s if x.config in f64 and not x.naive]
+    f64 = {("conv2d", "3x3 64->64 p1"), ("conv2d", "1x1 256->512"), ("max_pool2d", "2x2/2"),
+           ("batch_norm2d", "train"), ("linear", "4096->4096 batch 256")}
+    s += [Spec(x.op, x.config, x.shape, x.make, 1.0, "float64") for x in s if (x.op, x.config) in f64]
     return s
 
 
@@ -94,7 +95,7 @@ def _flops(m: Any, y_shape: tuple[int, ...]) -> float | None:
 
 def _alternate(fns: dict[str, Callable[[], Any]], warmup: int, budget: float,
                min_reps: int, max_reps: int) -> dict[str, list[float]]:
-    """Run the callables in turn (first one alternating), repeat count fitted to budget."""
+    """Run the callables in turn, repeat count fitted to ``budget`` seconds; times per name."""
     names = list(fns)
     for _ in range(warmup):
         est = 0.0
@@ -104,9 +105,9 @@ def _alternate(fns: dict[str, Callable[[], Any]], warmup: int, budget: float,
             est += time.perf_counter() - t0
     reps = int(min(max_reps, max(min_reps, budget / max(est, 1e-9))))
     out: dict[str, list[float]] = {n: [] for n in names}
+    swapped = [names[i ^ 1] for i in range(len(names))] if len(names) % 2 == 0 else names
     for r in range(reps):
-        order = names if r % 2 == 0 else names[1::2] + names[0::2]  # swap numpy/torch lead
-        for n in order:
+        for n in (swapped if r % 2 else names):   # (numpy, torch) pairs: alternate the lead
             t0 = time.perf_counter()
             fns[n]()
             out[n].append(time.perf_counter() - t0)
@@ -121,8 +122,7 @@ def naive_conv_seconds(x: np.ndarray, w: np.ndarray, b: np.ndarray, padding: int
     (extrapolated seconds for the full output, fraction of the output computed).
     """
     xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    n_, _, h, wd = xp.shape
-    f_, _, kh, kw = w.shape
+    (n_, _, h, wd), (f_, _, kh, kw) = xp.shape, w.shape
     ho, wo = h - kh + 1, wd - kw + 1
     out = np.zeros((n_, f_, ho, wo), dtype=x.dtype)
     total, done = n_ * f_ * ho * wo, 0
@@ -152,7 +152,7 @@ def run_row(spec: Spec, quick: bool, rng: np.random.Generator) -> dict[str, Any]
     dyt = torch.from_numpy(dy.copy())
     row: dict[str, Any] = {"name": spec.name, "op": spec.op, "config": spec.config,
                            "shape": list(spec.shape), "dtype": spec.dtype, "target": spec.target}
-    budget, warm, lo, hi = (0.15, 1, 2, 5) if quick else (1.5, 2, 3, 50)
+    budget, warm, lo, hi = (0.25, 1, 3, 10) if quick else (1.5, 2, 3, 50)
 
     def np_fwd() -> Any:
         with nl.no_grad():
@@ -198,35 +198,32 @@ def run_row(spec: Spec, quick: bool, rng: np.random.Generator) -> dict[str, Any]
     if fl is not None:
         row["numpy_fwd_gflops"] = fl / row["numpy_fwd_ms"] / 1e6
         row["numpy_fb_gflops"] = 3 * fl / row["numpy_fb_ms"] / 1e6
-    gc.collect()
+    gc.collect()                       # peak extra memory of one numpy fwd+bwd
     tracemalloc.start()
-    base = tracemalloc.get_traced_memory()[0]
-    np_fb()
-    row["numpy_fb_peak_extra_mb"] = (tracemalloc.get_traced_memory()[1] - base) / 2**20
-    tracemalloc.stop()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        np_fb()
+        row["numpy_fb_peak_extra_mb"] = (tracemalloc.get_traced_memory()[1] - base) / 2**20
+    finally:
+        tracemalloc.stop()
     if spec.target is not None:
         row["met"] = row["fb_ratio"] <= spec.target
     return row
 
 
-def _git() -> dict[str, Any]:
-    def g(*a: str) -> str:
-        try:
-            return subprocess.run(["git", *a], capture_output=True, text=True, timeout=10,
-                                  cwd=Path(__file__).resolve().parent).stdout.strip()
-        except (OSError, subprocess.SubprocessError):
-            return ""
-    return {"commit": g("rev-parse", "HEAD"), "dirty": bool(g("status", "--porcelain"))}
+def _git(*a: str) -> str:
+    try:
+        return subprocess.run(["git", *a], capture_output=True, text=True, timeout=10,
+                              cwd=Path(__file__).resolve().parent).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
 
 
 def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
+    info = Path("/proc/cpuinfo")
+    lines = info.read_text().splitlines() if info.exists() else []
+    return next((ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("model name")),
+                platform.processor())
 
 
 def header(threads: int, argv: list[str]) -> dict[str, Any]:
@@ -236,12 +233,12 @@ def header(threads: int, argv: list[str]) -> dict[str, Any]:
     return {
         "date": time.strftime("%Y-%m-%d %H:%M:%S %z"), "command": " ".join(argv),
         "python": platform.python_version(), "numpy": np.__version__, "torch": torch.__version__,
-        "numpy_layers": getattr(nl, "__version__", "?"), "git": _git(),
+        "numpy_layers": getattr(nl, "__version__", "?"),
+        "git": {"commit": _git("rev-parse", "HEAD"), "dirty": bool(_git("status", "--porcelain"))},
         "cpu_model": _cpu(), "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
         "threads_requested": threads, "numpy_blas": blas, "threadpools": pools,
-        "env": {k: os.environ.get(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
-                                                "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")
-                if k in os.environ},
+        "env": {k: v for k, v in os.environ.items()
+                if k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS")},
     }
 
 
@@ -272,18 +269,23 @@ def to_markdown(head: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         f"- CPU: {head['cpu_model']} ({head['cpu_count']} cores); torch {head['torch']} with "
         f"{head['torch_threads']} threads; numpy {head['numpy']} with "
         f"{blas.get('internal_api', '?')} {blas.get('version', '?')} "
-        f"({blas.get('architecture', '?')}, {blas.get('num_threads', '?')} threads); env {head['env']}",
-        f"- Medians of alternating runs; fwd under no_grad; fwd+bwd computes input and parameter "
-        f"gradients. Ratio = numpy / torch (lower is better). Target applies to the fwd+bwd ratio.",
-        f"- **{met} met, {missed} missed**, total run time {head['total_seconds']:.0f} s", "",
+        f"({blas.get('architecture', '?')}, {blas.get('num_threads', '?')} threads); "
+        + (" ".join(f"{k}={v}" for k, v in head["env"].items()) or "no OPENBLAS_* env"),
+        "- Medians of alternating numpy/torch runs; fwd under no_grad on both sides; fwd+bwd "
+        "computes input and parameter gradients. Ratio = numpy / torch (lower is better); "
+        "the target applies to the fwd+bwd ratio.",
+        f"- **{met} met, {missed} missed**, total run time {head['total_seconds']:.0f} s"
+        f"{' (--quick: few repeats, noisy)' if head['quick'] else ''}", "",
         "| op | config | dtype | np fwd ms | torch fwd ms | fwd ratio | np fwd+bwd ms | "
         "torch fwd+bwd ms | fwd+bwd ratio | GFLOP/s fwd / fwd+bwd | peak extra MB | target | status |",
         "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
     ]
     for r in rows:
         gf = (f"{r['numpy_fwd_gflops']:.0f} / {r['numpy_fb_gflops']:.0f}"
-              if "numpy_fwd_gflops" in r else "")
-        if r.get("extrapolated"):
+              if "numpy_fb_gflops" in r else "")
+        if "error" in r:
+            status = f"ERROR {r['error'][:120]}"
+        elif r.get("extrapolated"):
             status = f"extrapolated from {r['fraction_computed']:.2%} of the output"
         elif r.get("met") is None:
             status = f"report only ({r['fb_ratio']:.2f})"
@@ -291,8 +293,8 @@ def to_markdown(head: dict[str, Any], rows: list[dict[str, Any]]) -> str:
             status = f"{'met' if r['met'] else '**MISSED**'} ({r['fb_ratio']:.2f})"
         out.append(
             f"| {r['op']} | {r['config']} {tuple(r['shape'])} | {r['dtype']} | "
-            f"{_f(r['numpy_fwd_ms'], '{:.1f}')} | {_f(r['torch_fwd_ms'], '{:.1f}')} | "
-            f"{_f(r['fwd_ratio'])} | {_f(r.get('numpy_fb_ms'), '{:.1f}')} | "
+            f"{_f(r.get('numpy_fwd_ms'), '{:.1f}')} | {_f(r.get('torch_fwd_ms'), '{:.1f}')} | "
+            f"{_f(r.get('fwd_ratio'))} | {_f(r.get('numpy_fb_ms'), '{:.1f}')} | "
             f"{_f(r.get('torch_fb_ms'), '{:.1f}')} | {_f(r.get('fb_ratio'))} | {gf} | "
             f"{_f(r.get('numpy_fb_peak_extra_mb'), '{:.0f}')} | "
             f"{'≤ ' + _f(r['target']) if r['target'] is not None else '–'} | {status} |")
@@ -300,36 +302,36 @@ def to_markdown(head: dict[str, Any], rows: list[dict[str, Any]]) -> str:
 
 
 def plot(rows: list[dict[str, Any]], path: Path) -> None:
-    """Horizontal bars of the fwd+bwd ratio per row, a mark at each row's target."""
+    """Horizontal bars of the fwd+bwd ratio per row (log scale), a black mark at each target."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
     rows = [r for r in rows if "fb_ratio" in r]
     if not rows:
         return
-    fig, ax = plt.subplots(figsize=(9, 0.38 * len(rows) + 1.5))
-    ys = np.arange(len(rows))[::-1]
-    colors = ["grey" if r.get("met") is None else ("tab:green" if r["met"] else "tab:red")
-              for r in rows]
-    ax.barh(ys, [r["fb_ratio"] for r in rows], color=colors, height=0.7)
+    vals = [r["fb_ratio"] for r in rows] + [r["target"] for r in rows if r["target"]]
+    lo, ys = min(0.1, 0.7 * min(vals)), np.arange(len(rows))[::-1]
+    fig, ax = plt.subplots(figsize=(10, 0.38 * len(rows) + 1.6))
     for y, r in zip(ys, rows):
+        c = "grey" if r.get("met") is None else ("tab:green" if r["met"] else "tab:red")
+        ax.barh(y, r["fb_ratio"] - lo, left=lo, color=c, height=0.7)
+        ax.text(r["fb_ratio"] * 1.04, y, f"{r['fb_ratio']:.2f}", va="center", fontsize=7)
         if r["target"] is not None:
             ax.plot([r["target"]] * 2, [y - 0.45, y + 0.45], color="black", lw=2)
     ax.axvline(1.0, color="grey", ls=":", lw=1)
-    ax.set_yticks(ys, [f"{r['op']} {r['config']} {r['dtype']}" for r in rows], fontsize=8)
+    ax.set_yticks(ys, [r["name"] for r in rows], fontsize=8)
     ax.set_xscale("log")
-    ax.set_xlabel("fwd+bwd time ratio numpy / torch (log; black mark = target, lower is better)")
-    ax.set_title("numpy_layers vs torch CPU")
+    ax.set_xlim(lo, 1.6 * max(vals))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}" if str(v)[0] in "25" else ""))
+    ax.set_xlabel("fwd+bwd time, numpy / torch (log scale; black mark = target; lower is better)")
+    ax.set_title("numpy_layers vs torch CPU: green met, red missed, grey report only")
     fig.tight_layout()
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".png")
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=110)
-        os.replace(tmp, path)
-    finally:
-        plt.close(fig)
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    plt.close(fig)
+    _atomic_write(path, buf.getvalue())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -346,24 +348,27 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no row matches {a.only!r}", file=sys.stderr)
         return 2
     torch.set_num_threads(a.threads)
-    out = Path(a.out)
-    out.mkdir(parents=True, exist_ok=True)
-    t0 = time.perf_counter()
-    rows = []
+    (out := Path(a.out)).mkdir(parents=True, exist_ok=True)
+    t0, rows = time.perf_counter(), []
     with threadpool_limits(limits=a.threads, user_api="blas"):
-        head = header(a.threads, [Path(sys.argv[0]).name] + (sys.argv[1:] if argv is None else argv))
+        cmd = [Path(sys.argv[0]).name] + (sys.argv[1:] if argv is None else list(argv))
+        head = header(a.threads, cmd)
         rng = np.random.default_rng(0)
         for s in specs:
-            r = run_row(s, a.quick, rng)
+            try:
+                r = run_row(s, a.quick, rng)
+            except Exception as e:  # one broken layer must not hide the other rows
+                r = {"name": s.name, "op": s.op, "config": s.config, "shape": list(s.shape),
+                     "dtype": s.dtype, "target": s.target, "error": f"{type(e).__name__}: {' '.join(str(e).split())}"}
             rows.append(r)
-            print(f"{s.name:48s} fwd {r['fwd_ratio']:7.2f}  fwd+bwd "
+            print(f"{s.name:48s} fwd {_f(r.get('fwd_ratio'), '{:7.2f}'):>7s}  fwd+bwd "
                   f"{_f(r.get('fb_ratio'), '{:5.2f}'):>5s}  target {_f(s.target):>4s}  "
-                  f"{'' if r.get('met') is None else ('met' if r['met'] else 'MISSED')}", flush=True)
-    head["total_seconds"] = time.perf_counter() - t0
-    head["quick"] = a.quick
+                  f"{'' if r.get('met') is None else ('met' if r['met'] else 'MISSED')}"
+                  f"{r.get('error', '')[:120]}", flush=True)
+    head.update(total_seconds=time.perf_counter() - t0, quick=a.quick)
     _atomic_write(out / "benchmark.json",
                   json.dumps({"header": head, "rows": rows}, indent=2, default=str).encode())
     _atomic_write(out / "benchmark.md", to_markdown(head, rows).encode())
     plot(rows, out / "benchmark.png")
     print(f"total {head['total_seconds']:.1f} s; wrote {out}/benchmark.json, .md, .png")
-    return 0
+    return 1 if any("error" in r for r in rows) else 0

@@ -88,3 +88,11 @@ def test_ulp_distance_counts_representable_values():
     assert ulp_distance(np.array([-0.0]), np.array([0.0]), np.float64)[0] == 0
     tiny = np.float32(np.finfo(np.float32).smallest_subnormal)
     assert ulp_distance(np.array([tiny]), np.array([-tiny]), np.float32)[0] == 2
+
+
+def test_zero_dim_tensors_compare():
+    r = compare("output", np.array(1.5), np.array(1.5), np.float64)
+    assert r.passed and r.shape == ()
+    r = compare("output", np.array(1.5, np.float32), np.array(1.6), np.float32,
+                torch_value=np.array(1.6, np.float32))
+    assert not r.passed and r.worst_index == ()

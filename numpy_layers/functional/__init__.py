@@ -4,6 +4,8 @@ from .activation import relu, relu_backward, relu_forward
 from .conv import conv2d, conv2d_backward, conv2d_forward
 from .dropout import dropout, dropout_backward, dropout_forward
 from .linear import linear, linear_backward, linear_forward
+from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
+                   l1_loss, log_softmax, mse_loss, nll_loss, smooth_l1_loss)
 from .norm import batch_norm, batch_norm_backward, batch_norm_forward
 from .pooling import (avg_pool2d, avg_pool2d_backward, avg_pool2d_forward, max_pool2d,
                       max_pool2d_backward, max_pool2d_forward)
@@ -15,4 +17,6 @@ __all__ = [
     "avg_pool2d_forward", "avg_pool2d_backward", "dropout_forward", "dropout_backward",
     "linear_forward", "linear_backward", "batch_norm_forward", "batch_norm_backward",
     "relu_forward", "relu_backward",
+    "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "log_softmax",
 ]

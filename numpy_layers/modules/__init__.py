@@ -6,10 +6,14 @@ from .conv import Conv2d
 from .dropout import Dropout
 from .flatten import Flatten
 from .linear import Linear
+from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss,
+                   SmoothL1Loss)
 from .module import Module, no_grad
 from .pooling import AvgPool2d, MaxPool2d
 
 __all__ = [
     "Module", "no_grad", "Conv2d", "MaxPool2d", "AvgPool2d", "Dropout", "Linear",
     "BatchNorm2d", "ReLU", "Flatten", "Sequential",
+    "L1Loss", "MSELoss", "SmoothL1Loss", "NLLLoss", "CrossEntropyLoss", "BCELoss",
+    "BCEWithLogitsLoss",
 ]

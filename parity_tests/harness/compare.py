@@ -86,7 +86,7 @@ def _errors(a: np.ndarray, ref: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     both_nan = np.isnan(a) & np.isnan(ref)
     same_inf = np.isinf(a) & np.isinf(ref) & (a == ref)
     with np.errstate(invalid="ignore", over="ignore"):
-        err = np.abs(a - ref)
+        err = np.asarray(np.abs(a - ref))     # 0-d inputs give a scalar otherwise
     err[both_nan | same_inf] = 0.0
     special = ~np.isfinite(err)
     err[special] = np.inf

@@ -17,11 +17,11 @@ def _pair(v):
 
 
 def _valid(k, s, p, d, hw) -> bool:
-    """torch's constraints: pad <= effective kernel / 2 and at least one output."""
+    """torch's constraints: pad <= kernel / 2 (the undilated kernel) and at least one output."""
     for i in range(2):
         kk, ss, pp, dd = _pair(k)[i], _pair(s if s is not None else k)[i], _pair(p)[i], _pair(d)[i]
         eff = dd * (kk - 1) + 1
-        if 2 * pp > eff or hw[i] + 2 * pp < eff:
+        if 2 * pp > kk or hw[i] + 2 * pp < eff:
             return False
     return True
 
@@ -47,13 +47,13 @@ def _cases() -> list[Case]:
             out.append(_case(k, s, p, d, ceil, idx=i % 3 == 0, b=[1, 3][i % 2], hw=hw))
     # Windows that would start in padding under ceil_mode, dilation with padding.
     out += [_case(3, 2, 1, ceil=True, hw=(6, 6), idx=True), _case(2, 2, 1, ceil=True, hw=(5, 5)),
-            _case(3, 3, 1, ceil=True, hw=(10, 7), idx=True), _case(3, 2, 2, d=2, idx=True),
+            _case(3, 3, 1, ceil=True, hw=(10, 7), idx=True), _case(3, 2, 1, d=2, idx=True, hw=(9, 9)),
             _case(3, 2, 1, unbatched=True, idx=True), _case(2, 2, 0, b=1, c=1, hw=(2, 2))]
     # Exact ties and NaN: which element gets the gradient, which index is returned.
     for kind in ("ties", "nan"):
         out += [_case(2, 2, kind=kind, idx=True), _case(3, 1, 1, kind=kind, idx=True),
                 _case(3, 2, 1, ceil=True, kind=kind, idx=True, hw=(9, 9)),
-                _case(3, 2, 2, d=2, kind=kind, idx=True)]
+                _case(3, 1, 1, d=2, kind=kind, idx=True)]
     return unique(out)
 
 

@@ -1,0 +1,408 @@
+"""2-D convolution (NCHW input, OIHW weight) with its backward.
+
+Choice rule (timed on 2 cores against torch; see the PR report):
+- ``pointwise`` (1x1 kernel, stride 1): no im2col, the input is already the column
+  matrix: y (n, G, Og, P) = W (G, Og, Cg) @ x (n, G, Cg, P), one batched matmul.
+- ``depthwise`` (groups == C == O): a GEMM with K = kh*kw is wasteful, so a per-tap
+  multiply-add over the kh*kw shifted slices, block by block of channel planes small
+  enough to stay in cache (pad, taps and crop all done on the block).
+- ``gemm`` otherwise: pad once, im2col as kh*kw slice copies into one contiguous
+  col (C*kh*kw, n*Ho*Wg), ONE matmul batched over groups, output transposed back.
+  The batch sits inside the columns (one wide GEMM beats n small ones when Ho*Wo is
+  small); chunks of samples keep each buffer under CHUNK_BYTES.
+The ``flat`` grid: the padded input is split into its stride phases (nothing to do at
+stride 1) with flattened planes; a tap is then one contiguous run per plane and the
+output is computed on rows of the phase width Wq instead of Wo (the extra columns are
+cropped). Copies and the col2im ``+=`` get long inner loops (3x faster at 56x56) for a
+GEMM Wq/Wo times wider: used when that waste is <= FLAT_MAX_WASTE, rows are short
+(Wo <= FLAT_MAX_WIDTH) and input and weight are finite (the extra columns must not
+turn 0 * inf into NaN). Otherwise ``compact``: taps are strided 4-D slices, Wg = Wo.
+The depthwise blocks run on THREADS threads (numpy releases the GIL; its ufuncs are
+single-threaded). The GEMM path's copies are memory-bound: threads did not help there.
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+from .._checks import as_pair
+from .padding import _check as _check_pad
+from .padding import pad_backward, pad_forward
+
+WORKSPACE_BYTES = 256 * 2**20    # hard bound on the extra memory of one conv
+CHUNK_BYTES = 16 * 2**20         # soft cap on one chunk's buffers (bigger: page faults)
+FLAT_MAX_WASTE, FLAT_MAX_WIDTH = 0.08, 256
+DEPTHWISE_BLOCK_BYTES = 512 * 2**10
+THREADS = min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+              else os.cpu_count() or 1)
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+_POOL: list = [None, 0]
+
+
+def _parallel(fn: Callable[[int, int], None], n: int) -> None:
+    """fn(lo, hi) over [0, n) in THREADS contiguous parts; numpy releases the GIL."""
+    k = max(1, min(THREADS, n))
+    if k == 1:
+        return fn(0, n)
+    if _POOL[1] != k:
+        _POOL[:] = [ThreadPoolExecutor(k - 1), k]
+    cuts = [n * i // k for i in range(k + 1)]
+    futures = [_POOL[0].submit(fn, cuts[i], cuts[i + 1]) for i in range(1, k)]
+    fn(cuts[0], cuts[1])
+    for f in futures:
+        f.result()
+
+
+class _Geom(NamedTuple):
+    N: int; C: int; H: int; W: int; O: int; G: int; kh: int; kw: int   # noqa: E702
+    sh: int; sw: int; dh: int; dw: int; pad: tuple; mode: str           # noqa: E702
+    Ho: int; Wo: int; Hq: int; Wq: int; path: str; flat: bool           # noqa: E702
+    taps: tuple   # (i, j, phase row, phase col, offset in the flat phase plane) per tap
+
+    @property
+    def Wg(self) -> int:                      # output row width in col and the grid
+        return self.Wq if self.flat else self.Wo
+
+    @property
+    def L(self) -> int:                       # flat run that covers every valid output
+        return (self.Ho - 1) * self.Wq + self.Wo
+
+    def window(self, i: int, j: int) -> tuple:
+        """Strided slices of tap (i, j) in the padded input (compact mode)."""
+        r, c = i * self.dh, j * self.dw
+        return (slice(r, r + self.sh * (self.Ho - 1) + 1, self.sh),
+                slice(c, c + self.sw * (self.Wo - 1) + 1, self.sw))
+
+
+def _check_conv(layer: str, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None,
+                stride, pad, dilation, groups: int, padding_mode: str) -> None:
+    """torch's checks of conv2d on a 4-D x, ``pad`` (l, r, t, b); messages name ``layer``."""
+    for name, a in (("input", x), ("weight", weight), ("bias", bias)):
+        if a is not None and (not isinstance(a, np.ndarray) or a.dtype not in (np.float32, np.float64)):
+            raise TypeError(f"{layer}: expected {name} to be a float32 or float64 ndarray, got "
+                            f"{getattr(a, 'dtype', type(a).__name__)}")
+        if a is not None and a.dtype != x.dtype:
+            raise TypeError(f"{layer}: input dtype {x.dtype} and {name} dtype {a.dtype} should "
+                            f"be the same (torch raises too)")
+    if x.ndim != 4 or weight.ndim != 4:
+        raise ValueError(f"{layer}: expected 3-D (unbatched) or 4-D (batched) input and a 4-D "
+                         f"weight, got input {tuple(x.shape)} and weight {tuple(weight.shape)}")
+    if padding_mode not in PADDING_MODES:
+        raise ValueError(f"{layer}: padding_mode must be one of {PADDING_MODES}, got {padding_mode!r}")
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups <= 0:
+        raise ValueError(f"{layer}: non-positive groups is not supported, got groups={groups!r}")
+    for name, v, low in (("stride", stride, 1), ("dilation", dilation, 1), ("padding", pad, 0)):
+        if min(v) < low:
+            raise ValueError(f"{layer}: {'negative' if low == 0 else 'non-positive'} {name} is "
+                             f"not supported, got {name}={tuple(v)}")
+    (O, cg, kh, kw), wsize = weight.shape, list(weight.shape)
+    if O < 1 or O % groups:
+        need = f"divisible by {groups}" if O else "at least 1"
+        raise ValueError(f"{layer}: given groups={groups}, expected weight to be {need} at "
+                         f"dimension 0, but got weight of size {wsize} instead")
+    if x.shape[1] != cg * groups:
+        raise ValueError(f"{layer}: given groups={groups}, weight of size {wsize}, expected "
+                         f"input{list(x.shape)} to have {cg * groups} channels, but got "
+                         f"{x.shape[1]} channels instead")
+    if bias is not None and bias.shape != (O,):
+        raise ValueError(f"{layer}: given weight of size {wsize}, expected bias to be 1-D with "
+                         f"{O} elements, but got bias of size {list(bias.shape)} instead")
+    hp, wp = x.shape[2] + pad[2] + pad[3], x.shape[3] + pad[0] + pad[1]
+    ekh, ekw = dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1
+    if kh < 1 or kw < 1 or hp < ekh or wp < ekw:
+        raise ValueError(f"{layer}: calculated padded input size per channel: ({hp} x {wp}). "
+                         f"Kernel size: ({ekh} x {ekw}). Kernel size can't be greater than "
+                         f"actual input size (nor smaller than 1)")
+    if padding_mode != "zeros":
+        _check_pad(x, tuple(pad), padding_mode, layer)
+
+
+def _geometry(x, weight, stride, pad, dilation, groups, mode, finite: bool) -> _Geom:
+    N, C, H, W = x.shape
+    O, cg, kh, kw = weight.shape
+    (sh, sw), (dh, dw) = stride, dilation
+    Hp, Wp = H + pad[2] + pad[3], W + pad[0] + pad[1]
+    Ho, Wo = (Hp - dh * (kh - 1) - 1) // sh + 1, (Wp - dw * (kw - 1) - 1) // sw + 1
+    Hq, Wq = -(-Hp // sh), -(-Wp // sw)
+    taps = tuple((i, j, i * dh % sh, j * dw % sw, i * dh // sh * Wq + j * dw // sw)
+                 for i in range(kh) for j in range(kw))
+    if kh == kw == 1 and sh == sw == 1:
+        path = "pointwise"
+    elif cg == 1 and groups == C == O > 1 and finite:
+        path = "depthwise"
+    else:
+        path = "gemm"
+    flat = path == "depthwise" or (finite and Wq - Wo <= FLAT_MAX_WASTE * Wo
+                                   and Wo <= FLAT_MAX_WIDTH)
+    return _Geom(N, C, H, W, O, groups, kh, kw, sh, sw, dh, dw, tuple(pad), mode,
+                 Ho, Wo, Hq, Wq, path, flat, taps)
+
+
+def _pad(x: np.ndarray, g: _Geom) -> np.ndarray:
+    """x (..., H, W) -> padded (..., Hp, Wp), C-contiguous."""
+    if not any(g.pad):
+        return np.ascontiguousarray(x)
+    return pad_forward(x, g.pad, "constant" if g.mode == "zeros" else g.mode)[0]
+
+
+def _unpad(dxp: np.ndarray, g: _Geom) -> np.ndarray:
+    """dxp (..., Hp, Wp) -> dx (..., H, W): padded positions fold back onto the input."""
+    if not any(g.pad):
+        return dxp
+    mode = "constant" if g.mode == "zeros" else g.mode
+    if mode == "constant":
+        return dxp[..., g.pad[2]:g.pad[2] + g.H, g.pad[0]:g.pad[0] + g.W]   # a view
+    return pad_backward(dxp, (dxp.shape[:-2] + (g.H, g.W), g.pad, mode))
+
+
+def _phases(xp: np.ndarray, g: _Geom) -> np.ndarray:
+    """xp (..., Hp, Wp) -> its stride phases as flat planes (sh, sw, ..., Hq*Wq)."""
+    lead = xp.shape[:-2]
+    if g.sh == g.sw == 1:
+        return xp.reshape((1, 1) + lead + (g.Hq * g.Wq,))           # a view
+    xph = np.zeros((g.sh, g.sw) + lead + (g.Hq, g.Wq), xp.dtype)
+    for a in range(g.sh):
+        for b in range(g.sw):
+            src = xp[..., a::g.sh, b::g.sw]
+            xph[a, b, ..., :src.shape[-2], :src.shape[-1]] = src
+    return xph.reshape((g.sh, g.sw) + lead + (g.Hq * g.Wq,))
+
+
+def _unphase(dxph: np.ndarray, g: _Geom, hp: int, wp: int) -> np.ndarray:
+    """Inverse of ``_phases``: (sh, sw, ..., Hq*Wq) -> (..., Hp, Wp)."""
+    lead = dxph.shape[2:-1]
+    if g.sh == g.sw == 1:
+        return dxph.reshape(lead + (hp, wp))
+    planes = dxph.reshape(dxph.shape[:-1] + (g.Hq, g.Wq))
+    dxp = np.empty(lead + (hp, wp), dxph.dtype)
+    for a in range(g.sh):
+        for b in range(g.sw):
+            dst = dxp[..., a::g.sh, b::g.sw]
+            dst[...] = planes[a, b, ..., :dst.shape[-2], :dst.shape[-1]]
+    return dxp
+
+
+def _hw_padded(g: _Geom) -> tuple[int, int]:
+    return g.H + g.pad[2] + g.pad[3], g.W + g.pad[0] + g.pad[1]
+
+
+def _im2col(xc: np.ndarray, g: _Geom) -> np.ndarray:
+    """x chunk (n, C, H, W) -> col (G, Cg*kh*kw, n*Ho*Wg)."""
+    xp, n, L = _pad(xc, g), len(xc), g.L
+    col = np.empty((g.C, g.kh, g.kw, n, g.Ho * g.Wg), xc.dtype)     # (C, kh, kw, n, Ho*Wg)
+    if g.flat:
+        xph = _phases(xp, g)                                          # (sh, sw, n, C, Hq*Wq)
+        for i, j, a, b, off in g.taps:
+            col[:, i, j, :, :L] = xph[a, b, :, :, off:off + L].transpose(1, 0, 2)
+        col[..., L:] = 0                                              # tail of the last row
+    else:
+        col6 = col.reshape(g.C, g.kh, g.kw, n, g.Ho, g.Wo)
+        for i, j, _, _, _ in g.taps:
+            col6[:, i, j] = xp[(slice(None), slice(None)) + g.window(i, j)].transpose(1, 0, 2, 3)
+    return col.reshape(g.G, -1, n * g.Ho * g.Wg)
+
+
+def _col2im(dcol: np.ndarray, g: _Geom, out: np.ndarray) -> None:
+    """dcol (G, Cg*kh*kw, n*Ho*Wg) -> out (n, C, H, W): taps add back, padding folds."""
+    n, (hp, wp), L = len(out), _hw_padded(g), g.L
+    direct = not any(g.pad) and out.flags.c_contiguous and (not g.flat or g.sh == g.sw == 1)
+    if g.flat:
+        dcol = dcol.reshape(g.C, g.kh, g.kw, n, -1)                  # (C, kh, kw, n, Ho*Wq)
+        dxph = (out.reshape(1, 1, n, g.C, -1) if direct               # (sh, sw, n, C, Hq*Wq)
+                else np.empty((g.sh, g.sw, n, g.C, g.Hq * g.Wq), dcol.dtype))
+        dxph[...] = 0
+        for i, j, a, b, off in g.taps:
+            dxph[a, b, :, :, off:off + L] += dcol[:, i, j, :, :L].transpose(1, 0, 2)
+        dxp = _unphase(dxph, g, hp, wp)
+    else:
+        dcol = dcol.reshape(g.C, g.kh, g.kw, n, g.Ho, g.Wo)          # (C, kh, kw, n, Ho, Wo)
+        dxp = out if direct else np.empty((n, g.C, hp, wp), dcol.dtype)
+        dxp[...] = 0
+        for i, j, _, _, _ in g.taps:
+            dxp[(slice(None), slice(None)) + g.window(i, j)] += dcol[:, i, j].transpose(1, 0, 2, 3)
+    if not direct:
+        out[...] = _unpad(dxp, g)
+
+
+def _emit(yc: np.ndarray, src: np.ndarray, bias: np.ndarray | None) -> None:
+    """yc (n, O, Ho, Wo) = src (+ bias), in one pass."""
+    if bias is None:
+        yc[...] = src
+    else:
+        np.add(src, bias[:, None, None], out=yc)
+
+
+def _depthwise(g: _Geom, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None,
+               y: np.ndarray | None = None, dy: np.ndarray | None = None,
+               dx: np.ndarray | None = None, dwp: np.ndarray | None = None) -> None:
+    """Per-tap multiply-add on blocks of the N*C planes, padded and cropped block-wise.
+
+    Forward fills y (N, C, Ho, Wo); backward (``dy`` given) fills dx (N, C, H, W) and
+    dwp (N*C, kh*kw), the per-plane weight gradient.
+    """
+    nc, (hp, wp), L = g.N * g.C, _hw_padded(g), g.L
+    xpl = x.reshape(nc, g.H, g.W)                                     # planes
+    wpl = np.tile(weight.reshape(g.C, -1), (g.N, 1))                  # (N*C, taps)
+    bpl = None if bias is None else np.tile(bias, g.N)                # (N*C,)
+    pb = max(1, DEPTHWISE_BLOCK_BYTES // (hp * wp * x.itemsize))
+
+    def block(q0: int, q1: int) -> None:
+        m = q1 - q0
+        xph = _phases(_pad(xpl[q0:q1], g), g)                          # (sh, sw, m, Hq*Wq)
+        t = np.empty((m, L), x.dtype)
+        if dy is None:
+            yg = np.empty((m, g.Ho, g.Wq), x.dtype)                   # output on the grid
+            acc = yg.reshape(m, -1)[:, :L]
+            for k, (_, _, a, b, off) in enumerate(g.taps):
+                np.multiply(xph[a, b, :, off:off + L], wpl[q0:q1, k:k + 1], out=acc if k == 0 else t)
+                if k:
+                    acc += t
+            _emit(y.reshape(nc, g.Ho, g.Wo)[q0:q1], yg[..., :g.Wo], None if bpl is None else bpl[q0:q1])
+            return
+        dyg = np.zeros((m, g.Ho, g.Wq), x.dtype)                      # dy on the grid
+        dyg[..., :g.Wo] = dy.reshape(nc, g.Ho, g.Wo)[q0:q1]
+        d = dyg.reshape(m, -1)[:, :L]
+        dxph = np.zeros(xph.shape, x.dtype)
+        for k, (_, _, a, b, off) in enumerate(g.taps):
+            dwp[q0:q1, k] = np.vecdot(d, xph[a, b, :, off:off + L])
+            np.multiply(d, wpl[q0:q1, k:k + 1], out=t)
+            dxph[a, b, :, off:off + L] += t
+        dx.reshape(nc, g.H, g.W)[q0:q1] = _unpad(_unphase(dxph, g, hp, wp), g)
+
+    def work(p0: int, p1: int) -> None:
+        for q0 in range(p0, p1, pb):
+            block(q0, min(q0 + pb, p1))
+    _parallel(work, nc)
+
+
+def _forward(x, weight, bias, stride, padding, dilation, groups, mode, keep_col=True):
+    """The core of ``conv2d_forward`` (arguments already checked)."""
+    kh, kw = weight.shape[2:]
+    finite = (kh == kw == 1 and tuple(stride) == (1, 1)) or bool(
+        np.isfinite(x).all() and np.isfinite(weight).all())
+    g = _geometry(x, weight, stride, padding, dilation, groups, mode, finite)
+    N, C, O, G, isz = g.N, g.C, g.O, g.G, x.itemsize
+    Og, K, Pg, (hp, wp) = O // G, C * kh * kw, g.Ho * g.Wg, _hw_padded(g)
+    wg = weight.reshape(G, Og, -1)                                    # (G, Og, Cg*kh*kw)
+    y = np.empty((N, O, g.Ho, g.Wo), x.dtype)
+    if g.path == "depthwise":
+        _depthwise(g, x, weight, bias, y=y)
+        return y, (g, weight, bias is not None, x, None, N)
+    # Chunks of samples: all buffers of a chunk fit WORKSPACE_BYTES (minus the kept col),
+    # the largest one also CHUNK_BYTES (fresh big arrays page-fault, small ones stay cached).
+    per_sample = isz * (3 * C * hp * wp + 2 * K * Pg + O * Pg)
+    keep = g.path == "gemm" and keep_col and N * K * Pg * isz <= WORKSPACE_BYTES // 2
+    budget = WORKSPACE_BYTES - (N * K * Pg * isz if keep else 0)
+    largest = isz * max(K * Pg if g.path == "gemm" else 0, O * Pg, C * hp * wp)
+    nb = int(max(1, min(N, budget // per_sample, CHUNK_BYTES // max(largest, 1))))
+    cols = [] if keep else None
+    for n0 in range(0, N, nb):
+        xc, yc = x[n0:n0 + nb], y[n0:n0 + nb]
+        n = len(xc)
+        if g.path == "pointwise":
+            xv = _pad(xc, g).reshape(n, G, -1, hp * wp)                # (n, G, Cg, P)
+            np.matmul(wg, xv, out=yc.reshape(n, G, Og, -1))           # (n, G, Og, P)
+            if bias is not None:
+                yc += bias[:, None, None]
+            continue
+        col = _im2col(xc, g)                                          # (G, Kg, n*Ho*Wg)
+        if keep:
+            cols.append(col)
+        if n == 1 and not g.flat:
+            np.matmul(wg, col, out=yc.reshape(G, Og, -1))             # (G, Og, Ho*Wo)
+            if bias is not None:
+                yc += bias[:, None, None]
+        else:
+            out = np.matmul(wg, col).reshape(O, n, g.Ho, g.Wg)        # (O, n, Ho, Wg)
+            _emit(yc, out[..., :g.Wo].transpose(1, 0, 2, 3), bias)
+    return y, (g, weight, bias is not None, None if keep else x, cols, nb)
+
+
+def conv2d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None,
+                   stride: tuple[int, int] = (1, 1),
+                   padding: tuple[int, int, int, int] = (0, 0, 0, 0),
+                   dilation: tuple[int, int] = (1, 1), groups: int = 1,
+                   padding_mode: str = "zeros"):
+    """x (N, C, H, W), weight (O, C/groups, kh, kw), bias (O,) or None -> y (N, O, Ho, Wo), cache.
+
+    ``padding`` is (left, right, top, bottom), filled per ``padding_mode`` as torch does.
+    """
+    stride, padding, dilation = tuple(stride), tuple(padding), tuple(dilation)
+    _check_conv("conv2d", x, weight, bias, stride, padding, dilation, groups, padding_mode)
+    return _forward(x, weight, bias, stride, padding, dilation, groups, padding_mode)
+
+
+def conv2d_backward(dy: np.ndarray, cache):
+    """dy (N, O, Ho, Wo) -> dx (N, C, H, W), dweight (O, C/groups, kh, kw), dbias (O,) or None."""
+    g, weight, has_bias, x, cols, nb = cache
+    dy = dy.astype(weight.dtype, copy=False)
+    G, C, Og, (hp, wp) = g.G, g.C, g.O // g.G, _hw_padded(g)
+    wg = weight.reshape(G, Og, -1)                                    # (G, Og, Kg)
+    wgt = wg.transpose(0, 2, 1)                                       # (G, Kg, Og)
+    dx = np.empty((g.N, C, g.H, g.W), dy.dtype)
+    dwg = np.zeros(wg.shape, dy.dtype)
+    if g.path == "depthwise":
+        dwp = np.empty((g.N * C, g.kh * g.kw), dy.dtype)              # per plane and tap
+        _depthwise(g, x, weight, dy=dy, dx=dx, dwp=dwp)
+        dwg = dwp.reshape(g.N, G, 1, -1).sum(0)
+    for k, n0 in enumerate(range(0, g.N, nb) if g.path != "depthwise" else ()):
+        dyc = dy[n0:n0 + nb]
+        n = len(dyc)
+        if g.path == "pointwise":
+            xv = _pad(x[n0:n0 + n], g).reshape(n, G, -1, hp * wp)     # (n, G, Cg, P)
+            dyv = dyc.reshape(n, G, Og, -1)                           # (n, G, Og, P)
+            dwg += np.matmul(dyv, xv.transpose(0, 1, 3, 2)).sum(0)
+            dxp = np.matmul(wgt, dyv).reshape(n, C, hp, wp)           # (n, C, Hp, Wp)
+            dx[n0:n0 + n] = _unpad(dxp, g)
+            continue
+        col = cols[k] if cols is not None else _im2col(x[n0:n0 + n], g)
+        if n == 1 and not g.flat:
+            dyt = dyc.reshape(G, Og, -1)                              # a view
+        else:
+            grid = np.empty((g.O, n, g.Ho, g.Wg), dy.dtype)           # (O, n, Ho, Wg)
+            grid[..., g.Wo:] = 0
+            grid[..., :g.Wo] = dyc.transpose(1, 0, 2, 3)
+            dyt = grid.reshape(G, Og, -1)                             # (G, Og, n*Ho*Wg)
+        dwg += np.matmul(dyt, col.transpose(0, 2, 1))
+        _col2im(np.matmul(wgt, dyt), g, dx[n0:n0 + n])
+    db = dy.sum(axis=(0, 2, 3)) if has_bias else None
+    return dx, dwg.reshape(weight.shape), db
+
+
+def _same_padding(kernel_size, dilation) -> tuple[int, int, int, int]:
+    """torch's 'same': total d*(k-1) per dim, left total//2, right the rest -> (l, r, t, b)."""
+    (kh, kw), (dh, dw) = kernel_size, dilation
+    th, tw = dh * (kh - 1), dw * (kw - 1)
+    return (tw // 2, tw - tw // 2, th // 2, th - th // 2)
+
+
+def _resolve_padding(layer: str, padding, kernel_size, stride, dilation) -> tuple[int, int, int, int]:
+    """int, pair, 'valid' or 'same' -> (left, right, top, bottom), with torch's errors."""
+    if isinstance(padding, str):
+        if padding not in ("same", "valid"):
+            raise ValueError(f"{layer}: invalid padding string {padding!r}, should be one of "
+                             f"{{'same', 'valid'}}")
+        if padding == "valid":
+            return (0, 0, 0, 0)
+        if any(s != 1 for s in stride):
+            raise ValueError(f"{layer}: padding='same' is not supported for strided convolutions")
+        return _same_padding(kernel_size, dilation)
+    ph, pw = as_pair(layer, "padding", padding)
+    return (pw, pw, ph, ph)
+
+
+def conv2d(input: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None,
+           stride=1, padding=0, dilation=1, groups: int = 1) -> np.ndarray:
+    """``torch.nn.functional.conv2d`` (forward): input (N, C, H, W) or (C, H, W) -> (N, O, Ho, Wo)."""
+    stride, dilation = as_pair("conv2d", "stride", stride), as_pair("conv2d", "dilation", dilation)
+    if not isinstance(weight, np.ndarray) or weight.ndim != 4:
+        raise ValueError(f"conv2d: expected a 4-D weight ndarray, got {getattr(weight, 'shape', weight)}")
+    pad = _resolve_padding("conv2d", padding, weight.shape[2:], stride, dilation)
+    unbatched = isinstance(input, np.ndarray) and input.ndim == 3
+    x = input[None] if unbatched else input                           # (1, C, H, W)
+    _check_conv("conv2d", x, weight, bias, stride, pad, dilation, groups, "zeros")
+    y = _forward(x, weight, bias, stride, pad, dilation, groups, "zeros", keep_col=False)[0]
+    return y[0] if unbatched else y

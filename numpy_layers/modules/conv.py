@@ -1,0 +1,98 @@
+"""``Conv2d``: 2-D convolution over NCHW input, weight (O, C/groups, kh, kw) as torch."""
+from __future__ import annotations
+
+import numpy as np
+
+from .._checks import as_dtype, as_pair, check_float_array, check_grad, check_ndim
+from ..functional.conv import (PADDING_MODES, _check_conv, _forward, _resolve_padding,
+                               conv2d_backward)
+from ._init import uniform_fan_in
+from .module import Module, grad_enabled
+
+
+class Conv2d(Module):
+    """x (N, C, H, W) or (C, H, W) -> y (N, O, Ho, Wo) or (O, Ho, Wo).
+
+    ``padding_mode`` other than 'zeros' pads with that mode, then convolves unpadded,
+    as torch does. Range errors (stride, dilation <= 0, negative padding) are raised by
+    ``forward``, as in torch, whose constructor accepts them.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1,
+                 padding=0, dilation=1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", device: object = None,
+                 dtype: object = np.float32, *, rng: np.random.Generator | None = None) -> None:
+        super().__init__()
+        if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups <= 0:
+            raise ValueError(f"Conv2d: groups must be a positive integer, got {groups!r}")
+        for name, v in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
+                raise ValueError(f"Conv2d: expected {name} to be a non-negative int, got {v!r}")
+            if v % groups:
+                raise ValueError(f"Conv2d: {name} must be divisible by groups, got {name}={v} "
+                                 f"and groups={groups}")
+        self.kernel_size = as_pair("Conv2d", "kernel_size", kernel_size, min_value=0)
+        self.stride = as_pair("Conv2d", "stride", stride)
+        self.dilation = as_pair("Conv2d", "dilation", dilation)
+        if isinstance(padding, str):
+            self.padding = padding
+        else:
+            self.padding = as_pair("Conv2d", "padding", padding)
+        # Resolves 'same'/'valid' and raises torch's errors for them now, as torch does.
+        self._pad = _resolve_padding("Conv2d", self.padding, self.kernel_size, self.stride,
+                                     self.dilation)
+        if padding_mode not in PADDING_MODES:
+            raise ValueError(f"Conv2d: padding_mode must be one of {set(PADDING_MODES)}, but "
+                             f"got padding_mode={padding_mode!r}")
+        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
+        self.groups, self.padding_mode = int(groups), padding_mode
+        self.dtype = as_dtype("Conv2d", dtype)
+        kh, kw = self.kernel_size
+        fan_in = self.in_channels // self.groups * kh * kw
+        self.register_parameter("weight", uniform_fan_in(
+            rng, (self.out_channels, self.in_channels // self.groups, kh, kw), fan_in, self.dtype))
+        self.register_parameter("bias", uniform_fan_in(
+            rng, (self.out_channels,), fan_in, self.dtype) if bias else None)
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        check_float_array("Conv2d", x)
+        check_ndim("Conv2d", x, (3, 4), "(C, H, W) unbatched or (N, C, H, W) batched")
+        unbatched = x.ndim == 3
+        xb = x[None] if unbatched else x                              # (N, C, H, W)
+        if xb.shape[1] != self.in_channels:
+            raise ValueError(
+                f"Conv2d: given groups={self.groups}, weight of size {list(self.weight.shape)}, "
+                f"expected input{list(xb.shape)} to have {self.in_channels} channels, but got "
+                f"{xb.shape[1]} channels instead")
+        if x.dtype != self.weight.dtype:
+            raise TypeError(f"Conv2d: input dtype {x.dtype} does not match the layer's "
+                            f"parameter dtype {self.weight.dtype}; convert one of them (torch "
+                            f"raises here too)")
+        args = (self.stride, self._pad, self.dilation, self.groups, self.padding_mode)
+        _check_conv("Conv2d", xb, self.weight, self.bias, *args)
+        y, cache = _forward(xb, self.weight, self.bias, *args, keep_col=grad_enabled())
+        self._push_cache((cache, y.shape, unbatched))
+        return y[0] if unbatched else y
+
+    def backward(self, grad_output: np.ndarray | None = None) -> np.ndarray:
+        cache, shape, unbatched = self._pop_cache()
+        dy = check_grad("Conv2d", grad_output, shape[1:] if unbatched else shape, self.dtype)
+        dx, dw, db = conv2d_backward(dy[None] if unbatched else dy, cache)
+        self._accumulate("weight", dw)
+        self._accumulate("bias", db)
+        return dx[0] if unbatched else dx
+
+    def extra_repr(self) -> str:
+        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+             f"stride={self.stride}")
+        if self.padding != (0, 0):
+            s += f", padding={self.padding}"
+        if self.dilation != (1, 1):
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
+        return s

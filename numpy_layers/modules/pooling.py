@@ -1,0 +1,92 @@
+"""``MaxPool2d`` and ``AvgPool2d``: (N, C, H, W) or unbatched (C, H, W), as torch.
+
+Like torch, the constructor stores the arguments as given (``stride=None`` becomes
+``kernel_size``) and every forward checks them against the input.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._checks import check_grad
+from ..functional.pooling import (avg_pool2d_backward, avg_pool2d_forward, check_divisor,
+                                  max_pool2d_backward, max_pool2d_forward, max_pool2d_indices,
+                                  pool2d_params)
+from .module import Module
+
+
+class _Pool2d(Module):
+    """Shared forward/backward plumbing: batch the unbatched input, keep the cache."""
+
+    def _run(self, x: np.ndarray, forward, *args):
+        x4 = x if x.ndim == 4 else x[None]                              # (N, C, H, W)
+        y, cache = forward(x4, *args)                                   # (N, C, Ho, Wo)
+        if x.ndim == 3:
+            y = y[0]                                                    # (C, Ho, Wo)
+        self._push_cache((cache, x.ndim, y.shape, x.dtype))
+        return y, cache
+
+    def _back(self, grad_output: np.ndarray | None, backward) -> np.ndarray:
+        cache, ndim, shape, dtype = self._pop_cache()
+        dy = check_grad(type(self).__name__, grad_output, shape, dtype)
+        dx = backward(dy if ndim == 4 else dy[None], cache)             # (N, C, H, W)
+        return dx if ndim == 4 else dx[0]
+
+
+class MaxPool2d(_Pool2d):
+    """x (N, C, H, W) -> y (N, C, Ho, Wo) [, int64 indices (N, C, Ho, Wo)]; no parameters."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1,
+                 return_indices: bool = False, ceil_mode: bool = False) -> None:
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding = padding
+        self.dilation = dilation
+        self.return_indices = return_indices
+        self.ceil_mode = ceil_mode
+
+    def forward(self, x: np.ndarray):
+        k, s, p, d = pool2d_params("MaxPool2d", x, self.kernel_size, self.stride, self.padding,
+                                   self.dilation, self.ceil_mode)
+        y, cache = self._run(x, max_pool2d_forward, k, s, p, d, bool(self.ceil_mode))
+        if not self.return_indices:
+            return y
+        idx = max_pool2d_indices(cache)                                 # (N, C, Ho, Wo)
+        return y, (idx if x.ndim == 4 else idx[0])
+
+    def backward(self, grad_output: np.ndarray | None = None) -> np.ndarray:
+        """grad_output like y (not the indices) -> dx like x."""
+        return self._back(grad_output, max_pool2d_backward)
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class AvgPool2d(_Pool2d):
+    """x (N, C, H, W) -> y (N, C, Ho, Wo); no parameters."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+                 count_include_pad: bool = True, divisor_override: int | None = None) -> None:
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding = padding
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+        self.divisor_override = divisor_override
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        k, s, p, _ = pool2d_params("AvgPool2d", x, self.kernel_size, self.stride, self.padding,
+                                   1, self.ceil_mode)
+        check_divisor("AvgPool2d", self.divisor_override)
+        y, _ = self._run(x, avg_pool2d_forward, k, s, p, bool(self.ceil_mode),
+                         bool(self.count_include_pad), self.divisor_override)
+        return y
+
+    def backward(self, grad_output: np.ndarray | None = None) -> np.ndarray:
+        """grad_output like y -> dx like x."""
+        return self._back(grad_output, avg_pool2d_backward)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
