@@ -236,7 +236,7 @@ def header(threads: int, argv: list[str]) -> dict[str, Any]:
         "numpy_layers": getattr(nl, "__version__", "?"),
         "git": {"commit": _git("rev-parse", "HEAD"), "dirty": bool(_git("status", "--porcelain"))},
         "cpu_model": _cpu(), "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-        "threads_requested": threads, "numpy_blas": blas, "threadpools": pools,
+        "threads_requested": threads, "loadavg_at_start": os.getloadavg(), "numpy_blas": blas, "threadpools": pools,
         "env": {k: v for k, v in os.environ.items()
                 if k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS")},
     }
@@ -275,7 +275,8 @@ def to_markdown(head: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         "computes input and parameter gradients. Ratio = numpy / torch (lower is better); "
         "the target applies to the fwd+bwd ratio.",
         f"- **{met} met, {missed} missed**, total run time {head['total_seconds']:.0f} s"
-        f"{' (--quick: few repeats, noisy)' if head['quick'] else ''}", "",
+        f"{' (--quick: few repeats, noisy)' if head['quick'] else ''}; load average "
+        f"{head['loadavg_at_start'][0]:.1f} at start, {head['loadavg_at_end'][0]:.1f} at end", "",
         "| op | config | dtype | np fwd ms | torch fwd ms | fwd ratio | np fwd+bwd ms | "
         "torch fwd+bwd ms | fwd+bwd ratio | GFLOP/s fwd / fwd+bwd | peak extra MB | target | status |",
         "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
@@ -365,7 +366,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"{_f(r.get('fb_ratio'), '{:5.2f}'):>5s}  target {_f(s.target):>4s}  "
                   f"{'' if r.get('met') is None else ('met' if r['met'] else 'MISSED')}"
                   f"{r.get('error', '')[:120]}", flush=True)
-    head.update(total_seconds=time.perf_counter() - t0, quick=a.quick)
+    head.update(total_seconds=time.perf_counter() - t0, quick=a.quick,
+                loadavg_at_end=os.getloadavg())
     _atomic_write(out / "benchmark.json",
                   json.dumps({"header": head, "rows": rows}, indent=2, default=str).encode())
     _atomic_write(out / "benchmark.md", to_markdown(head, rows).encode())

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from parity_tests.harness.compare import compare, ulp_distance
+from parity_tests.harness.compare import compare
 from parity_tests.harness.tolerance import RATIO, float32_tolerance, float64_tolerance
 
 
@@ -82,12 +82,15 @@ def test_integers_compare_exactly():
     assert not r.passed and r.worst_index == (0, 1) and "exact" in r.message
 
 
-def test_ulp_distance_counts_representable_values():
+def test_ulps_are_counted_at_each_magnitude_but_not_below_the_scale():
     one = np.float32(1.0)
-    assert ulp_distance(np.array([np.nextafter(one, np.float32(2))]), np.array([one]), np.float32)[0] == 1
-    assert ulp_distance(np.array([-0.0]), np.array([0.0]), np.float64)[0] == 0
-    tiny = np.float32(np.finfo(np.float32).smallest_subnormal)
-    assert ulp_distance(np.array([tiny]), np.array([-tiny]), np.float32)[0] == 2
+    up3 = np.float32(1.0 + 3 * 2.0 ** -23)
+    r = compare("output", np.array([up3, one], np.float32), np.array([1.0, 1.0]), np.float32,
+                torch_value=np.array([1.0, 1.0], np.float32))
+    assert r.max_ulp == 3
+    # a value that cancels to ~0 is measured in ULPs of scale/4096, not of 1e-17
+    r = compare("output", np.array([1.0, 1e-9]), np.array([1.0, -1e-17]), np.float64)
+    assert r.max_ulp == pytest.approx(1e-9 / np.spacing(2.0 ** -12), rel=0.01)
 
 
 def test_zero_dim_tensors_compare():

@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.cmd == "list":
         for spec in all_specs():
-            print(f"{spec.name:14s} {len(spec.cases):4d} cases  {sum(1 for _ in spec.runs()):5d} runs")
+            print(f"{spec.name:18s} {len(spec.cases):4d} cases  {sum(1 for _ in spec.runs()):5d} runs")
         return 0
 
     runs = select_runs(args.layer, args.keyword, args.dtype)

@@ -47,6 +47,13 @@ def _blas() -> list[dict[str, Any]]:
     return [{k: i.get(k) for k in keep} for i in threadpool_info()]
 
 
+def _command_line() -> str:
+    argv = list(sys.argv)
+    if argv and argv[0].endswith("__main__.py"):
+        argv[0:1] = ["-m", Path(argv[0]).parent.name]
+    return " ".join(["python"] + argv)
+
+
 def run_header(seed: int, jobs: int) -> dict[str, Any]:
     """Versions, machine and settings that make a report reproducible and comparable."""
     import numpy
@@ -54,7 +61,7 @@ def run_header(seed: int, jobs: int) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "command": " ".join([Path(sys.executable).name] + sys.argv),
+        "command": _command_line(),
         "seed": seed,
         "git_commit": _git_commit(),
         "python": platform.python_version(),
