@@ -2,14 +2,10 @@
 
 Imports numpy only; ``from_torch`` imports torch lazily when called.
 """
-from . import functional
-from .convert import from_torch
-from .modules import (AvgPool2d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear, MaxPool2d,
-                      Module, ReLU, Sequential, no_grad)
+from . import functional, modules
+from .convert import from_torch, supported
+from .modules import *  # noqa: F401,F403 - every layer class, as torch.nn exposes them
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "functional", "from_torch", "Module", "no_grad", "Conv2d", "MaxPool2d", "AvgPool2d",
-    "Dropout", "Linear", "BatchNorm2d", "ReLU", "Flatten", "Sequential",
-]
+__all__ = ["functional", "from_torch", "supported", *modules.__all__]

@@ -2,11 +2,9 @@
 
     python scripts/bench.py [--out reports] [--quick] [--only SUBSTRING] [--threads N]
 
-Per row, NumPy and torch calls alternate (so machine noise hits both): forward (under
-``no_grad`` on both sides) and forward+backward (input gradient and parameter gradients on
-both sides, upstream gradient drawn once outside the timed region). Medians are reported
-with ratio numpy/torch, GFLOP/s for conv/linear, tracemalloc peak of one NumPy
-forward+backward, and the row's target. Writes benchmark.json, .md and .png atomically.
+NumPy and torch calls alternate in one process (noise hits both): forward under no_grad,
+and forward+backward (input and parameter gradients). Medians, ratios numpy/torch, GFLOP/s,
+tracemalloc peak and targets go to benchmark.json, .md and .png (written atomically).
 """
 from __future__ import annotations
 
@@ -22,7 +20,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -35,6 +33,10 @@ import numpy_layers as nl
 NN = torch.nn
 SEED = (1, 3, 640, 640)
 BIG = (8, 64, 112, 112)
+BUSY = 0.10        # share of the CPU used by other processes above which a row is retried
+# After a call, OpenBLAS workers spin ~0.1 s and slow torch's next op 2x (measured: 3x3 conv
+# fwd+bwd 13.5 -> 28 ms right after a numpy conv), so each block of calls starts after a rest.
+COOLDOWN = 0.3
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class Spec:
     target: float | None
     dtype: str = "float32"
     naive: bool = False              # the article's loop conv, extrapolated from a prefix
+    f64: bool = False                # also run a float64 copy with target 1.0
 
     @property
     def name(self) -> str:
@@ -61,26 +64,26 @@ def _specs() -> list[Spec]:
         Spec("max_pool2d", "2x2/2 (seed)", SEED, lambda: NN.MaxPool2d(2, 2), 0.8),
         Spec("dropout", "p=0.5 (seed)", SEED, lambda: NN.Dropout(0.5), 0.5),
         Spec("batch_norm2d", "train (seed)", SEED, lambda: NN.BatchNorm2d(3), 1.5),
-        Spec("conv2d", "3x3 64->64 p1", (8, 64, 56, 56), lambda: NN.Conv2d(64, 64, 3, padding=1), 2.0),
+        Spec("conv2d", "3x3 64->64 p1", (8, 64, 56, 56),
+             lambda: NN.Conv2d(64, 64, 3, padding=1), 2.0, f64=True),
         Spec("conv2d", "3x3/2 128->256 p1", (8, 128, 28, 28),
              lambda: NN.Conv2d(128, 256, 3, stride=2, padding=1), 1.3),
-        Spec("conv2d", "1x1 256->512", (8, 256, 14, 14), lambda: NN.Conv2d(256, 512, 1), 1.3),
+        Spec("conv2d", "1x1 256->512", (8, 256, 14, 14), lambda: NN.Conv2d(256, 512, 1), 1.3,
+             f64=True),
         Spec("conv2d", "depthwise 3x3 128 g128 p1", (8, 128, 56, 56),
              lambda: NN.Conv2d(128, 128, 3, padding=1, groups=128), 3.0),
         Spec("conv2d", "5x5 d2 32->32 p4", (8, 32, 56, 56),
              lambda: NN.Conv2d(32, 32, 5, padding=4, dilation=2), None),
-        Spec("max_pool2d", "2x2/2", BIG, lambda: NN.MaxPool2d(2, 2), 0.8),
+        Spec("max_pool2d", "2x2/2", BIG, lambda: NN.MaxPool2d(2, 2), 0.8, f64=True),
         Spec("max_pool2d", "3x3/2 p1", BIG, lambda: NN.MaxPool2d(3, 2, 1), 0.8),
         Spec("avg_pool2d", "2x2/2", BIG, lambda: NN.AvgPool2d(2, 2), 0.8),
         Spec("avg_pool2d", "3x3/2 p1", BIG, lambda: NN.AvgPool2d(3, 2, 1), 0.8),
-        Spec("batch_norm2d", "train", BIG, lambda: NN.BatchNorm2d(64), 1.5),
-        Spec("linear", "4096->4096 batch 256", (256, 4096), lambda: NN.Linear(4096, 4096), 1.1),
+        Spec("batch_norm2d", "train", BIG, lambda: NN.BatchNorm2d(64), 1.5, f64=True),
+        Spec("linear", "4096->4096 batch 256", (256, 4096), lambda: NN.Linear(4096, 4096), 1.1,
+             f64=True),
         Spec("dropout", "p=0.5", BIG, lambda: NN.Dropout(0.5), 0.5),
     ]
-    f64 = {("conv2d", "3x3 64->64 p1"), ("conv2d", "1x1 256->512"), ("max_pool2d", "2x2/2"),
-           ("batch_norm2d", "train"), ("linear", "4096->4096 batch 256")}
-    s += [Spec(x.op, x.config, x.shape, x.make, 1.0, "float64") for x in s if (x.op, x.config) in f64]
-    return s
+    return s + [replace(x, dtype="float64", target=1.0) for x in s if x.f64]
 
 
 def _flops(m: Any, y_shape: tuple[int, ...]) -> float | None:
@@ -93,34 +96,32 @@ def _flops(m: Any, y_shape: tuple[int, ...]) -> float | None:
     return None
 
 
-def _alternate(fns: dict[str, Callable[[], Any]], warmup: int, budget: float,
-               min_reps: int, max_reps: int) -> dict[str, list[float]]:
-    """Run the callables in turn, repeat count fitted to ``budget`` seconds; times per name."""
-    names = list(fns)
-    for _ in range(warmup):
-        est = 0.0
-        for n in names:
-            t0 = time.perf_counter()
-            fns[n]()
-            est += time.perf_counter() - t0
-    reps = int(min(max_reps, max(min_reps, budget / max(est, 1e-9))))
-    out: dict[str, list[float]] = {n: [] for n in names}
-    swapped = [names[i ^ 1] for i in range(len(names))] if len(names) % 2 == 0 else names
-    for r in range(reps):
-        for n in (swapped if r % 2 else names):   # (numpy, torch) pairs: alternate the lead
-            t0 = time.perf_counter()
-            fns[n]()
-            out[n].append(time.perf_counter() - t0)
+def _seconds(fn: Callable[[], Any]) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def _alternate(sides: list[dict[str, Callable[[], Any]]], warmup: int, budget: float,
+               rounds: int, max_k: int) -> dict[str, list[float]]:
+    """Time the sides' callables in blocks of k calls, sides alternating (lead swapped each
+    round); a cool-down before each block keeps one library's spinning threads off the other."""
+    fns = [f for side in sides for f in side.values()]
+    est = sum(min(w) for w in zip(*[[_seconds(f) for f in fns] for _ in range(warmup)]))
+    k = int(min(max_k, max(1, round(budget / rounds / max(est, 1e-9)))))
+    out: dict[str, list[float]] = {n: [] for side in sides for n in side}
+    for r in range(rounds):
+        for side in (sides if r % 2 == 0 else sides[::-1]):
+            time.sleep(COOLDOWN)
+            for n, f in side.items():
+                out[n] += [_seconds(f) for _ in range(k)]
     return out
 
 
 def naive_conv_seconds(x: np.ndarray, w: np.ndarray, b: np.ndarray, padding: int,
                        budget: float) -> tuple[float, float]:
-    """The source article's conv: per output pixel and filter, sum(x_patch * w).
-
-    Runs for ``budget`` seconds over a prefix of the output and returns
-    (extrapolated seconds for the full output, fraction of the output computed).
-    """
+    """The source article's conv (per output pixel and filter, sum(x_patch * w)), run for
+    ``budget`` s on a prefix: (extrapolated seconds for the whole output, fraction done)."""
     xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
     (n_, _, h, wd), (f_, _, kh, kw) = xp.shape, w.shape
     ho, wo = h - kh + 1, wd - kw + 1
@@ -138,6 +139,11 @@ def naive_conv_seconds(x: np.ndarray, w: np.ndarray, b: np.ndarray, padding: int
     return time.perf_counter() - t0, 1.0
 
 
+def _base(s: Spec) -> dict[str, Any]:
+    return {"name": s.name, "op": s.op, "config": s.config, "shape": list(s.shape),
+            "dtype": s.dtype, "target": s.target}
+
+
 def run_row(spec: Spec, quick: bool, rng: np.random.Generator) -> dict[str, Any]:
     """Time one row; returns its JSON-ready dict."""
     torch.manual_seed(0)
@@ -150,9 +156,8 @@ def run_row(spec: Spec, quick: bool, rng: np.random.Generator) -> dict[str, Any]
         y_ref = tm(xt)
     dy = rng.standard_normal(y_ref.shape).astype(spec.dtype)
     dyt = torch.from_numpy(dy.copy())
-    row: dict[str, Any] = {"name": spec.name, "op": spec.op, "config": spec.config,
-                           "shape": list(spec.shape), "dtype": spec.dtype, "target": spec.target}
-    budget, warm, lo, hi = (0.25, 1, 3, 10) if quick else (1.5, 2, 3, 50)
+    row = _base(spec)
+    budget, warm, rounds, max_k = (0.25, 1, 2, 5) if quick else (1.5, 2, 4, 25)
 
     def np_fwd() -> Any:
         with nl.no_grad():
@@ -176,19 +181,18 @@ def run_row(spec: Spec, quick: bool, rng: np.random.Generator) -> dict[str, Any]
     if spec.naive:
         w, b = tm.weight.detach().numpy(), tm.bias.detach().numpy()
         sec, frac = naive_conv_seconds(x, w, b, tm.padding[0], 1.0 if quick else 5.0)
-        t = _alternate({"torch_fwd": t_fwd}, warm, budget, lo, hi)
-        row.update(numpy_fwd_ms=sec * 1e3, torch_fwd_ms=statistics.median(t["torch_fwd"]) * 1e3,
-                   reps=len(t["torch_fwd"]), extrapolated=True, fraction_computed=frac)
-        row["fwd_ratio"] = row["numpy_fwd_ms"] / row["torch_fwd_ms"]
-        return row
+        t = _alternate([{"torch_fwd": t_fwd}], warm, budget, rounds, max_k)
+        tf = statistics.median(t["torch_fwd"]) * 1e3
+        return row | dict(numpy_fwd_ms=sec * 1e3, torch_fwd_ms=tf, fwd_ratio=sec * 1e3 / tf,
+                          reps=len(t["torch_fwd"]), extrapolated=True, fraction_computed=frac)
 
     y = np_fwd()                       # sanity: dtype kept, values close to torch
     row["out_dtype_ok"] = y.dtype == x.dtype
     if spec.op != "dropout":
         row["max_abs_diff_fwd"] = float(np.max(np.abs(y - y_ref.numpy())))
     del y
-    t = _alternate({"numpy_fwd": np_fwd, "torch_fwd": t_fwd, "numpy_fb": np_fb, "torch_fb": t_fb},
-                   warm, budget, lo, hi)
+    t = _alternate([{"numpy_fwd": np_fwd, "numpy_fb": np_fb}, {"torch_fwd": t_fwd, "torch_fb": t_fb}],
+                   warm, budget, rounds, max_k)
     row.update({k + "_ms": statistics.median(v) * 1e3 for k, v in t.items()})
     row.update({k + "_min_ms": min(v) * 1e3 for k, v in t.items()})
     row["reps"] = len(t["numpy_fwd"])
@@ -226,6 +230,24 @@ def _cpu() -> str:
                 platform.processor())
 
 
+def _machine_cpu() -> tuple[float, float, float] | None:
+    """(machine busy s, machine total s, this process's CPU s), from /proc/stat (Linux)."""
+    try:
+        v = [float(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    hz = os.sysconf("SC_CLK_TCK")
+    return (sum(v) - v[3] - v[4]) / hz, sum(v) / hz, time.process_time()
+
+
+def background_cpu(start: tuple[float, float, float] | None) -> float | None:
+    """Share of the machine's CPU used by other processes since ``start``."""
+    end = _machine_cpu()
+    if start is None or end is None or end[1] <= start[1]:
+        return None
+    return max(0.0, (end[0] - start[0] - (end[2] - start[2])) / (end[1] - start[1]))
+
+
 def header(threads: int, argv: list[str]) -> dict[str, Any]:
     """Versions, BLAS and thread settings, CPU, git commit, command line."""
     pools = threadpool_info()
@@ -236,7 +258,7 @@ def header(threads: int, argv: list[str]) -> dict[str, Any]:
         "numpy_layers": getattr(nl, "__version__", "?"),
         "git": {"commit": _git("rev-parse", "HEAD"), "dirty": bool(_git("status", "--porcelain"))},
         "cpu_model": _cpu(), "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-        "threads_requested": threads, "loadavg_at_start": os.getloadavg(), "numpy_blas": blas, "threadpools": pools,
+        "threads_requested": threads, "numpy_blas": blas, "threadpools": pools,
         "env": {k: v for k, v in os.environ.items()
                 if k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS")},
     }
@@ -248,9 +270,9 @@ def _atomic_write(path: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def _f(v: Any, fmt: str = "{:.2f}") -> str:
@@ -260,8 +282,8 @@ def _f(v: Any, fmt: str = "{:.2f}") -> str:
 def to_markdown(head: dict[str, Any], rows: list[dict[str, Any]]) -> str:
     """The Markdown report: short header and one table row per benchmark row."""
     blas = head["numpy_blas"][0] if head["numpy_blas"] else {}
-    met = sum(r.get("met") is True for r in rows)
-    missed = sum(r.get("met") is False for r in rows)
+    met, missed = (sum(r.get("met") is v for r in rows) for v in (True, False))
+    busy = sum((r.get("background_cpu") or 0) > BUSY for r in rows)
     out = [
         "# numpy_layers speed benchmark (NumPy vs torch CPU)", "",
         f"- {head['date']}, commit `{head['git']['commit'][:10]}`"
@@ -275,30 +297,32 @@ def to_markdown(head: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         "computes input and parameter gradients. Ratio = numpy / torch (lower is better); "
         "the target applies to the fwd+bwd ratio.",
         f"- **{met} met, {missed} missed**, total run time {head['total_seconds']:.0f} s"
-        f"{' (--quick: few repeats, noisy)' if head['quick'] else ''}; load average "
-        f"{head['loadavg_at_start'][0]:.1f} at start, {head['loadavg_at_end'][0]:.1f} at end", "",
+        f"{' (--quick: few repeats, noisy)' if head['quick'] else ''}; "
+        + (f"**{busy} row(s) measured while other processes used > {BUSY:.0%} of the CPU: "
+           "unreliable**" if busy else "no other load on the CPU during the measurements"), "",
         "| op | config | dtype | np fwd ms | torch fwd ms | fwd ratio | np fwd+bwd ms | "
-        "torch fwd+bwd ms | fwd+bwd ratio | GFLOP/s fwd / fwd+bwd | peak extra MB | target | status |",
-        "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
+        "torch fwd+bwd ms | fwd+bwd ratio | GFLOP/s fwd / fwd+bwd | peak extra MB | other CPU | "
+        "target | status |",
+        "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
     ]
     for r in rows:
-        gf = (f"{r['numpy_fwd_gflops']:.0f} / {r['numpy_fb_gflops']:.0f}"
-              if "numpy_fb_gflops" in r else "")
+        g = r.get
         if "error" in r:
             status = f"ERROR {r['error'][:120]}"
-        elif r.get("extrapolated"):
+        elif g("extrapolated"):
             status = f"extrapolated from {r['fraction_computed']:.2%} of the output"
-        elif r.get("met") is None:
-            status = f"report only ({r['fb_ratio']:.2f})"
         else:
-            status = f"{'met' if r['met'] else '**MISSED**'} ({r['fb_ratio']:.2f})"
-        out.append(
-            f"| {r['op']} | {r['config']} {tuple(r['shape'])} | {r['dtype']} | "
-            f"{_f(r.get('numpy_fwd_ms'), '{:.1f}')} | {_f(r.get('torch_fwd_ms'), '{:.1f}')} | "
-            f"{_f(r.get('fwd_ratio'))} | {_f(r.get('numpy_fb_ms'), '{:.1f}')} | "
-            f"{_f(r.get('torch_fb_ms'), '{:.1f}')} | {_f(r.get('fb_ratio'))} | {gf} | "
-            f"{_f(r.get('numpy_fb_peak_extra_mb'), '{:.0f}')} | "
-            f"{'≤ ' + _f(r['target']) if r['target'] is not None else '–'} | {status} |")
+            met = {None: "report only", True: "met", False: "**MISSED**"}[g("met")]
+            status = f"{met} ({r['fb_ratio']:.2f})"
+        status += " (machine busy: unreliable)" if (g("background_cpu") or 0) > BUSY else ""
+        cells = [r["op"], f"{r['config']} {tuple(r['shape'])}", r["dtype"]]
+        for k in ("numpy_fwd", "torch_fwd", "fwd_ratio", "numpy_fb", "torch_fb", "fb_ratio"):
+            cells.append(_f(g(k)) if k.endswith("ratio") else _f(g(k + "_ms"), "{:.1f}"))
+        cells += [f"{r['numpy_fwd_gflops']:.0f} / {r['numpy_fb_gflops']:.0f}"
+                  if "numpy_fb_gflops" in r else "", _f(g("numpy_fb_peak_extra_mb"), "{:.0f}"),
+                  _f(g("background_cpu"), "{:.0%}"), "–" if g("target") is None
+                  else f"≤ {r['target']:.2f}", status]
+        out.append("| " + " | ".join(cells) + " |")
     return "\n".join(out) + "\n"
 
 
@@ -335,6 +359,40 @@ def plot(rows: list[dict[str, Any]], path: Path) -> None:
     _atomic_write(path, buf.getvalue())
 
 
+def _wait_quiet(limit: float) -> None:
+    """Wait (at most ``limit`` s) until other processes leave the CPU idle."""
+    end = time.perf_counter() + limit
+    while time.perf_counter() < end:
+        c0 = _machine_cpu()
+        time.sleep(0.5)
+        if (background_cpu(c0) or 0) <= BUSY:
+            return
+
+
+def run_quietest(spec: Spec, quick: bool, rng: np.random.Generator,
+                 spare: list[float]) -> dict[str, Any]:
+    """``run_row``; while other processes load the CPU, wait and retry (up to 3 attempts,
+    charged to the run's ``spare[0]`` seconds), keeping the least disturbed attempt."""
+    best: dict[str, Any] | None = None
+    for attempt in range(1, 2 if quick else 4):
+        t0 = time.perf_counter()
+        if attempt > 1:
+            _wait_quiet(min(15.0, spare[0]))
+        c0 = _machine_cpu()
+        try:
+            r = run_row(spec, quick, rng)
+        except Exception as e:  # one broken layer must not hide the other rows
+            r = {**_base(spec), "error": f"{type(e).__name__}: {' '.join(str(e).split())}"}
+        r.update(background_cpu=background_cpu(c0), attempts=attempt)
+        if attempt > 1:
+            spare[0] -= time.perf_counter() - t0
+        if best is None or (r["background_cpu"] or 0) < (best["background_cpu"] or 0):
+            best = r
+        if "error" in r or (r["background_cpu"] or 0) <= BUSY or spare[0] <= 0:
+            break
+    return best
+
+
 def main(argv: list[str] | None = None) -> int:
     """CLI entry: run the selected rows, print progress, write the three reports."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -350,24 +408,21 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     torch.set_num_threads(a.threads)
     (out := Path(a.out)).mkdir(parents=True, exist_ok=True)
-    t0, rows = time.perf_counter(), []
+    t0, rows, c_all = time.perf_counter(), [], _machine_cpu()
     with threadpool_limits(limits=a.threads, user_api="blas"):
         cmd = [Path(sys.argv[0]).name] + (sys.argv[1:] if argv is None else list(argv))
         head = header(a.threads, cmd)
-        rng = np.random.default_rng(0)
+        rng, spare = np.random.default_rng(0), [0.0 if a.quick else 120.0]
         for s in specs:
-            try:
-                r = run_row(s, a.quick, rng)
-            except Exception as e:  # one broken layer must not hide the other rows
-                r = {"name": s.name, "op": s.op, "config": s.config, "shape": list(s.shape),
-                     "dtype": s.dtype, "target": s.target, "error": f"{type(e).__name__}: {' '.join(str(e).split())}"}
+            r = run_quietest(s, a.quick, rng, spare)
             rows.append(r)
-            print(f"{s.name:48s} fwd {_f(r.get('fwd_ratio'), '{:7.2f}'):>7s}  fwd+bwd "
-                  f"{_f(r.get('fb_ratio'), '{:5.2f}'):>5s}  target {_f(s.target):>4s}  "
+            print(f"{s.name:50s} fwd {_f(r.get('fwd_ratio'), '{:7.2f}'):>7s}  fwd+bwd "
+                  f"{_f(r.get('fb_ratio'), '{:5.2f}'):>5s}  target {_f(s.target):>4s}  other CPU "
+                  f"{_f(r['background_cpu'], '{:4.0%}')}  "
                   f"{'' if r.get('met') is None else ('met' if r['met'] else 'MISSED')}"
                   f"{r.get('error', '')[:120]}", flush=True)
     head.update(total_seconds=time.perf_counter() - t0, quick=a.quick,
-                loadavg_at_end=os.getloadavg())
+                background_cpu=background_cpu(c_all))
     _atomic_write(out / "benchmark.json",
                   json.dumps({"header": head, "rows": rows}, indent=2, default=str).encode())
     _atomic_write(out / "benchmark.md", to_markdown(head, rows).encode())

@@ -1,15 +1,25 @@
 """Pure functions. ``op_forward(x, ...) -> (y, cache)`` and ``op_backward(dy, cache)``,
 plus ``torch.nn.functional``'s names and argument order for forward use."""
-from .activation import relu, relu_backward, relu_forward
+from .activation import (elu, elu_backward, elu_forward, gelu, gelu_backward, gelu_forward,
+                         hardsigmoid, hardsigmoid_backward, hardsigmoid_forward, hardswish,
+                         hardswish_backward, hardswish_forward, leaky_relu, leaky_relu_backward,
+                         leaky_relu_forward, mish, mish_backward, mish_forward, prelu,
+                         prelu_backward, prelu_forward, relu, relu6, relu6_backward,
+                         relu6_forward, relu_backward, relu_forward, selu, selu_backward,
+                         selu_forward, sigmoid, sigmoid_backward, sigmoid_forward, silu,
+                         silu_backward, silu_forward, softplus, softplus_backward,
+                         softplus_forward, tanh, tanh_backward, tanh_forward)
 from .conv import conv2d, conv2d_backward, conv2d_forward
 from .dropout import dropout, dropout_backward, dropout_forward
 from .linear import linear, linear_backward, linear_forward
 from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
-                   l1_loss, log_softmax, mse_loss, nll_loss, smooth_l1_loss)
+                   l1_loss, mse_loss, nll_loss, smooth_l1_loss)
 from .norm import batch_norm, batch_norm_backward, batch_norm_forward
 from .pooling import (avg_pool2d, avg_pool2d_backward, avg_pool2d_forward, max_pool2d,
                       max_pool2d_backward, max_pool2d_forward)
 from .shape import flatten
+from .softmax import (log_softmax, log_softmax_backward, log_softmax_forward, softmax,
+                      softmax_backward, softmax_forward)
 
 __all__ = [
     "conv2d", "max_pool2d", "avg_pool2d", "dropout", "linear", "batch_norm", "relu", "flatten",
@@ -18,5 +28,7 @@ __all__ = [
     "linear_forward", "linear_backward", "batch_norm_forward", "batch_norm_backward",
     "relu_forward", "relu_backward",
     "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss",
-    "binary_cross_entropy", "binary_cross_entropy_with_logits", "log_softmax",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits",
+    "relu6", "leaky_relu", "prelu", "elu", "selu", "gelu", "silu", "mish", "sigmoid", "tanh",
+    "hardswish", "hardsigmoid", "softplus", "softmax", "log_softmax",
 ]

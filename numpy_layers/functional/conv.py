@@ -1,24 +1,22 @@
 """2-D convolution (NCHW input, OIHW weight) with its backward.
 
-Choice rule (timed on 2 cores against torch; see the PR report):
-- ``pointwise`` (1x1 kernel, stride 1): no im2col, the input is already the column
-  matrix: y (n, G, Og, P) = W (G, Og, Cg) @ x (n, G, Cg, P), one batched matmul.
-- ``depthwise`` (groups == C == O): a GEMM with K = kh*kw is wasteful, so a per-tap
-  multiply-add over the kh*kw shifted slices, block by block of channel planes small
-  enough to stay in cache (pad, taps and crop all done on the block).
-- ``gemm`` otherwise: pad once, im2col as kh*kw slice copies into one contiguous
-  col (C*kh*kw, n*Ho*Wg), ONE matmul batched over groups, output transposed back.
-  The batch sits inside the columns (one wide GEMM beats n small ones when Ho*Wo is
-  small); chunks of samples keep each buffer under CHUNK_BYTES.
-The ``flat`` grid: the padded input is split into its stride phases (nothing to do at
-stride 1) with flattened planes; a tap is then one contiguous run per plane and the
-output is computed on rows of the phase width Wq instead of Wo (the extra columns are
-cropped). Copies and the col2im ``+=`` get long inner loops (3x faster at 56x56) for a
-GEMM Wq/Wo times wider: used when that waste is <= FLAT_MAX_WASTE, rows are short
-(Wo <= FLAT_MAX_WIDTH) and input and weight are finite (the extra columns must not
-turn 0 * inf into NaN). Otherwise ``compact``: taps are strided 4-D slices, Wg = Wo.
-The depthwise blocks run on THREADS threads (numpy releases the GIL; its ufuncs are
-single-threaded). The GEMM path's copies are memory-bound: threads did not help there.
+Choice rule (timed on 2 cores against torch):
+- ``pointwise`` (1x1 kernel, stride 1): no im2col, the input is the column matrix:
+  y (n, G, Og, P) = W (G, Og, Cg) @ x (n, G, Cg, P), one batched matmul.
+- ``depthwise`` (groups == C == O): a GEMM with K = kh*kw is wasteful; instead a per-tap
+  multiply-add over the kh*kw shifted slices, on blocks of channel planes that stay in
+  cache (padded and cropped block-wise), the blocks spread over THREADS threads.
+- ``gemm`` otherwise: pad once, im2col as kh*kw slice copies into one contiguous col
+  (C*kh*kw, n*Ho*Wg), ONE matmul batched over groups, output transposed back. The batch
+  sits in the columns (one wide GEMM beats n small ones when Ho*Wo is small); chunks of
+  n samples keep each buffer under CHUNK_BYTES (bigger fresh arrays page-fault).
+``flat`` grid: the padded input is split into its stride phases (nothing to do at stride
+1), planes flattened; a tap is then one contiguous run per plane and outputs live on rows
+of the phase width Wq instead of Wo (extra columns cropped). im2col/col2im get long inner
+loops (col2im 3x faster at 56x56) for a GEMM Wq/Wo wider: used when that waste is <=
+FLAT_MAX_WASTE, Wo <= FLAT_MAX_WIDTH (long rows are fast anyway) and x and W are finite
+(the extra columns must not turn 0 * inf into NaN). Else ``compact``: strided 4-D taps.
+Threads did not speed up the GEMM path's copies (memory-bound), so they run on one.
 """
 from __future__ import annotations
 
@@ -33,22 +31,22 @@ from .padding import _check as _check_pad
 from .padding import pad_backward, pad_forward
 
 WORKSPACE_BYTES = 256 * 2**20    # hard bound on the extra memory of one conv
-CHUNK_BYTES = 16 * 2**20         # soft cap on one chunk's buffers (bigger: page faults)
+CHUNK_BYTES = 16 * 2**20         # soft cap on the largest buffer of one chunk
 FLAT_MAX_WASTE, FLAT_MAX_WIDTH = 0.08, 256
 DEPTHWISE_BLOCK_BYTES = 512 * 2**10
 THREADS = min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
               else os.cpu_count() or 1)
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
-_POOL: list = [None, 0]
+_POOL: list = [None, None]      # executor, (threads, pid): a forked child makes its own
 
 
 def _parallel(fn: Callable[[int, int], None], n: int) -> None:
-    """fn(lo, hi) over [0, n) in THREADS contiguous parts; numpy releases the GIL."""
+    """fn(lo, hi) over [0, n) in THREADS contiguous parts (numpy releases the GIL)."""
     k = max(1, min(THREADS, n))
     if k == 1:
         return fn(0, n)
-    if _POOL[1] != k:
-        _POOL[:] = [ThreadPoolExecutor(k - 1), k]
+    if _POOL[1] != (k, os.getpid()):
+        _POOL[:] = [ThreadPoolExecutor(k - 1), (k, os.getpid())]
     cuts = [n * i // k for i in range(k + 1)]
     futures = [_POOL[0].submit(fn, cuts[i], cuts[i + 1]) for i in range(1, k)]
     fn(cuts[0], cuts[1])
@@ -59,21 +57,21 @@ def _parallel(fn: Callable[[int, int], None], n: int) -> None:
 class _Geom(NamedTuple):
     N: int; C: int; H: int; W: int; O: int; G: int; kh: int; kw: int   # noqa: E702
     sh: int; sw: int; dh: int; dw: int; pad: tuple; mode: str           # noqa: E702
-    Ho: int; Wo: int; Hq: int; Wq: int; path: str; flat: bool           # noqa: E702
+    Hp: int; Wp: int; Ho: int; Wo: int; Hq: int; Wq: int; path: str; flat: bool  # noqa: E702
     taps: tuple   # (i, j, phase row, phase col, offset in the flat phase plane) per tap
 
     @property
-    def Wg(self) -> int:                      # output row width in col and the grid
+    def Wg(self) -> int:                  # output row width in col and in the grid
         return self.Wq if self.flat else self.Wo
 
     @property
-    def L(self) -> int:                       # flat run that covers every valid output
+    def L(self) -> int:                   # flat run covering every valid output
         return (self.Ho - 1) * self.Wq + self.Wo
 
     def window(self, i: int, j: int) -> tuple:
-        """Strided slices of tap (i, j) in the padded input (compact mode)."""
+        """(:, :, rows, cols) of tap (i, j) in the padded input (compact mode)."""
         r, c = i * self.dh, j * self.dw
-        return (slice(r, r + self.sh * (self.Ho - 1) + 1, self.sh),
+        return (slice(None), slice(None), slice(r, r + self.sh * (self.Ho - 1) + 1, self.sh),
                 slice(c, c + self.sw * (self.Wo - 1) + 1, self.sw))
 
 
@@ -110,35 +108,32 @@ def _check_conv(layer: str, x: np.ndarray, weight: np.ndarray, bias: np.ndarray 
     if bias is not None and bias.shape != (O,):
         raise ValueError(f"{layer}: given weight of size {wsize}, expected bias to be 1-D with "
                          f"{O} elements, but got bias of size {list(bias.shape)} instead")
+    if kh < 1 or kw < 1:
+        raise ValueError(f"{layer}: expected a kernel size >= 1, got weight of size {wsize}")
     hp, wp = x.shape[2] + pad[2] + pad[3], x.shape[3] + pad[0] + pad[1]
     ekh, ekw = dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1
-    if kh < 1 or kw < 1 or hp < ekh or wp < ekw:
+    if hp < ekh or wp < ekw:
         raise ValueError(f"{layer}: calculated padded input size per channel: ({hp} x {wp}). "
                          f"Kernel size: ({ekh} x {ekw}). Kernel size can't be greater than "
-                         f"actual input size (nor smaller than 1)")
+                         f"actual input size")
     if padding_mode != "zeros":
         _check_pad(x, tuple(pad), padding_mode, layer)
 
 
 def _geometry(x, weight, stride, pad, dilation, groups, mode, finite: bool) -> _Geom:
-    N, C, H, W = x.shape
-    O, cg, kh, kw = weight.shape
+    (N, C, H, W), (O, cg, kh, kw) = x.shape, weight.shape
     (sh, sw), (dh, dw) = stride, dilation
     Hp, Wp = H + pad[2] + pad[3], W + pad[0] + pad[1]
     Ho, Wo = (Hp - dh * (kh - 1) - 1) // sh + 1, (Wp - dw * (kw - 1) - 1) // sw + 1
     Hq, Wq = -(-Hp // sh), -(-Wp // sw)
     taps = tuple((i, j, i * dh % sh, j * dw % sw, i * dh // sh * Wq + j * dw // sw)
                  for i in range(kh) for j in range(kw))
-    if kh == kw == 1 and sh == sw == 1:
-        path = "pointwise"
-    elif cg == 1 and groups == C == O > 1 and finite:
-        path = "depthwise"
-    else:
-        path = "gemm"
+    path = ("pointwise" if kh == kw == 1 and sh == sw == 1 else
+            "depthwise" if cg == 1 and groups == C == O > 1 and finite else "gemm")
     flat = path == "depthwise" or (finite and Wq - Wo <= FLAT_MAX_WASTE * Wo
                                    and Wo <= FLAT_MAX_WIDTH)
     return _Geom(N, C, H, W, O, groups, kh, kw, sh, sw, dh, dw, tuple(pad), mode,
-                 Ho, Wo, Hq, Wq, path, flat, taps)
+                 Hp, Wp, Ho, Wo, Hq, Wq, path, flat, taps)
 
 
 def _pad(x: np.ndarray, g: _Geom) -> np.ndarray:
@@ -152,10 +147,9 @@ def _unpad(dxp: np.ndarray, g: _Geom) -> np.ndarray:
     """dxp (..., Hp, Wp) -> dx (..., H, W): padded positions fold back onto the input."""
     if not any(g.pad):
         return dxp
-    mode = "constant" if g.mode == "zeros" else g.mode
-    if mode == "constant":
+    if g.mode == "zeros":
         return dxp[..., g.pad[2]:g.pad[2] + g.H, g.pad[0]:g.pad[0] + g.W]   # a view
-    return pad_backward(dxp, (dxp.shape[:-2] + (g.H, g.W), g.pad, mode))
+    return pad_backward(dxp, (dxp.shape[:-2] + (g.H, g.W), g.pad, g.mode))
 
 
 def _phases(xp: np.ndarray, g: _Geom) -> np.ndarray:
@@ -171,22 +165,18 @@ def _phases(xp: np.ndarray, g: _Geom) -> np.ndarray:
     return xph.reshape((g.sh, g.sw) + lead + (g.Hq * g.Wq,))
 
 
-def _unphase(dxph: np.ndarray, g: _Geom, hp: int, wp: int) -> np.ndarray:
+def _unphase(dxph: np.ndarray, g: _Geom) -> np.ndarray:
     """Inverse of ``_phases``: (sh, sw, ..., Hq*Wq) -> (..., Hp, Wp)."""
     lead = dxph.shape[2:-1]
     if g.sh == g.sw == 1:
-        return dxph.reshape(lead + (hp, wp))
+        return dxph.reshape(lead + (g.Hp, g.Wp))
     planes = dxph.reshape(dxph.shape[:-1] + (g.Hq, g.Wq))
-    dxp = np.empty(lead + (hp, wp), dxph.dtype)
+    dxp = np.empty(lead + (g.Hp, g.Wp), dxph.dtype)
     for a in range(g.sh):
         for b in range(g.sw):
             dst = dxp[..., a::g.sh, b::g.sw]
             dst[...] = planes[a, b, ..., :dst.shape[-2], :dst.shape[-1]]
     return dxp
-
-
-def _hw_padded(g: _Geom) -> tuple[int, int]:
-    return g.H + g.pad[2] + g.pad[3], g.W + g.pad[0] + g.pad[1]
 
 
 def _im2col(xc: np.ndarray, g: _Geom) -> np.ndarray:
@@ -201,13 +191,13 @@ def _im2col(xc: np.ndarray, g: _Geom) -> np.ndarray:
     else:
         col6 = col.reshape(g.C, g.kh, g.kw, n, g.Ho, g.Wo)
         for i, j, _, _, _ in g.taps:
-            col6[:, i, j] = xp[(slice(None), slice(None)) + g.window(i, j)].transpose(1, 0, 2, 3)
+            col6[:, i, j] = xp[g.window(i, j)].transpose(1, 0, 2, 3)
     return col.reshape(g.G, -1, n * g.Ho * g.Wg)
 
 
 def _col2im(dcol: np.ndarray, g: _Geom, out: np.ndarray) -> None:
     """dcol (G, Cg*kh*kw, n*Ho*Wg) -> out (n, C, H, W): taps add back, padding folds."""
-    n, (hp, wp), L = len(out), _hw_padded(g), g.L
+    n, L = len(out), g.L
     direct = not any(g.pad) and out.flags.c_contiguous and (not g.flat or g.sh == g.sw == 1)
     if g.flat:
         dcol = dcol.reshape(g.C, g.kh, g.kw, n, -1)                  # (C, kh, kw, n, Ho*Wq)
@@ -216,38 +206,33 @@ def _col2im(dcol: np.ndarray, g: _Geom, out: np.ndarray) -> None:
         dxph[...] = 0
         for i, j, a, b, off in g.taps:
             dxph[a, b, :, :, off:off + L] += dcol[:, i, j, :, :L].transpose(1, 0, 2)
-        dxp = _unphase(dxph, g, hp, wp)
+        dxp = _unphase(dxph, g)
     else:
         dcol = dcol.reshape(g.C, g.kh, g.kw, n, g.Ho, g.Wo)          # (C, kh, kw, n, Ho, Wo)
-        dxp = out if direct else np.empty((n, g.C, hp, wp), dcol.dtype)
+        dxp = out if direct else np.empty((n, g.C, g.Hp, g.Wp), dcol.dtype)
         dxp[...] = 0
         for i, j, _, _, _ in g.taps:
-            dxp[(slice(None), slice(None)) + g.window(i, j)] += dcol[:, i, j].transpose(1, 0, 2, 3)
+            dxp[g.window(i, j)] += dcol[:, i, j].transpose(1, 0, 2, 3)
     if not direct:
         out[...] = _unpad(dxp, g)
 
 
 def _emit(yc: np.ndarray, src: np.ndarray, bias: np.ndarray | None) -> None:
-    """yc (n, O, Ho, Wo) = src (+ bias), in one pass."""
+    """yc (n, O, Ho, Wo) = src (+ bias (O,)), in one pass."""
     if bias is None:
         yc[...] = src
     else:
         np.add(src, bias[:, None, None], out=yc)
 
 
-def _depthwise(g: _Geom, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None,
-               y: np.ndarray | None = None, dy: np.ndarray | None = None,
-               dx: np.ndarray | None = None, dwp: np.ndarray | None = None) -> None:
-    """Per-tap multiply-add on blocks of the N*C planes, padded and cropped block-wise.
-
-    Forward fills y (N, C, Ho, Wo); backward (``dy`` given) fills dx (N, C, H, W) and
-    dwp (N*C, kh*kw), the per-plane weight gradient.
-    """
-    nc, (hp, wp), L = g.N * g.C, _hw_padded(g), g.L
+def _depthwise(g: _Geom, x, weight, bias=None, y=None, dy=None, dx=None, dwp=None) -> None:
+    """Per-tap multiply-add on blocks of the N*C planes. Forward fills y (N, C, Ho, Wo);
+    backward (``dy`` given) fills dx (N, C, H, W) and dwp (N*C, kh*kw) per plane."""
+    nc, L = g.N * g.C, g.L
     xpl = x.reshape(nc, g.H, g.W)                                     # planes
     wpl = np.tile(weight.reshape(g.C, -1), (g.N, 1))                  # (N*C, taps)
     bpl = None if bias is None else np.tile(bias, g.N)                # (N*C,)
-    pb = max(1, DEPTHWISE_BLOCK_BYTES // (hp * wp * x.itemsize))
+    pb = max(1, DEPTHWISE_BLOCK_BYTES // (g.Hp * g.Wp * x.itemsize))
 
     def block(q0: int, q1: int) -> None:
         m = q1 - q0
@@ -257,25 +242,21 @@ def _depthwise(g: _Geom, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | N
             yg = np.empty((m, g.Ho, g.Wq), x.dtype)                   # output on the grid
             acc = yg.reshape(m, -1)[:, :L]
             for k, (_, _, a, b, off) in enumerate(g.taps):
-                np.multiply(xph[a, b, :, off:off + L], wpl[q0:q1, k:k + 1], out=acc if k == 0 else t)
+                np.multiply(xph[a, b, :, off:off + L], wpl[q0:q1, k:k + 1], out=t if k else acc)
                 if k:
                     acc += t
             _emit(y.reshape(nc, g.Ho, g.Wo)[q0:q1], yg[..., :g.Wo], None if bpl is None else bpl[q0:q1])
             return
         dyg = np.zeros((m, g.Ho, g.Wq), x.dtype)                      # dy on the grid
         dyg[..., :g.Wo] = dy.reshape(nc, g.Ho, g.Wo)[q0:q1]
-        d = dyg.reshape(m, -1)[:, :L]
-        dxph = np.zeros(xph.shape, x.dtype)
+        d, dxph = dyg.reshape(m, -1)[:, :L], np.zeros(xph.shape, x.dtype)
         for k, (_, _, a, b, off) in enumerate(g.taps):
             dwp[q0:q1, k] = np.vecdot(d, xph[a, b, :, off:off + L])
             np.multiply(d, wpl[q0:q1, k:k + 1], out=t)
             dxph[a, b, :, off:off + L] += t
-        dx.reshape(nc, g.H, g.W)[q0:q1] = _unpad(_unphase(dxph, g, hp, wp), g)
+        dx.reshape(nc, g.H, g.W)[q0:q1] = _unpad(_unphase(dxph, g), g)
 
-    def work(p0: int, p1: int) -> None:
-        for q0 in range(p0, p1, pb):
-            block(q0, min(q0 + pb, p1))
-    _parallel(work, nc)
+    _parallel(lambda p0, p1: [block(q, min(q + pb, p1)) for q in range(p0, p1, pb)], nc)
 
 
 def _forward(x, weight, bias, stride, padding, dilation, groups, mode, keep_col=True):
@@ -285,39 +266,36 @@ def _forward(x, weight, bias, stride, padding, dilation, groups, mode, keep_col=
         np.isfinite(x).all() and np.isfinite(weight).all())
     g = _geometry(x, weight, stride, padding, dilation, groups, mode, finite)
     N, C, O, G, isz = g.N, g.C, g.O, g.G, x.itemsize
-    Og, K, Pg, (hp, wp) = O // G, C * kh * kw, g.Ho * g.Wg, _hw_padded(g)
+    Og, K, Pg, P = O // G, C * kh * kw, g.Ho * g.Wg, g.Hp * g.Wp
     wg = weight.reshape(G, Og, -1)                                    # (G, Og, Cg*kh*kw)
     y = np.empty((N, O, g.Ho, g.Wo), x.dtype)
     if g.path == "depthwise":
         _depthwise(g, x, weight, bias, y=y)
         return y, (g, weight, bias is not None, x, None, N)
-    # Chunks of samples: all buffers of a chunk fit WORKSPACE_BYTES (minus the kept col),
-    # the largest one also CHUNK_BYTES (fresh big arrays page-fault, small ones stay cached).
-    per_sample = isz * (3 * C * hp * wp + 2 * K * Pg + O * Pg)
+    # Chunks of nb samples: a chunk's buffers fit WORKSPACE_BYTES minus the kept col.
     keep = g.path == "gemm" and keep_col and N * K * Pg * isz <= WORKSPACE_BYTES // 2
     budget = WORKSPACE_BYTES - (N * K * Pg * isz if keep else 0)
-    largest = isz * max(K * Pg if g.path == "gemm" else 0, O * Pg, C * hp * wp)
-    nb = int(max(1, min(N, budget // per_sample, CHUNK_BYTES // max(largest, 1))))
+    largest = isz * max(K * Pg if g.path == "gemm" else 0, O * Pg, C * P)
+    nb = int(max(1, min(N, budget // (isz * (3 * C * P + 2 * K * Pg + O * Pg)),
+                        CHUNK_BYTES // max(largest, 1))))
     cols = [] if keep else None
     for n0 in range(0, N, nb):
         xc, yc = x[n0:n0 + nb], y[n0:n0 + nb]
         n = len(xc)
         if g.path == "pointwise":
-            xv = _pad(xc, g).reshape(n, G, -1, hp * wp)                # (n, G, Cg, P)
-            np.matmul(wg, xv, out=yc.reshape(n, G, Og, -1))           # (n, G, Og, P)
-            if bias is not None:
-                yc += bias[:, None, None]
-            continue
-        col = _im2col(xc, g)                                          # (G, Kg, n*Ho*Wg)
-        if keep:
-            cols.append(col)
-        if n == 1 and not g.flat:
-            np.matmul(wg, col, out=yc.reshape(G, Og, -1))             # (G, Og, Ho*Wo)
-            if bias is not None:
-                yc += bias[:, None, None]
+            xv = _pad(xc, g).reshape(n, G, -1, P)                     # (n, G, Cg, P)
+            np.matmul(wg, xv, out=yc.reshape(n, G, Og, P))            # (n, G, Og, P)
         else:
-            out = np.matmul(wg, col).reshape(O, n, g.Ho, g.Wg)        # (O, n, Ho, Wg)
-            _emit(yc, out[..., :g.Wo].transpose(1, 0, 2, 3), bias)
+            col = _im2col(xc, g)                                      # (G, Kg, n*Ho*Wg)
+            if keep:
+                cols.append(col)
+            if n > 1 or g.flat:
+                out = np.matmul(wg, col).reshape(O, n, g.Ho, g.Wg)    # (O, n, Ho, Wg)
+                _emit(yc, out[..., :g.Wo].transpose(1, 0, 2, 3), bias)
+                continue
+            np.matmul(wg, col, out=yc.reshape(G, Og, -1))             # (G, Og, Ho*Wo)
+        if bias is not None:
+            yc += bias[:, None, None]
     return y, (g, weight, bias is not None, None if keep else x, cols, nb)
 
 
@@ -339,28 +317,27 @@ def conv2d_backward(dy: np.ndarray, cache):
     """dy (N, O, Ho, Wo) -> dx (N, C, H, W), dweight (O, C/groups, kh, kw), dbias (O,) or None."""
     g, weight, has_bias, x, cols, nb = cache
     dy = dy.astype(weight.dtype, copy=False)
-    G, C, Og, (hp, wp) = g.G, g.C, g.O // g.G, _hw_padded(g)
+    G, C, Og, P = g.G, g.C, g.O // g.G, g.Hp * g.Wp
     wg = weight.reshape(G, Og, -1)                                    # (G, Og, Kg)
     wgt = wg.transpose(0, 2, 1)                                       # (G, Kg, Og)
     dx = np.empty((g.N, C, g.H, g.W), dy.dtype)
     dwg = np.zeros(wg.shape, dy.dtype)
     if g.path == "depthwise":
         dwp = np.empty((g.N * C, g.kh * g.kw), dy.dtype)              # per plane and tap
-        _depthwise(g, x, weight, dy=dy, dx=dx, dwp=dwp)
+        _depthwise(g, x, weight, dy=np.ascontiguousarray(dy), dx=dx, dwp=dwp)
         dwg = dwp.reshape(g.N, G, 1, -1).sum(0)
     for k, n0 in enumerate(range(0, g.N, nb) if g.path != "depthwise" else ()):
         dyc = dy[n0:n0 + nb]
         n = len(dyc)
         if g.path == "pointwise":
-            xv = _pad(x[n0:n0 + n], g).reshape(n, G, -1, hp * wp)     # (n, G, Cg, P)
-            dyv = dyc.reshape(n, G, Og, -1)                           # (n, G, Og, P)
+            xv = _pad(x[n0:n0 + n], g).reshape(n, G, -1, P)            # (n, G, Cg, P)
+            dyv = dyc.reshape(n, G, Og, P)                            # (n, G, Og, P)
             dwg += np.matmul(dyv, xv.transpose(0, 1, 3, 2)).sum(0)
-            dxp = np.matmul(wgt, dyv).reshape(n, C, hp, wp)           # (n, C, Hp, Wp)
-            dx[n0:n0 + n] = _unpad(dxp, g)
+            dx[n0:n0 + n] = _unpad(np.matmul(wgt, dyv).reshape(n, C, g.Hp, g.Wp), g)
             continue
         col = cols[k] if cols is not None else _im2col(x[n0:n0 + n], g)
         if n == 1 and not g.flat:
-            dyt = dyc.reshape(G, Og, -1)                              # a view
+            dyt = dyc.reshape(G, Og, -1)                              # (G, Og, Ho*Wo)
         else:
             grid = np.empty((g.O, n, g.Ho, g.Wg), dy.dtype)           # (O, n, Ho, Wg)
             grid[..., g.Wo:] = 0
@@ -372,31 +349,28 @@ def conv2d_backward(dy: np.ndarray, cache):
     return dx, dwg.reshape(weight.shape), db
 
 
-def _same_padding(kernel_size, dilation) -> tuple[int, int, int, int]:
-    """torch's 'same': total d*(k-1) per dim, left total//2, right the rest -> (l, r, t, b)."""
-    (kh, kw), (dh, dw) = kernel_size, dilation
-    th, tw = dh * (kh - 1), dw * (kw - 1)
-    return (tw // 2, tw - tw // 2, th // 2, th - th // 2)
-
-
 def _resolve_padding(layer: str, padding, kernel_size, stride, dilation) -> tuple[int, int, int, int]:
-    """int, pair, 'valid' or 'same' -> (left, right, top, bottom), with torch's errors."""
-    if isinstance(padding, str):
-        if padding not in ("same", "valid"):
-            raise ValueError(f"{layer}: invalid padding string {padding!r}, should be one of "
-                             f"{{'same', 'valid'}}")
-        if padding == "valid":
-            return (0, 0, 0, 0)
-        if any(s != 1 for s in stride):
-            raise ValueError(f"{layer}: padding='same' is not supported for strided convolutions")
-        return _same_padding(kernel_size, dilation)
-    ph, pw = as_pair(layer, "padding", padding)
-    return (pw, pw, ph, ph)
+    """int, pair, 'valid' or 'same' -> (left, right, top, bottom), with torch's errors.
+
+    torch's 'same': total d*(k-1) per dim, left (top) total//2, right (bottom) the rest.
+    """
+    if not isinstance(padding, str):
+        ph, pw = as_pair(layer, "padding", padding)
+        return (pw, pw, ph, ph)
+    if padding not in ("same", "valid"):
+        raise ValueError(f"{layer}: invalid padding string {padding!r}, should be one of "
+                         f"{{'same', 'valid'}}")
+    if padding == "valid":
+        return (0, 0, 0, 0)
+    if any(s != 1 for s in stride):
+        raise ValueError(f"{layer}: padding='same' is not supported for strided convolutions")
+    th, tw = dilation[0] * (kernel_size[0] - 1), dilation[1] * (kernel_size[1] - 1)
+    return (tw // 2, tw - tw // 2, th // 2, th - th // 2)
 
 
 def conv2d(input: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None,
            stride=1, padding=0, dilation=1, groups: int = 1) -> np.ndarray:
-    """``torch.nn.functional.conv2d`` (forward): input (N, C, H, W) or (C, H, W) -> (N, O, Ho, Wo)."""
+    """``torch.nn.functional.conv2d``: input (N, C, H, W) or (C, H, W) -> (N, O, Ho, Wo) or (O, Ho, Wo)."""
     stride, dilation = as_pair("conv2d", "stride", stride), as_pair("conv2d", "dilation", dilation)
     if not isinstance(weight, np.ndarray) or weight.ndim != 4:
         raise ValueError(f"conv2d: expected a 4-D weight ndarray, got {getattr(weight, 'shape', weight)}")

@@ -22,7 +22,7 @@ import numpy as np
 from .._checks import check_float_array, check_grad
 from ._reduction import (as_weight, broadcast_weight, check_float_target, reduce_loss,
                          resolve_reduction, unreduce_grad)
-from .loss_ce import (cross_entropy, cross_entropy_backward, cross_entropy_forward, log_softmax,
+from .loss_ce import (cross_entropy, cross_entropy_backward, cross_entropy_forward,
                       nll_loss, nll_loss_backward, nll_loss_forward)
 
 
@@ -220,7 +220,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
 
 __all__ = [
-    "cross_entropy", "cross_entropy_forward", "cross_entropy_backward", "log_softmax",
+    "cross_entropy", "cross_entropy_forward", "cross_entropy_backward",
     "nll_loss", "nll_loss_forward", "nll_loss_backward",
     "mse_loss", "mse_loss_forward", "mse_loss_backward",
     "l1_loss", "l1_loss_forward", "l1_loss_backward",

@@ -17,15 +17,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import check_float_array, check_grad
+from .softmax import log_softmax_forward
 from ._reduction import TargetOutOfRangeError, as_weight, reduce_loss, resolve_reduction
-
-
-def log_softmax(x: np.ndarray, axis: int = 1) -> np.ndarray:
-    """Stable log-softmax along ``axis`` (max subtraction); NaN rows stay NaN, as in torch."""
-    with np.errstate(invalid="ignore", over="ignore"):            # all -inf / +inf rows -> NaN
-        m = x.max(axis=axis, keepdims=True)
-        z = x - m
-        return z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
 
 
 # ------------------------------------------------------------------------------ checks
@@ -175,7 +168,7 @@ def cross_entropy_forward(input, target, weight=None, ignore_index=-100, reducti
         target = target[None] if isinstance(target, np.ndarray) else target
     c = x.shape[1]
     w = _class_weight(name, weight, c, x.dtype)
-    lp = log_softmax(x, axis=1)                                     # (N, C, *)
+    lp = log_softmax_forward(x, dim=1)[0]                           # (N, C, *)
     if prob:
         check_float_array(name, target, "target (class probabilities)")
         if target.dtype != x.dtype:
@@ -237,5 +230,5 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     return cross_entropy_forward(input, target, weight, ignore_index, reduction, label_smoothing)[0]
 
 
-__all__ = ["log_softmax", "nll_loss", "nll_loss_forward", "nll_loss_backward", "cross_entropy",
+__all__ = ["nll_loss", "nll_loss_forward", "nll_loss_backward", "cross_entropy",
            "cross_entropy_forward", "cross_entropy_backward"]

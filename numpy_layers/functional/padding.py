@@ -1,8 +1,10 @@
 """Padding of the last two dims, ``torch.nn.functional.pad``'s modes, with its backward.
 
 ``pad`` is ``(left, right, top, bottom)`` as torch orders it for the last two dims.
-Negative entries crop, as in torch: the crop is applied first, the padding is then
-taken from the cropped array (what torch does for every mode).
+Negative entries crop, as in torch: the crop is applied first and the padding is taken
+from the cropped array. One difference: where a dim is both cropped and padded, the
+reflect/circular size limits apply to the cropped size here (torch checks the uncropped
+size and then reads outside the cropped data); such pads raise ValueError.
 """
 from __future__ import annotations
 

@@ -1,20 +1,21 @@
-"""2-D max and average pooling on NCHW arrays, with torch's CPU rules.
+"""2-D max and average pooling on NCHW arrays with torch's CPU rules; ``op_forward``
+returns ``(y, cache)``, ``op_backward(dy, cache)`` returns dx.
 
-Every op loops over window taps and works on whole strided slices, never on output
-pixels; a tap's slice is cut to the outputs whose tap lands inside the input, so no
-padded copy is made. Forward passes are separable: max pooling reduces each row over
-the kw column taps, then the row maxima over the kh row taps (which keeps torch's
-row-major "first maximum wins" order), average pooling sums rows then columns. Max
-pooling keeps per output the winning tap number ``code`` (kh*kw: no real element).
-Max backward loops over the kh*kw taps in reverse, so each input adds its windows'
-gradients in torch's order: results are bitwise equal to torch.
+Everything loops over window taps on whole strided slices, never over output pixels.
+Forwards are separable: max pooling takes each row's max over the kw column taps
+(R, winning j in J), then the max of R over the kh row taps, which keeps torch's
+row-major "first maximum wins" order; average pooling sums rows, then columns. Max
+pooling keeps per output the winning tap ``code`` = i*kw + j (kh*kw: no real element).
+Max backward adds tap by tap in reverse order, i.e. in torch's order: bitwise equal dx.
 
-Speed choices, measured on this 2-core machine (float32 (8,64,112,112), see report):
-strided float ops cost ~0.3 ns/element against ~0.07 contiguous, so the separable
-forward (fewer strided passes) is 2-3x faster than the kh*kw tap loop; work items of
-~1 MB (planes, or row bands of big planes) keep re-read data in cache; items are split
-over a 2-thread pool (numpy releases the GIL in its loops; smaller items were slower
-in threads because of GIL hand-offs between the many short numpy calls).
+Speed (2-core machine, float32 (8,64,112,112), measured; see the pooling report):
+strided numpy loops cost ~0.3 ns/element against ~0.07 for contiguous ones and a
+short row costs ~12 ns of loop overhead, so taps read full-width views of -inf/0
+padded rows (one in-cache copy) and the separable forward needs fewer strided passes
+(3x3/2 max: 2.5x faster than a kh*kw tap loop). Work items of ~1 MB (plane groups, or
+row bands of big planes) keep re-read data in cache and are split over a 2-thread pool:
+numpy releases the GIL inside its loops, 1.6-1.9x faster on an idle machine; smaller
+items lost that gain to GIL hand-offs between short numpy calls.
 """
 from __future__ import annotations
 
@@ -43,8 +44,8 @@ def pool_output_size(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) ->
 
 
 def _spans(k: int, s: int, p: int, d: int, lo: int, hi: int, r0: int, r1: int) -> list:
-    """Per tap: outputs o in [r0, r1) whose tap o*s - p + t*d is in [lo, hi), as
-    (out slice relative to r0, input slice relative to lo), or None."""
+    """Per tap t: the outputs o in [r0, r1) with o*s - p + t*d in [lo, hi), as
+    (out slice relative to r0, input slice relative to lo); None if there are none."""
     res = []
     for t in range(k):
         off = t * d - p
@@ -54,12 +55,9 @@ def _spans(k: int, s: int, p: int, d: int, lo: int, hi: int, r0: int, r1: int) -
     return res
 
 
-def _full(sp, n: int) -> bool:
-    return sp is not None and sp[0] == slice(0, n)
-
-
-def _ix(a: np.ndarray, axis: int, sl) -> np.ndarray:
-    return a[(slice(None),) * axis + (sl,)]
+def _taps(a: np.ndarray, axis: int, k: int, s: int, d: int, n: int) -> list:
+    """The k strided tap views of a padded ``a`` along ``axis``, n outputs each."""
+    return [a[(slice(None),) * axis + (slice(t * d, t * d + (n - 1) * s + 1, s),)] for t in range(k)]
 
 
 def _items(planes: int, rows: int, plane_bytes: int) -> list[tuple[int, int, int, int]]:
@@ -100,105 +98,44 @@ def _scratch(name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
     return bufs[key][:n].reshape(shape)
 
 
-def _code_dtype(taps: int) -> np.dtype:
-    return np.dtype(np.uint8 if taps < 255 else np.uint16 if taps < 65535 else np.uint32)
-
-
-def _first_real(k: int, s: int, p: int, d: int, n_out: int) -> np.ndarray:
-    """Per output, torch's first in-bounds tap (>= k when the window has none)."""
-    start = np.arange(n_out, dtype=np.int64) * s - p
-    return np.maximum(0, -(start // d))                                 # ceil(-start / d)
-
-
-def _set_outside(a: np.ndarray, axis: int, sp, value) -> None:
-    """Set ``a`` to ``value`` along ``axis`` outside the out slice of span ``sp``."""
-    if sp is None:
-        a[...] = value
-        return
-    a[(slice(None),) * axis + (slice(0, sp[0].start),)] = value
-    a[(slice(None),) * axis + (slice(sp[0].stop, None),)] = value
-
-
-def _coverage(sp, n: int) -> np.ndarray:
-    """How many taps land on each of the n input positions (1-D, int)."""
-    cnt = np.zeros(n, np.int64)
-    for s in sp:
-        if s is not None:
-            cnt[s[1]] += 1
-    return cnt
-
-
-def _max_stage(src, csrc, out, cout, axis: int, sp, mult: int, m, tmp) -> None:
-    """out = running max of src over the taps ``sp`` along ``axis``; cout gets the winner's
-    t*mult + csrc (csrc None: 0) and must hold each output's first real tap on entry.
-    ``val > max`` keeps the first maximum; winners only move to later taps, so the last
-    update is the running max of the candidates (monotone)."""
-    n, typ, t0 = out.shape[axis], cout.dtype.type, 1
-    if _full(sp[0], n) and len(sp) > 1 and _full(sp[1], n):   # tap 0 as "max so far": no copy
-        s0, s1 = _ix(src, axis, sp[0][1]), _ix(src, axis, sp[1][1])
-        np.greater(s1, s0, out=m)
-        np.maximum(s1, s0, out=out)            # ties return s0: the first maximum stays
-        if csrc is None:
-            np.multiply(m, typ(mult), out=cout)
-        else:
-            np.multiply(np.add(_ix(csrc, axis, sp[1][1]), typ(mult), out=tmp), m, out=tmp)
-            np.maximum(_ix(csrc, axis, sp[0][1]), tmp, out=cout)
-        t0 = 2
-    else:
-        _set_outside(out, axis, sp[0], -np.inf)
-        if sp[0] is not None:
-            _ix(out, axis, sp[0][0])[...] = _ix(src, axis, sp[0][1])
-            if csrc is not None:
-                _ix(cout, axis, sp[0][0])[...] = _ix(csrc, axis, sp[0][1])
-    for t in range(t0, len(sp)):
-        if sp[t] is None:
-            continue
-        o, i = sp[t]
-        v, ys, ms, ts, cs = (_ix(src, axis, i), _ix(out, axis, o), _ix(m, axis, o),
-                             _ix(tmp, axis, o), _ix(cout, axis, o))
-        np.greater(v, ys, out=ms)
-        np.maximum(v, ys, out=ys)
-        if csrc is None:
-            np.multiply(ms, typ(t * mult), out=ts)
-        else:
-            np.multiply(np.add(_ix(csrc, axis, i), typ(t * mult), out=ts), ms, out=ts)
-        np.maximum(cs, ts, out=cs)
-
-
-def _sum_stage(src, out, axis: int, sp) -> None:
-    """out = sum of src over the taps ``sp`` along ``axis`` (0 where no tap lands)."""
-    t0 = 1
-    if _full(sp[0], out.shape[axis]) and len(sp) > 1 and _full(sp[1], out.shape[axis]):
-        np.add(_ix(src, axis, sp[0][1]), _ix(src, axis, sp[1][1]), out=out)
-        t0 = 2
-    else:
-        _set_outside(out, axis, sp[0], 0)
-        if sp[0] is not None:
-            _ix(out, axis, sp[0][0])[...] = _ix(src, axis, sp[0][1])
-    for t in range(t0, len(sp)):
-        if sp[t] is not None:
-            o = _ix(out, axis, sp[t][0])
-            np.add(o, _ix(src, axis, sp[t][1]), out=o)
-
-
-def _scatter_stage(src, dst, axis: int, sp) -> None:
-    """dst = sum over taps of src's out slice placed at the tap's input positions."""
-    cnt = _coverage(sp, dst.shape[axis])
-    disjoint = cnt.max(initial=0) <= 1
-    if not disjoint:
-        dst[...] = 0
-    elif not cnt.all():
-        dst[(slice(None),) * axis + (np.flatnonzero(cnt == 0),)] = 0
-    for s in sp:
-        if s is not None:
-            d = _ix(dst, axis, s[1])
-            if disjoint:
-                d[...] = _ix(src, axis, s[0])
-            else:
-                np.add(d, _ix(src, axis, s[0]), out=d)
+def _padded_cols(X: np.ndarray, p: int, n: int, value) -> np.ndarray:
+    """X (P, R, W) -> (P, R, n): columns -p.. of X, ``value`` outside (X itself if no pad)."""
+    if p == 0 and n <= X.shape[2]:
+        return X
+    B, wc = _scratch("X", X.shape[:2] + (n,), X.dtype), max(0, min(X.shape[2], n - p))
+    B[:, :, :p] = value
+    B[:, :, p + wc:] = value
+    B[:, :, p:p + wc] = X[:, :, :wc]
+    return B
 
 
 # ----------------------------------------------------------------------------- max
+def _max_taps(srcs: list, csrcs, out, cout, mult: int, m, tmp) -> None:
+    """out = running max of the tap views ``srcs``; cout = the winner's t*mult + csrcs[t]
+    (t*mult if csrcs is None). ``val > max`` keeps the first maximum; winners only move
+    to later taps, so the last update is the running max of the candidates."""
+    typ = cout.dtype.type
+    if len(srcs) == 1:
+        out[...] = srcs[0]
+        cout[...] = 0 if csrcs is None else csrcs[0]
+        return
+    s0, s1 = srcs[0], srcs[1]                  # tap 0 is the "max so far": no copy
+    np.greater(s1, s0, out=cout.view(bool) if csrcs is None and mult == 1 else m)
+    np.maximum(s1, s0, out=out)                # ties return s0: the first maximum stays
+    if csrcs is not None:
+        np.maximum(csrcs[0], np.multiply(np.add(csrcs[1], typ(mult), out=tmp), m, out=tmp), out=cout)
+    elif mult != 1:
+        np.multiply(m, typ(mult), out=cout)
+    for t in range(2, len(srcs)):
+        np.greater(srcs[t], out, out=m)
+        np.maximum(srcs[t], out, out=out)
+        if csrcs is None:
+            np.multiply(m, typ(t * mult), out=tmp)
+        else:
+            np.multiply(np.add(csrcs[t], typ(t * mult), out=tmp), m, out=tmp)
+        np.maximum(cout, tmp, out=cout)
+
+
 def max_pool2d_forward(x: np.ndarray, kernel_size: tuple[int, int], stride: tuple[int, int],
                        padding: tuple[int, int], dilation: tuple[int, int] = (1, 1),
                        ceil_mode: bool = False):
@@ -209,33 +146,33 @@ def max_pool2d_forward(x: np.ndarray, kernel_size: tuple[int, int], stride: tupl
     Ho, Wo = pool_output_size(H, kh, sh, ph, dh, ceil_mode), pool_output_size(W, kw, sw, pw, dw, ceil_mode)
     x3 = x.reshape(N * C, H, W)                                         # (P, H, W)
     y3 = np.empty((N * C, Ho, Wo), x.dtype)                             # (P, Ho, Wo)
-    c3 = np.empty((N * C, Ho, Wo), _code_dtype(T))
-    i0, j0 = _first_real(kh, sh, ph, dh, Ho), _first_real(kw, sw, pw, dw, Wo)
-    first = np.where((i0[:, None] < kh) & (j0[None, :] < kw),
-                     i0[:, None] * kw + j0[None, :], T).astype(c3.dtype)  # (Ho, Wo)
-    spw = _spans(kw, sw, pw, dw, 0, W, 0, Wo)
+    c3 = np.empty((N * C, Ho, Wo), np.uint8 if T < 255 else np.uint16 if T < 65535 else np.uint32)
+    i0, j0 = (np.maximum(0, -((np.arange(n) * s - p) // d))             # first in-bounds tap
+              for n, s, p, d in ((Ho, sh, ph, dh), (Wo, sw, pw, dw)))
+    first = np.where((i0[:, None] < kh) & (j0 < kw), i0[:, None] * kw + j0, T).astype(c3.dtype)
+    fix, Wn = bool(first.any()), (Wo - 1) * sw + (kw - 1) * dw + 1      # Wn: padded cols read
 
     def item(p0: int, p1: int, r0: int, r1: int) -> None:
-        P, hlo = p1 - p0, max(0, r0 * sh - ph)
-        hhi = max(hlo, min(H, (r1 - 1) * sh - ph + (kh - 1) * dh + 1))
+        P, hs, he = p1 - p0, r0 * sh - ph, (r1 - 1) * sh - ph + (kh - 1) * dh + 1
+        a, b = max(hs, 0) - hs, min(he, H) - hs                         # real rows of R
         Y, Cd = y3[p0:p1, r0:r1], c3[p0:p1, r0:r1]
-        # stage 1: each input row, max over the kw column taps -> R, J (winning j)
-        R, J = _scratch("R", (P, hhi - hlo, Wo), x.dtype), _scratch("J", (P, hhi - hlo, Wo), c3.dtype)
-        m, tmp = _scratch("m", R.shape, bool), _scratch("tmp", R.shape, c3.dtype)
-        J[...] = np.minimum(j0, kw).astype(c3.dtype)
-        _max_stage(x3[p0:p1, hlo:hhi], None, R, J, 2, spw, 1, m, tmp)
-        # stage 2: max over the kh row taps of R; candidate code i*kw + J
-        Cd[...] = first[r0:r1]
-        sph = _spans(kh, sh, ph, dh, hlo, hhi, r0, r1)
-        _max_stage(R, J, Y, Cd, 1, sph, kw, _scratch("m2", Y.shape, bool), _scratch("t2", Y.shape, c3.dtype))
-        if (j0 >= kw).any():                   # no real column: torch's "no element" window
-            Cd[:, :, j0 >= kw] = T
+        R, J = _scratch("R", (P, he - hs, Wo), x.dtype), _scratch("J", (P, he - hs, Wo), c3.dtype)
+        R[:, :a], R[:, max(a, b):], J[:, :a], J[:, max(a, b):] = -np.inf, -np.inf, 0, 0
+        if b > a:                              # stage 1: rows, max over the column taps
+            Xp = _padded_cols(x3[p0:p1, a + hs:b + hs], pw, Wn, -np.inf)  # (P, rows, Wn)
+            shape = (P, b - a, Wo)
+            _max_taps(_taps(Xp, 2, kw, sw, dw, Wo), None, R[:, a:b], J[:, a:b], 1,
+                      _scratch("m", shape, bool), _scratch("t", shape, c3.dtype))
+        _max_taps(_taps(R, 1, kh, sh, dh, r1 - r0), _taps(J, 1, kh, sh, dh, r1 - r0), Y, Cd, kw,
+                  _scratch("m2", Y.shape, bool), _scratch("t2", Y.shape, c3.dtype))
+        if fix:                                # a padding "winner" (all real -inf): first real
+            np.maximum(Cd, first[r0:r1], out=Cd)
         if np.isnan(np.sum(Y)):                # torch: ``val > max or isnan(val)``: last NaN wins
-            isnan_y = np.isnan(Y)
-            for t, (a, b) in enumerate((a, b) for a in _spans(kh, sh, ph, dh, 0, H, r0, r1) for b in spw):
-                if a is not None and b is not None:
-                    hit = np.isnan(x3[p0:p1, a[1], b[1]]) & isnan_y[:, a[0], b[0]]
-                    np.copyto(Cd[:, a[0], b[0]], t, where=hit)
+            isnan_y, spw = np.isnan(Y), _spans(kw, sw, pw, dw, 0, W, 0, Wo)
+            for t, (u, v) in enumerate((u, v) for u in _spans(kh, sh, ph, dh, 0, H, r0, r1) for v in spw):
+                if u is not None and v is not None:
+                    hit = np.isnan(x3[p0:p1, u[1], v[1]]) & isnan_y[:, u[0], v[0]]
+                    np.copyto(Cd[:, u[0], v[0]], t, where=hit)
 
     _run(item, _items(N * C, Ho, H * W * x.itemsize), x.nbytes)
     cache = (c3, x.shape, x.dtype, kernel_size, stride, padding, dilation, (i0, j0))
@@ -243,72 +180,68 @@ def max_pool2d_forward(x: np.ndarray, kernel_size: tuple[int, int], stride: tupl
 
 
 def max_pool2d_indices(cache) -> np.ndarray:
-    """torch's return_indices: int64 (N, C, Ho, Wo) flat index h*W + w per input plane."""
+    """torch's return_indices: int64 (N, C, Ho, Wo), flat index h*W + w in each plane."""
     c3, (N, C, H, W), _, (kh, kw), (sh, sw), (ph, pw), (dh, dw), (i0, j0) = cache
     T, (Ho, Wo) = kh * kw, c3.shape[1:]
     offs = np.append((np.arange(T) // kw) * dh * W + (np.arange(T) % kw) * dw, 0)  # (T+1,)
     hb, wb = np.arange(Ho, dtype=np.int64) * sh - ph, np.arange(Wo, dtype=np.int64) * sw - pw
-    idx = np.take(offs, c3) + (hb[:, None] * W + wb[None, :])          # (P, Ho, Wo)
-    none = c3 == T                        # no real element: torch's (ih0, iw0) anyway
+    idx = np.take(offs, c3) + (hb[:, None] * W + wb)                    # (P, Ho, Wo)
+    none = c3 == T                             # no real element: torch's (ih0, iw0) anyway
     if none.any():
-        idx = np.where(none, (hb + i0 * dh)[:, None] * W + (wb + j0 * dw)[None, :], idx)
+        idx = np.where(none, (hb + i0 * dh)[:, None] * W + (wb + j0 * dw), idx)
     return idx.reshape(N, C, Ho, Wo)
 
 
 def max_pool2d_backward(dy: np.ndarray, cache) -> np.ndarray:
     """dy (N, C, Ho, Wo) -> dx (N, C, H, W): each dy goes to its window's winner.
 
-    dx is built per phase (input rows = rh mod sh, cols = rw mod sw): its taps add into a
-    contiguous buffer in torch's order (0 + each window's share), copied once into dx.
-    """
+    Per phase of dx (rows rh mod sh, cols rw mod sw) the taps landing there add, in
+    torch's order, into a contiguous buffer starting at 0, copied once into dx."""
     c3, (N, C, H, W), dtype, (kh, kw), (sh, sw), (ph, pw), (dh, dw), _ = cache
     Ho, Wo = c3.shape[1:]
-    dy3 = dy.reshape(N * C, Ho, Wo)                                     # (P, Ho, Wo)
-    dx3 = np.empty((N * C, H, W), dtype)                                # (P, H, W)
-    spw = _spans(kw, sw, pw, dw, 0, W, 0, Wo)
-    plans: dict = {}
+    dy3, dx3 = dy.reshape(N * C, Ho, Wo), np.empty((N * C, H, W), dtype)  # (P, Ho, Wo), (P, H, W)
+    spw, plans = _spans(kw, sw, pw, dw, 0, W, 0, Wo), {}
 
-    def plan(h0: int, h1: int) -> list:
-        """Per phase: dx slices, shape, taps (t, out rows, out cols, buffer rows, cols)."""
-        sph, res = _spans(kh, sh, ph, dh, h0, h1, 0, Ho), []
-        for rh in range(sh):
-            for rw in range(sw):
-                r0 = (rh - h0) % sh                                     # first item row
-                shape = (len(range(r0, h1 - h0, sh)), len(range(rw, W, sw)))
-                taps = []
-                for t in reversed(range(kh * kw)):                      # torch's order
-                    a, b = sph[t // kw], spw[t % kw]
-                    if a is None or b is None or (a[1].start - r0) % sh or (b[1].start - rw) % sw:
-                        continue
-                    u, v = (a[1].start - r0) // sh, (b[1].start - rw) // sw
-                    n, m = a[0].stop - a[0].start, b[0].stop - b[0].start
-                    taps.append((t, a[0], b[0], slice(u, u + n), slice(v, v + m)))
-                full = len(taps) == 1 and (taps[0][3].stop - taps[0][3].start,
-                                           taps[0][4].stop - taps[0][4].start) == shape
-                res.append(((slice(r0, None, sh), slice(rw, None, sw)), shape, taps, full))
-        return res
+    def plan(h0: int, h1: int):
+        """Outputs used, and per phase: dx slices, shape, taps (t, out rect, buffer rect)."""
+        sph = _spans(kh, sh, ph, dh, h0, h1, 0, Ho)
+        used = [u[0] for u in sph if u is not None] or [slice(0, 0)]
+        oa, ob = min(s.start for s in used), max(s.stop for s in used)
+        phases = []
+        for rh, rw in ((rh, rw) for rh in range(sh) for rw in range(sw)):
+            r0 = (rh - h0) % sh                                         # first row of the phase
+            shape, taps = (len(range(r0, h1 - h0, sh)), len(range(rw, W, sw))), []
+            for t in reversed(range(kh * kw)):
+                u, v = sph[t // kw], spw[t % kw]
+                if u is None or v is None or (u[1].start - r0) % sh or (v[1].start - rw) % sw:
+                    continue
+                bu, bv = (u[1].start - r0) // sh, (v[1].start - rw) // sw
+                taps.append((t, slice(u[0].start - oa, u[0].stop - oa), v[0],
+                             slice(bu, bu + u[0].stop - u[0].start), slice(bv, bv + v[0].stop - v[0].start)))
+            cover = bool(taps) and (taps[0][3].stop - taps[0][3].start,
+                                    taps[0][4].stop - taps[0][4].start) == shape
+            phases.append(((slice(r0, None, sh), slice(rw, None, sw)), shape, taps, cover))
+        return oa, ob, phases
 
     def item(p0: int, p1: int, h0: int, h1: int) -> None:
-        dX, dY, Cd, P = dx3[p0:p1, h0:h1], dy3[p0:p1], c3[p0:p1], p1 - p0
-        if (h0, h1) not in plans:
-            plans[(h0, h1)] = plan(h0, h1)
+        oa, ob, phases = plans[(h0, h1)] if (h0, h1) in plans else plans.setdefault((h0, h1), plan(h0, h1))
+        dX, dY, Cd = dx3[p0:p1, h0:h1], dy3[p0:p1, oa:ob], c3[p0:p1, oa:ob]
         eq, w = _scratch("m", dY.shape, bool), _scratch("g", dY.shape, dtype)
         finite = bool(np.isfinite(np.sum(dY)))
-        for (rs, cs), shape, taps, full in plans[(h0, h1)]:
+        for (rs, cs), shape, taps, cover in phases:
             D = dX[:, rs, cs]                                           # (P, *shape) strided
             if not taps or 0 in shape:
                 D[...] = 0
                 continue
-            A = D if full or sw == sh == 1 else _scratch("acc", (P,) + shape, dtype)
-            if not full:
+            # one tap: straight into dx; several: a contiguous buffer, copied once
+            A = D if len(taps) == 1 or sw == sh == 1 else _scratch("acc", (p1 - p0,) + shape, dtype)
+            if not cover:                      # the first tap leaves gaps: start from zeros
                 A[...] = 0
-            for t, a, b, u, v in taps:
-                e = np.equal(Cd[:, a, b], t, out=eq[:, a, b])
-                if finite:                     # dy * bool: ~3x faster than where (inf*0: NaN)
-                    g = np.multiply(dY[:, a, b], e, out=w[:, a, b])
-                else:
-                    g = np.where(e, dY[:, a, b], 0)
-                np.add(g, 0, out=A[:, u, v]) if full else np.add(A[:, u, v], g, out=A[:, u, v])
+            for n, (t, u, v, bu, bv) in enumerate(taps):
+                np.equal(Cd, t, out=eq)        # dy * bool: 3x faster than where (inf*0: NaN)
+                g = (np.multiply(dY, eq, out=w) if finite else np.where(eq, dY, 0))[:, u, v]
+                # 0 + g as torch (never -0.0), then each later window's share in order
+                np.add(g, 0, out=A[:, bu, bv]) if n == 0 and cover else np.add(A[:, bu, bv], g, out=A[:, bu, bv])
             if A is not D:
                 np.copyto(D, A)
 
@@ -317,40 +250,72 @@ def max_pool2d_backward(dy: np.ndarray, cache) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- average
+def _scatter(dst: np.ndarray, axis: int, taps: list) -> None:
+    """dst = sum over taps (src, positions along ``axis``) of src placed at positions;
+    a tap none of whose positions an earlier tap wrote is assigned, the others add."""
+    written, assigned, modes = np.zeros(dst.shape[axis], bool), np.zeros(dst.shape[axis], bool), []
+    for _, sl in taps:
+        modes.append(not written[sl].any())
+        written[sl] = True
+        assigned[sl] |= modes[-1]
+    if not assigned.all():                     # positions no assigning tap covers start at 0
+        dst[(slice(None),) * axis + (np.flatnonzero(~assigned),)] = 0
+    for (src, sl), new in zip(taps, modes):
+        d = dst[(slice(None),) * axis + (sl,)]
+        np.copyto(d, src) if new else np.add(d, src, out=d)
+
+
 def _avg_divisor(n: int, k: int, s: int, p: int, n_out: int, include_pad: bool) -> np.ndarray:
     """Per output row (or col), torch's factor of the divisor (pool size or real count)."""
     start = np.arange(n_out, dtype=np.int64) * s - p
     end = np.minimum(start + k, n + p)
-    if include_pad:
-        return end - start
-    return np.minimum(end, n) - np.maximum(start, 0)
+    return end - start if include_pad else np.minimum(end, n) - np.maximum(start, 0)
 
 
 def avg_pool2d_forward(x: np.ndarray, kernel_size: tuple[int, int], stride: tuple[int, int],
                        padding: tuple[int, int], ceil_mode: bool = False,
                        count_include_pad: bool = True, divisor_override: int | None = None):
-    """x (N, C, H, W) -> y (N, C, Ho, Wo), cache: column sums, then row sums, / divisor."""
+    """x (N, C, H, W) -> y (N, C, Ho, Wo), cache: sums over row taps, then column taps."""
     N, C, H, W = x.shape
     (kh, kw), (sh, sw), (ph, pw) = kernel_size, stride, padding
     Ho, Wo = pool_output_size(H, kh, sh, ph, 1, ceil_mode), pool_output_size(W, kw, sw, pw, 1, ceil_mode)
     if divisor_override is not None:
         div = np.full((Ho, Wo), divisor_override, x.dtype)
     else:
-        fh = _avg_divisor(H, kh, sh, ph, Ho, count_include_pad)
-        fw = _avg_divisor(W, kw, sw, pw, Wo, count_include_pad)
-        div = (fh[:, None] * fw[None, :]).astype(x.dtype)               # (Ho, Wo)
-    x3 = x.reshape(N * C, H, W)                                         # (P, H, W)
-    y3 = np.empty((N * C, Ho, Wo), x.dtype)                             # (P, Ho, Wo)
-    spw = _spans(kw, sw, pw, 1, 0, W, 0, Wo)
+        div = (_avg_divisor(H, kh, sh, ph, Ho, count_include_pad)[:, None]
+               * _avg_divisor(W, kw, sw, pw, Wo, count_include_pad)).astype(x.dtype)  # (Ho, Wo)
+    x3, y3 = x.reshape(N * C, H, W), np.empty((N * C, Ho, Wo), x.dtype)  # (P, H, W), (P, Ho, Wo)
+    Wn = (Wo - 1) * sw + kw                                             # padded cols read
+    wc = max(0, min(W, Wn - pw))                                        # real cols read
 
     def item(p0: int, p1: int, r0: int, r1: int) -> None:
         hlo = max(0, r0 * sh - ph)
         hhi = max(hlo, min(H, (r1 - 1) * sh - ph + kh))
-        R = _scratch("R", (p1 - p0, r1 - r0, W), x.dtype)               # (P, Ro, W)
-        _sum_stage(x3[p0:p1, hlo:hhi], R, 1, _spans(kh, sh, ph, 1, hlo, hhi, r0, r1))
-        Y = y3[p0:p1, r0:r1]
-        _sum_stage(R, Y, 2, spw)
-        np.divide(Y, div[r0:r1], out=Y)
+        R = _scratch("R", (p1 - p0, r1 - r0, Wn), x.dtype)              # (P, Ro, Wn)
+        R[:, :, :pw], R[:, :, pw + wc:] = 0, 0
+        sp, X, Rr = _spans(kh, sh, ph, 1, hlo, hhi, r0, r1), x3[p0:p1, hlo:hhi, :wc], R[:, :, pw:pw + wc]
+
+        def rows(t: int, lo: int, hi: int) -> np.ndarray:              # tap t's rows, outputs lo:hi
+            st = sp[t][1].start + (lo - sp[t][0].start) * sh
+            return X[:, st:st + (hi - lo - 1) * sh + 1:sh]
+
+        # interior rows (every tap real) start with taps 0 + 1, border rows with 0
+        a, b = (max(u[0].start for u in sp), min(u[0].stop for u in sp)) if all(sp) else (0, 0)
+        for lo, hi, inner in ((a, b, kh > 1), (0, a, False), (b, r1 - r0, False)):
+            if hi > lo:
+                if inner:
+                    np.add(rows(0, lo, hi), rows(1, lo, hi), out=Rr[:, lo:hi])
+                else:
+                    Rr[:, lo:hi] = 0
+                for t in range(2 if inner else 0, kh):
+                    l, h = (max(lo, sp[t][0].start), min(hi, sp[t][0].stop)) if sp[t] else (0, 0)
+                    if h > l:
+                        np.add(Rr[:, l:h], rows(t, l, h), out=Rr[:, l:h])
+        Y, taps = y3[p0:p1, r0:r1], _taps(R, 2, kw, sw, 1, Wo)
+        np.add(taps[0], taps[1], out=Y) if kw > 1 else np.copyto(Y, taps[0])
+        for v in taps[2:]:
+            np.add(Y, v, out=Y)
+        np.divide(np.add(Y, 0, out=Y), div[r0:r1], out=Y)   # + 0: torch's sum starts at +0
 
     _run(item, _items(N * C, Ho, H * W * x.itemsize), x.nbytes)
     return y3.reshape(N, C, Ho, Wo), (x.shape, x.dtype, kernel_size, stride, padding, div)
@@ -360,20 +325,24 @@ def avg_pool2d_backward(dy: np.ndarray, cache) -> np.ndarray:
     """dy (N, C, Ho, Wo) -> dx (N, C, H, W): every tap of a window gets dy / divisor."""
     (N, C, H, W), dtype, (kh, kw), (sh, sw), (ph, pw), div = cache
     Ho, Wo = div.shape
-    dy3 = dy.reshape(N * C, Ho, Wo)                                     # (P, Ho, Wo)
-    dx3 = np.empty((N * C, H, W), dtype)                                # (P, H, W)
-    spw = _spans(kw, sw, pw, 1, 0, W, 0, Wo)
+    dy3, dx3 = dy.reshape(N * C, Ho, Wo), np.empty((N * C, H, W), dtype)  # (P, Ho, Wo), (P, H, W)
+    Wn = (Wo - 1) * sw + kw
+    wc = max(0, min(W, Wn - pw))
 
     def item(p0: int, p1: int, h0: int, h1: int) -> None:
         rows = [s[0] for s in _spans(kh, sh, ph, 1, h0, h1, 0, Ho) if s is not None]
+        dX = dx3[p0:p1, h0:h1]
         if not rows:
-            dx3[p0:p1, h0:h1] = 0
+            dX[...] = 0
             return
         a, b = min(r.start for r in rows), max(r.stop for r in rows)   # outputs touching h0:h1
         G = np.divide(dy3[p0:p1, a:b], div[a:b], out=_scratch("G", (p1 - p0, b - a, Wo), dtype))
-        Rg = _scratch("R", (p1 - p0, b - a, W), dtype)                  # (P, Ro, W)
-        _scatter_stage(G, Rg, 2, spw)
-        _scatter_stage(Rg, dx3[p0:p1, h0:h1], 1, _spans(kh, sh, ph, 1, h0, h1, a, b))
+        np.add(G, 0, out=G)                    # torch adds to zeros: never -0.0
+        Rg = _scratch("R", (p1 - p0, b - a, Wn), dtype)                 # (P, Ro, Wn)
+        _scatter(Rg, 2, [(G, slice(j, j + (Wo - 1) * sw + 1, sw)) for j in range(kw)])
+        dX[:, :, wc:] = 0
+        _scatter(dX[:, :, :wc], 1, [(Rg[:, s[0], pw:pw + wc], s[1])
+                                    for s in _spans(kh, sh, ph, 1, h0, h1, a, b) if s is not None])
 
     _run(item, _items(N * C, H, H * W * np.dtype(dtype).itemsize), dx3.nbytes)
     return dx3.reshape(N, C, H, W)                                      # (N, C, H, W)
@@ -394,12 +363,9 @@ def pool2d_params(layer: str, x: object, kernel_size, stride, padding, dilation=
             raise ValueError(f"{layer}: {name} should be greater than zero, got {v}")
     if min(p) < 0:
         raise ValueError(f"{layer}: pad must be non-negative, got padding={p}")
-    for ax in range(2):
-        eff = (k[ax] - 1) * d[ax] + 1
-        if p[ax] > eff // 2 or p[ax] > k[ax] // 2:     # torch checks both (max pool)
-            raise ValueError(
-                f"{layer}: pad should be at most half of effective kernel size, but got "
-                f"padding={p}, kernel_size={k} and dilation={d}")
+    if p[0] > k[0] // 2 or p[1] > k[1] // 2:   # torch: <= effective k // 2 and <= k // 2
+        raise ValueError(f"{layer}: pad should be at most half of effective kernel size, but "
+                         f"got padding={p}, kernel_size={k} and dilation={d}")
     H, W = x.shape[-2:]
     out = [pool_output_size(n, k[a], s[a], p[a], d[a], bool(ceil_mode)) for a, n in enumerate((H, W))]
     if min(out) < 1:

@@ -1,5 +1,6 @@
 """Stateful layers mirroring ``torch.nn`` (NCHW layout, torch's names and defaults)."""
-from .activation import ReLU
+from .activation import (ELU, GELU, SELU, Hardsigmoid, Hardswish, LeakyReLU, Mish, PReLU, ReLU,
+                         ReLU6, Sigmoid, SiLU, Softplus, Tanh)
 from .batchnorm import BatchNorm2d
 from .container import Sequential
 from .conv import Conv2d
@@ -10,10 +11,13 @@ from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss
                    SmoothL1Loss)
 from .module import Module, no_grad
 from .pooling import AvgPool2d, MaxPool2d
+from .softmax import LogSoftmax, Softmax
 
 __all__ = [
     "Module", "no_grad", "Conv2d", "MaxPool2d", "AvgPool2d", "Dropout", "Linear",
     "BatchNorm2d", "ReLU", "Flatten", "Sequential",
     "L1Loss", "MSELoss", "SmoothL1Loss", "NLLLoss", "CrossEntropyLoss", "BCELoss",
     "BCEWithLogitsLoss",
+    "ReLU6", "LeakyReLU", "PReLU", "ELU", "SELU", "GELU", "SiLU", "Mish", "Sigmoid", "Tanh",
+    "Hardswish", "Hardsigmoid", "Softplus", "Softmax", "LogSoftmax",
 ]

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import as_dtype, as_pair, check_float_array, check_grad, check_ndim
+from .._checks import (as_dtype, as_pair, check_float_array, check_grad, check_ndim,
+                       check_same_dtype)
 from ..functional.conv import (PADDING_MODES, _check_conv, _forward, _resolve_padding,
                                conv2d_backward)
 from ._init import uniform_fan_in
@@ -42,8 +43,8 @@ class Conv2d(Module):
         self._pad = _resolve_padding("Conv2d", self.padding, self.kernel_size, self.stride,
                                      self.dilation)
         if padding_mode not in PADDING_MODES:
-            raise ValueError(f"Conv2d: padding_mode must be one of {set(PADDING_MODES)}, but "
-                             f"got padding_mode={padding_mode!r}")
+            raise ValueError(f"Conv2d: padding_mode must be one of {PADDING_MODES}, but got "
+                             f"padding_mode={padding_mode!r}")
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
         self.groups, self.padding_mode = int(groups), padding_mode
         self.dtype = as_dtype("Conv2d", dtype)
@@ -64,10 +65,7 @@ class Conv2d(Module):
                 f"Conv2d: given groups={self.groups}, weight of size {list(self.weight.shape)}, "
                 f"expected input{list(xb.shape)} to have {self.in_channels} channels, but got "
                 f"{xb.shape[1]} channels instead")
-        if x.dtype != self.weight.dtype:
-            raise TypeError(f"Conv2d: input dtype {x.dtype} does not match the layer's "
-                            f"parameter dtype {self.weight.dtype}; convert one of them (torch "
-                            f"raises here too)")
+        check_same_dtype("Conv2d", x, self.weight.dtype)
         args = (self.stride, self._pad, self.dilation, self.groups, self.padding_mode)
         _check_conv("Conv2d", xb, self.weight, self.bias, *args)
         y, cache = _forward(xb, self.weight, self.bias, *args, keep_col=grad_enabled())
@@ -76,7 +74,8 @@ class Conv2d(Module):
 
     def backward(self, grad_output: np.ndarray | None = None) -> np.ndarray:
         cache, shape, unbatched = self._pop_cache()
-        dy = check_grad("Conv2d", grad_output, shape[1:] if unbatched else shape, self.dtype)
+        dy = check_grad("Conv2d", grad_output, shape[1:] if unbatched else shape,
+                        self.weight.dtype)
         dx, dw, db = conv2d_backward(dy[None] if unbatched else dy, cache)
         self._accumulate("weight", dw)
         self._accumulate("bias", db)

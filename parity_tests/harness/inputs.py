@@ -13,7 +13,7 @@ MAX_REDRAWS = 50
 def normal(shape: tuple[int, ...], rng: np.random.Generator, scale: float = 1.0,
            kink: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
     """Standard normal draws; elements that ``kink`` flags are redrawn until none is left."""
-    x = rng.standard_normal(shape) * scale
+    x = np.asarray(rng.standard_normal(shape) * scale)       # 0-d stays an array
     if kink is None:
         return x
     for _ in range(MAX_REDRAWS):
