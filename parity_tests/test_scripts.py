@@ -1,0 +1,37 @@
+"""The command-line entry points run end to end."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_seed_examples_match_torch():
+    out = subprocess.run([sys.executable, "scripts/seed_examples.py", "--no-plot"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "all examples match torch" in out.stdout
+    assert out.stdout.count("OK  ") == 5
+
+
+def test_report_cli_with_filters(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "parity_tests", "report", "--layer", "Linear",
+                          "-k", "nobias", "-j", "2", "--out", str(tmp_path)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    data = json.loads((tmp_path / "parity_report.json").read_text())
+    assert data["header"]["complete"] and data["summary"]["runs_failed"] == 0
+    runs = {(r["case"], r["dtype"]) for r in data["rows"]}
+    assert runs and all(r["layer"] == "Linear" and "nobias" in r["case"] for r in data["rows"])
+    assert data["summary"]["runs"] == len(runs)
+    assert (tmp_path / "parity_report.md").read_text().startswith("# Parity report")
+
+
+def test_readme_layer_table_is_current():
+    from parity_tests.harness.cli import TABLE_BEGIN, TABLE_END, layer_table
+    text = (ROOT / "README.md").read_text()
+    table = text[text.index(TABLE_BEGIN) + len(TABLE_BEGIN):text.index(TABLE_END)].strip()
+    assert table == layer_table(), "run: python -m parity_tests table --write README.md"
