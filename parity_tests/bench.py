@@ -157,7 +157,7 @@ def run_row(spec: Spec, quick: bool, rng: np.random.Generator) -> dict[str, Any]
     dy = rng.standard_normal(y_ref.shape).astype(spec.dtype)
     dyt = torch.from_numpy(dy.copy())
     row = _base(spec)
-    budget, warm, rounds, max_k = (0.25, 1, 2, 5) if quick else (1.5, 2, 4, 25)
+    budget, warm, rounds, max_k = (0.25, 1, 2, 5) if quick else (1.5, 2, 6, 20)
 
     def np_fwd() -> Any:
         with nl.no_grad():
@@ -412,7 +412,7 @@ def main(argv: list[str] | None = None) -> int:
     with threadpool_limits(limits=a.threads, user_api="blas"):
         cmd = [Path(sys.argv[0]).name] + (sys.argv[1:] if argv is None else list(argv))
         head = header(a.threads, cmd)
-        rng, spare = np.random.default_rng(0), [0.0 if a.quick else 120.0]
+        rng, spare = np.random.default_rng(0), [0.0 if a.quick else 90.0]
         for s in specs:
             r = run_quietest(s, a.quick, rng, spare)
             rows.append(r)

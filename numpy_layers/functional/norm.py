@@ -143,6 +143,21 @@ def _in_parallel(fn: Callable[[Iterator], None], blocks: Sequence, size: int) ->
             f.result()
 
 
+def _run_moments(a: np.ndarray, width: int, buf: np.ndarray, scratch: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """a (rows, cols) contiguous -> per run (rows, runs): c, the run's mean rounded to a's
+    dtype, s = sum(a) and q = sum((a - c)**2) (a two-pass variance inside the run)."""
+    rows = a.shape[0]
+    if a.size == 0:
+        z = np.zeros((rows, 1), a.dtype)
+        return z, z, z
+    a1 = a.reshape(-1, width) if width else a                      # (runs, run values)
+    s = _run_sums(a, None, width, scratch)                         # (rows, runs)
+    c = (s.reshape(-1, 1) / a1.shape[1]).astype(a.dtype)           # (rows*runs, 1)
+    d = np.subtract(a1, c, out=buf[:a.size].reshape(a1.shape)).reshape(a.shape)
+    return c.reshape(rows, -1), s, _run_sums(d, d, width, scratch)
+
+
 def _channel_total(part: np.ndarray, n: int, c: int) -> np.ndarray:
     """Run sums (N*C, k) -> (C,) float64 totals."""
     return part.sum(axis=1, dtype=np.float64).reshape(n, c).sum(axis=0)
@@ -194,42 +209,37 @@ def batch_norm_forward(x: np.ndarray, weight: np.ndarray | None, bias: np.ndarra
     mean_b = var_u = None
     if batch:
         check_batch_size("batch_norm", x.shape)
-        part = np.zeros((r, k))                                    # (N*C, k) run sums
+        run_c, run_s, run_q = (np.zeros((r, k)) for _ in range(3))    # (N*C, k) each
 
-        def sums(group: Iterator) -> None:
-            for rs, cs, ks in group:
-                part[rs, ks] = _run_sums(x2[rs, cs], None, width, y2[rs, cs])
-
-        _in_parallel(sums, blocks, x2.size)
-        center = _channel_total(part, n_, c) / max(n, 1)          # (C,) float64
-        m_row = _rows(center, n_, dt)                              # (N*C, 1)
-
-        def squares(group: Iterator) -> None:                     # two-pass variance
+        def moments(group: Iterator) -> None:                     # one read of x
             buf = np.empty(cap, dt)                                # block scratch
             for rs, cs, ks in group:
-                d = _centred(x2, m_row, rs, cs, buf)
-                part[rs, ks] = _run_sums(d, d, width, y2[rs, cs])
+                run_c[rs, ks], run_s[rs, ks], run_q[rs, ks] = _run_moments(
+                    x2[rs, cs], width, buf, y2[rs, cs])
 
-        _in_parallel(squares, blocks, x2.size)
-        var_sum = _channel_total(part, n_, c)
+        _in_parallel(moments, blocks, x2.size)
+        # Combine the runs in float64: with s' = sum(x - c) = s - nr * c per run, about the
+        # channel mean m: sum((x - m)^2) = sum(q + 2 * (c - m) * s' + nr * (c - m)^2).
+        nr = width or length                                       # values per run
+        center = _channel_total(run_s, n_, c) / max(n, 1)          # (C,) float64
+        run_s -= nr * run_c                                        # s' (N*C, k)
+        dev = run_c - np.tile(center, n_).reshape(-1, 1)           # (N*C, k) c - m
+        var_sum = _channel_total(run_q + 2.0 * dev * run_s + nr * dev * dev, n_, c)
         var = var_sum / max(n, 1)                                  # biased: normalisation
         if n:
             mean_b, var_u = center, var_sum / (n - 1)              # unbiased: running update
     else:
         center = np.asarray(running_mean, dtype=np.float64)
         var = np.asarray(running_var, dtype=np.float64)
-        m_row = _rows(center, n_, dt)
     inv_std = 1.0 / np.sqrt(var + eps)                             # (C,) float64
     scale = inv_std if weight is None else inv_std * np.asarray(weight, dtype=np.float64)
-    a_row = _rows(scale, n_, dt)
-    b_row = None if bias is None else _rows(bias, n_, dt)
+    shift = -center * scale if bias is None else np.asarray(bias, np.float64) - center * scale
+    a_row, c_row = _rows(scale, n_, dt), _rows(shift, n_, dt)      # (N*C, 1) each
 
-    def normalise(group: Iterator) -> None:                       # y = (x - mean) * a + b
+    def normalise(group: Iterator) -> None:   # y = x * a + (b - mean * a), as torch rounds it
         for rs, cs, _ in group:
-            yb = np.subtract(x2[rs, cs], m_row[rs], out=y2[rs, cs])
-            yb *= a_row[rs]
-            if b_row is not None:
-                yb += b_row[rs]
+            yb = np.multiply(x2[rs, cs], a_row[rs], out=y2[rs, cs])
+            yb += c_row[rs]
 
     _in_parallel(normalise, blocks, x2.size)
     cache = BatchNormCache(x2, center, inv_std, weight, bias is not None, batch,

@@ -39,9 +39,7 @@ class Conv2d(Module):
             self.padding = padding
         else:
             self.padding = as_pair("Conv2d", "padding", padding)
-        # Resolves 'same'/'valid' and raises torch's errors for them now, as torch does.
-        self._pad = _resolve_padding("Conv2d", self.padding, self.kernel_size, self.stride,
-                                     self.dilation)
+        self._padding4()        # torch's constructor also rejects bad strings, strided 'same'
         if padding_mode not in PADDING_MODES:
             raise ValueError(f"Conv2d: padding_mode must be one of {PADDING_MODES}, but got "
                              f"padding_mode={padding_mode!r}")
@@ -66,7 +64,7 @@ class Conv2d(Module):
                 f"expected input{list(xb.shape)} to have {self.in_channels} channels, but got "
                 f"{xb.shape[1]} channels instead")
         check_same_dtype("Conv2d", x, self.weight.dtype)
-        args = (self.stride, self._pad, self.dilation, self.groups, self.padding_mode)
+        args = (self.stride, self._padding4(), self.dilation, self.groups, self.padding_mode)
         _check_conv("Conv2d", xb, self.weight, self.bias, *args)
         y, cache = _forward(xb, self.weight, self.bias, *args, keep_col=grad_enabled())
         self._push_cache((cache, y.shape, unbatched))
@@ -80,6 +78,11 @@ class Conv2d(Module):
         self._accumulate("weight", dw)
         self._accumulate("bias", db)
         return dx[0] if unbatched else dx
+
+    def _padding4(self) -> tuple[int, int, int, int]:
+        """(left, right, top, bottom), resolving 'same'/'valid' as torch does."""
+        return _resolve_padding("Conv2d", self.padding, self.kernel_size, self.stride,
+                                self.dilation)
 
     def extra_repr(self) -> str:
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
