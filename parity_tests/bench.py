@@ -104,16 +104,18 @@ def _seconds(fn: Callable[[], Any]) -> float:
 
 def _alternate(sides: list[dict[str, Callable[[], Any]]], warmup: int, budget: float,
                rounds: int, max_k: int) -> dict[str, list[float]]:
-    """Time the sides' callables in blocks of k calls, sides alternating (lead swapped each
-    round); a cool-down before each block keeps one library's spinning threads off the other."""
+    """Time the sides' callables in blocks of k calls (after one untimed call), sides alternating
+    (lead swapped each round); a rest before each block keeps one library's spinning threads
+    off the other."""
     fns = [f for side in sides for f in side.values()]
     est = sum(min(w) for w in zip(*[[_seconds(f) for f in fns] for _ in range(warmup)]))
-    k = int(min(max_k, max(1, round(budget / rounds / max(est, 1e-9)))))
+    k = int(min(max_k, max(1, round(budget / rounds / max(est, 1e-9)) - 1)))
     out: dict[str, list[float]] = {n: [] for side in sides for n in side}
     for r in range(rounds):
         for side in (sides if r % 2 == 0 else sides[::-1]):
             time.sleep(COOLDOWN)
             for n, f in side.items():
+                f()                               # untimed: wake threads, warm caches
                 out[n] += [_seconds(f) for _ in range(k)]
     return out
 
@@ -151,11 +153,11 @@ def run_row(spec: Spec, quick: bool, rng: np.random.Generator) -> dict[str, Any]
     tm = spec.make().to(tdt).train()
     m = None if spec.naive else nl.from_torch(tm).train()
     x = rng.standard_normal(spec.shape).astype(spec.dtype)
-    xt = torch.from_numpy(x.copy()).requires_grad_(True)
+    xt = torch.tensor(x, requires_grad=True)      # torch-owned (64-byte aligned) copies
     with torch.no_grad():
         y_ref = tm(xt)
     dy = rng.standard_normal(y_ref.shape).astype(spec.dtype)
-    dyt = torch.from_numpy(dy.copy())
+    dyt = torch.tensor(dy)
     row = _base(spec)
     budget, warm, rounds, max_k = (0.25, 1, 2, 5) if quick else (1.5, 2, 6, 20)
 
@@ -345,7 +347,8 @@ def plot(rows: list[dict[str, Any]], path: Path) -> None:
         if r["target"] is not None:
             ax.plot([r["target"]] * 2, [y - 0.45, y + 0.45], color="black", lw=2)
     ax.axvline(1.0, color="grey", ls=":", lw=1)
-    ax.set_yticks(ys, [r["name"] for r in rows], fontsize=8)
+    ax.set_yticks(ys, [r["name"] + (" [busy]" if (r.get("background_cpu") or 0) > BUSY else "")
+                       for r in rows], fontsize=8)
     ax.set_xscale("log")
     ax.set_xlim(lo, 1.6 * max(vals))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))

@@ -1,26 +1,26 @@
 """Batch normalisation over every axis but the channel axis 1: x (N, C, *) -> y (N, C, *).
 
 Training (or no running statistics) normalises with the batch mean and the *biased* batch
-variance; the running statistics are updated with the *unbiased* one, and ``momentum``
-weights the new batch: ``new = (1 - momentum) * old + momentum * batch`` (torch's rule).
+variance; the running statistics take the *unbiased* one, ``momentum`` weighting the new
+batch: ``new = (1 - momentum) * old + momentum * batch`` (torch's rule).
 
-Numerics and speed (measured on float32 against torch 2.13 CPU with 2 threads):
-
-- x is viewed as R = N*C rows of L = prod(spatial) values. Sums run over "runs" of <= 1024
-  values, one ``np.einsum`` call per block in the input dtype, and the run sums are added in
-  float64. The errors of y, dx, dweight, dbias and the running stats then stay within
-  0.5-2x torch's own on (8, 64, 56, 56) and (1, 3, 640, 640); einsum over whole 409600-long
-  rows was ~12x worse than torch there, np.sum's pairwise sums ~2.5x slower than einsum,
-  and matmul with a ones vector stalled in OpenBLAS threads. The variance is two-pass.
-- Elementwise work goes block by block (<= 2**17 contiguous values) so the ufuncs chained
-  on one block hit the cache. xc = x - mean is never stored but rebuilt per block in a
-  small scratch buffer, so a step allocates only y and dx, like torch (an activation-sized
-  xc cost more in page faults than it saved).
-- Inputs of >= 2**21 values split the blocks over a small thread pool (ufunc loops release
-  the GIL): (8, 64, 112, 112) fwd+bwd went from ~10.4 to ~7.2 ms (torch 7-11 ms); smaller
-  inputs stay on one thread, where the pool did not pay.
-- Per-channel vectors (mean, 1/std, backward coefficients) are float64, rounded to the
-  input dtype once; no float64 temporary of activation size is made.
+How (float32 choices measured against torch 2.13 CPU, 2 threads, see the report):
+- x is viewed as R = N*C rows of L = prod(spatial) values, cut into runs of <= 1024 values.
+  A run is summed by ``np.vecdot`` (with ones, or with itself for squares) in the input
+  dtype, and run results are combined in float64. Errors of y, dx, dweight, dbias and the
+  running stats stay within ~0.5-1.6x torch's on (8, 64, 56, 56), (8, 64, 112, 112) and
+  (1, 3, 640, 640). One einsum per whole 409600-long row was ~12x worse than torch;
+  np.sum (pairwise) was ~2.5x slower; matmul with ones stalled in OpenBLAS threads.
+- Variance: two-pass inside each run (run mean c, then sum((x - c)**2)), runs merged about
+  the channel mean exactly in float64 (Chan et al.), so x is read once for mean and var.
+- Work goes block by block (<= 2**17 contiguous values) so the ufuncs chained on a block
+  hit the cache; x - mean is rebuilt per block in a small scratch, so a step allocates only
+  y and dx, as torch does (a fresh activation-sized array costs ~1.5 ms in page faults).
+  y = x * a + (b - mean * a), coefficients in float64 rounded once, as torch computes it.
+- Inputs of >= 2**21 values share their blocks with a small thread pool (dynamic: a thread
+  slowed down, e.g. by torch's OpenMP workers still spinning, just takes fewer blocks).
+  fwd+bwd (8, 64, 112, 112): ~7.5 ms alone, ~9.5-10.5 ms alternating with torch (torch
+  ~7-11 ms); on one thread ~10 ms. Smaller inputs stay on the calling thread.
 """
 from __future__ import annotations
 
@@ -38,17 +38,12 @@ from .._checks import check_float_array
 _BLOCK = 1 << 17     # values per elementwise block
 _RUN = 1 << 10       # values per sum in the input dtype
 _THREADS = min(4, os.cpu_count() or 1)
-_PARALLEL_MIN = 1 << 21     # smaller inputs stay on the calling thread (threads did not pay)
+_PARALLEL_MIN = 1 << 21     # smaller inputs stay on the calling thread (the pool did not pay)
 _POOL: ThreadPoolExecutor | None = None
 
 
-def _drop_pool() -> None:
-    global _POOL
-    _POOL = None                    # a forked child has no pool threads: make a new pool
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_drop_pool)
+if hasattr(os, "register_at_fork"):            # a forked child has no pool threads
+    os.register_at_fork(after_in_child=lambda: globals().update(_POOL=None))
 
 
 @dataclass
@@ -98,17 +93,13 @@ def _plan(rows: int, length: int
     return tuple(blocks), width, k, cap
 
 
-@functools.lru_cache(maxsize=64)
-def _ones(width: int, dtype: np.dtype) -> np.ndarray:
-    return np.ones(width, dtype)
+_ones = functools.lru_cache(maxsize=64)(np.ones)
 
 
 def _run_sums(a: np.ndarray, b: np.ndarray | None, width: int, scratch: np.ndarray
               ) -> np.ndarray:
     """a, b (rows, cols) contiguous -> (rows, cols/width) sums of a (or of a*b) per run."""
     rows = a.shape[0]
-    if a.size == 0:
-        return np.zeros((rows, 1), a.dtype)
     if not width:                                    # pairwise over whole rows
         if b is not None:
             a = np.multiply(a, b, out=scratch)
@@ -148,9 +139,6 @@ def _run_moments(a: np.ndarray, width: int, buf: np.ndarray, scratch: np.ndarray
     """a (rows, cols) contiguous -> per run (rows, runs): c, the run's mean rounded to a's
     dtype, s = sum(a) and q = sum((a - c)**2) (a two-pass variance inside the run)."""
     rows = a.shape[0]
-    if a.size == 0:
-        z = np.zeros((rows, 1), a.dtype)
-        return z, z, z
     a1 = a.reshape(-1, width) if width else a                      # (runs, run values)
     s = _run_sums(a, None, width, scratch)                         # (rows, runs)
     c = (s.reshape(-1, 1) / a1.shape[1]).astype(a.dtype)           # (rows*runs, 1)
@@ -166,13 +154,6 @@ def _channel_total(part: np.ndarray, n: int, c: int) -> np.ndarray:
 def _rows(v: np.ndarray, n: int, dtype: np.dtype) -> np.ndarray:
     """(C,) per-channel values -> (N*C, 1) per-row values in ``dtype`` (row n*C + c gets v[c])."""
     return np.tile(np.asarray(v, dtype=np.float64).astype(dtype), n).reshape(-1, 1)
-
-
-def _centred(x2: np.ndarray, m_row: np.ndarray, rs: slice, cs: slice, buf: np.ndarray
-             ) -> np.ndarray:
-    """x2[rs, cs] - m_row[rs] written into the flat scratch ``buf`` (block-sized)."""
-    xb = x2[rs, cs]
-    return np.subtract(xb, m_row[rs], out=buf[:xb.size].reshape(xb.shape))
 
 
 def check_batch_size(layer: str, shape: tuple[int, ...]) -> None:
@@ -288,8 +269,8 @@ def batch_norm_backward(dy: np.ndarray, cache: BatchNormCache
             g = dy2[rs, cs]
             if want_sum:
                 p_sum[rs, ks] = _run_sums(g, None, width, dx2[rs, cs])
-            if want_dot:
-                xc = _centred(x2, m_row, rs, cs, buf)
+            if want_dot:                                           # sum(dy * (x - mean))
+                xc = np.subtract(x2[rs, cs], m_row[rs], out=buf[:g.size].reshape(g.shape))
                 p_dot[rs, ks] = _run_sums(g, xc, width, dx2[rs, cs])
 
     _in_parallel(sums, blocks, x2.size)
@@ -332,12 +313,10 @@ def batch_norm(input: np.ndarray, running_mean: np.ndarray | None,
     elif eps < 0.0:
         raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
     y, cache = batch_norm_forward(input, weight, bias, running_mean, running_var, training, eps)
-    if training and cache.mean is not None:                  # an empty batch updates nothing
-        f = float(momentum)
-        if running_mean is not None:
-            running_mean[...] = (1.0 - f) * running_mean.astype(np.float64) + f * cache.mean
-        if running_var is not None:
-            running_var[...] = (1.0 - f) * running_var.astype(np.float64) + f * cache.var_unbiased
+    if training and cache.mean is not None and running_mean is not None \
+            and running_var is not None:                     # an empty batch updates nothing
+        running_mean[...], running_var[...] = batch_norm_update_stats(
+            running_mean, running_var, cache.mean, cache.var_unbiased, momentum)
     return y
 
 

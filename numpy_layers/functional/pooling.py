@@ -1,24 +1,27 @@
-"""2-D max and average pooling on NCHW arrays with torch's CPU rules; ``op_forward``
-returns ``(y, cache)``, ``op_backward(dy, cache)`` returns dx.
+"""2-D max and average pooling on NCHW arrays with torch's CPU rules. ``op_forward``
+returns ``(y, cache)``, ``op_backward(dy, cache)`` returns dx; ``max_pool2d`` and
+``avg_pool2d`` mirror torch.nn.functional.
 
-Everything loops over window taps on whole strided slices, never over output pixels.
-Forwards are separable: max pooling takes each row's max over the kw column taps
-(R, winning j in J), then the max of R over the kh row taps, which keeps torch's
-row-major "first maximum wins" order; average pooling sums rows, then columns. Max
-pooling keeps per output the winning tap ``code`` = i*kw + j (kh*kw: no real element).
-Max backward adds tap by tap in reverse order, i.e. in torch's order: bitwise equal dx.
+Every op loops over window taps on whole strided slices, never over output pixels.
+Max forward is separable: each row's running max over the kw column taps (winner j in
+J), then the max of those over the kh row taps (code = i*kw + J of the winning row).
+That is torch's row-major scan, so a tie keeps the first maximum; windows holding NaN
+are recoded afterwards (the last NaN wins). Max backward adds tap by tap in reverse,
+which is torch's accumulation order: dx is bitwise equal to torch's. Average pooling
+sums rows, then columns (float32 sums may differ from torch's in the last bit).
 
-Speed (2-core machine, float32 (8,64,112,112), measured; see the pooling report):
-strided numpy loops cost ~0.3 ns/element against ~0.07 for contiguous ones and a
-short row costs ~12 ns of loop overhead, so taps read full-width views of -inf/0
-padded rows (one in-cache copy) and the separable forward needs fewer strided passes
-(3x3/2 max: 2.5x faster than a kh*kw tap loop). Work items of ~1 MB (plane groups, or
-row bands of big planes) keep re-read data in cache and are split over a 2-thread pool:
-numpy releases the GIL inside its loops, 1.6-1.9x faster on an idle machine; smaller
-items lost that gain to GIL hand-offs between short numpy calls.
+Speed choices, measured on float32 (8,64,112,112) on 2 cores: strided numpy loops cost
+~0.3 ns/element against ~0.07 contiguous, plus ~12 ns per row, so taps read full-width
+views of -inf/0 padded rows, the separable forward needs fewer strided passes (3x3/2
+max: 2x faster than a kh*kw tap loop) and max backward gathers each dx phase (rows
+rh mod sh, cols rw mod sw) in a contiguous buffer. Work items of ~1 MB (plane groups,
+or row bands of big planes) keep re-read data in cache and are spread over a 2-thread
+pool, as numpy releases the GIL in its loops: ~1.6x faster on an idle machine; with
+~256 KB items the many short numpy calls lost that gain to GIL hand-offs.
 """
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -72,19 +75,21 @@ def _items(planes: int, rows: int, plane_bytes: int) -> list[tuple[int, int, int
 
 
 def _run(fn, items, nbytes: int) -> None:
-    """Run ``fn(*item)`` for every item, in contiguous groups over the thread pool."""
-    nt = max(1, min(_THREADS if nbytes >= _MIN_PARALLEL else 1, len(items)))
-    cut = [len(items) * g // nt for g in range(nt + 1)]
+    """Run ``fn(*item)`` for every item on the caller and the pool's threads, each taking
+    the next item in turn (a thread slowed by other processes takes fewer)."""
+    nt, nxt = max(1, min(_THREADS if nbytes >= _MIN_PARALLEL else 1, len(items))), itertools.count()
 
-    def group(g: int) -> None:
+    def worker() -> None:
         with np.errstate(invalid="ignore", over="ignore"):   # inf - inf, NaN: silent as torch
-            for it in items[cut[g]:cut[g + 1]]:
-                fn(*it)
+            for i in iter(nxt.__next__, None):               # next() on a count is atomic
+                if i >= len(items):
+                    return
+                fn(*items[i])
 
     if nt > 1 and not _POOL:
         _POOL.append(ThreadPoolExecutor(_THREADS - 1, thread_name_prefix="numpy_layers_pool"))
-    futs = [_POOL[0].submit(group, g) for g in range(1, nt)]
-    group(0)
+    futs = [_POOL[0].submit(worker) for _ in range(nt - 1)]
+    worker()
     for f in futs:
         f.result()
 
@@ -153,17 +158,24 @@ def max_pool2d_forward(x: np.ndarray, kernel_size: tuple[int, int], stride: tupl
     fix, Wn = bool(first.any()), (Wo - 1) * sw + (kw - 1) * dw + 1      # Wn: padded cols read
 
     def item(p0: int, p1: int, r0: int, r1: int) -> None:
-        P, hs, he = p1 - p0, r0 * sh - ph, (r1 - 1) * sh - ph + (kh - 1) * dh + 1
-        a, b = max(hs, 0) - hs, min(he, H) - hs                         # real rows of R
+        P, Ro, hs = p1 - p0, r1 - r0, r0 * sh - ph                      # hs: first (padded) row
+        nq = ((Ro - 1) * sh + (kh - 1) * dh) // sh + 1                  # rows per row phase
         Y, Cd = y3[p0:p1, r0:r1], c3[p0:p1, r0:r1]
-        R, J = _scratch("R", (P, he - hs, Wo), x.dtype), _scratch("J", (P, he - hs, Wo), c3.dtype)
-        R[:, :a], R[:, max(a, b):], J[:, :a], J[:, max(a, b):] = -np.inf, -np.inf, 0, 0
-        if b > a:                              # stage 1: rows, max over the column taps
-            Xp = _padded_cols(x3[p0:p1, a + hs:b + hs], pw, Wn, -np.inf)  # (P, rows, Wn)
-            shape = (P, b - a, Wo)
-            _max_taps(_taps(Xp, 2, kw, sw, dw, Wo), None, R[:, a:b], J[:, a:b], 1,
-                      _scratch("m", shape, bool), _scratch("t", shape, c3.dtype))
-        _max_taps(_taps(R, 1, kh, sh, dh, r1 - r0), _taps(J, 1, kh, sh, dh, r1 - r0), Y, Cd, kw,
+        # stage 1: max over the column taps of input rows hs + r + q*sh, kept per phase r
+        # in R[r], J[r] (P, nq, Wo), so that stage 2 reads contiguous blocks
+        R, J = _scratch("R", (sh, P, nq, Wo), x.dtype), _scratch("J", (sh, P, nq, Wo), c3.dtype)
+        for r in range(sh):
+            a = min(nq, max(0, -((hs + r) // sh)))                      # first real q
+            b = max(a, min(nq, (H - hs - r + sh - 1) // sh))            # end of real q
+            R[r, :, :a], R[r, :, b:], J[r, :, :a], J[r, :, b:] = -np.inf, -np.inf, 0, 0
+            if b > a:
+                h0 = hs + r + a * sh
+                Xp = _padded_cols(x3[p0:p1, h0:h0 + (b - a - 1) * sh + 1:sh], pw, Wn, -np.inf)
+                _max_taps(_taps(Xp, 2, kw, sw, dw, Wo), None, R[r, :, a:b], J[r, :, a:b], 1,
+                          _scratch("m", (P, b - a, Wo), bool), _scratch("t", (P, b - a, Wo), c3.dtype))
+        # stage 2: max over the row taps; tap i of output o is row o*sh + i*dh past hs
+        rows = [((i * dh) % sh, slice((i * dh) // sh, (i * dh) // sh + Ro)) for i in range(kh)]
+        _max_taps([R[r, :, q] for r, q in rows], [J[r, :, q] for r, q in rows], Y, Cd, kw,
                   _scratch("m2", Y.shape, bool), _scratch("t2", Y.shape, c3.dtype))
         if fix:                                # a padding "winner" (all real -inf): first real
             np.maximum(Cd, first[r0:r1], out=Cd)
