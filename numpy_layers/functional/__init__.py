@@ -11,6 +11,10 @@ from .activation import (elu, elu_backward, elu_forward, gelu, gelu_backward, ge
                          softplus_forward, tanh, tanh_backward, tanh_forward)
 from .conv import conv2d, conv2d_backward, conv2d_forward
 from .dropout import dropout, dropout_backward, dropout_forward
+from .group_norm import group_norm, group_norm_backward, group_norm_forward
+from .layer_norm import layer_norm, layer_norm_backward, layer_norm_forward
+from .local_response_norm import (local_response_norm, local_response_norm_backward,
+                                  local_response_norm_forward)
 from .linear import linear, linear_backward, linear_forward
 from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
                    l1_loss, mse_loss, nll_loss, smooth_l1_loss)
@@ -31,4 +35,5 @@ __all__ = [
     "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "relu6", "leaky_relu", "prelu", "elu", "selu", "gelu", "silu", "mish", "sigmoid", "tanh",
     "hardswish", "hardsigmoid", "softplus", "softmax", "log_softmax",
+    "layer_norm", "group_norm", "local_response_norm",
 ]

@@ -6,7 +6,10 @@ from .container import Sequential
 from .conv import Conv2d
 from .dropout import Dropout
 from .flatten import Flatten
+from .group_norm import GroupNorm
+from .layer_norm import LayerNorm
 from .linear import Linear
+from .local_response_norm import LocalResponseNorm
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss,
                    SmoothL1Loss)
 from .module import Module, no_grad
@@ -20,4 +23,5 @@ __all__ = [
     "BCEWithLogitsLoss",
     "ReLU6", "LeakyReLU", "PReLU", "ELU", "SELU", "GELU", "SiLU", "Mish", "Sigmoid", "Tanh",
     "Hardswish", "Hardsigmoid", "Softplus", "Softmax", "LogSoftmax",
+    "LayerNorm", "GroupNorm", "LocalResponseNorm",
 ]

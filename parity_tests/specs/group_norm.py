@@ -1,0 +1,54 @@
+"""GroupNorm: groups 1 (layer-norm-like), C (instance-norm-like) and in between; affine, eps,
+inputs (N, C), (N, C, L), (N, C, H, W), (N, C, D, H, W)."""
+from __future__ import annotations
+
+import math
+
+import torch
+
+from numpy_layers.modules.group_norm import GroupNorm
+from parity_tests.harness.spec import Case, ParitySpec, case_id
+
+
+def _case(shape, groups, affine=True, eps=1e-5) -> Case:
+    cid = case_id(x=shape, g=groups, noaffine=not affine, eps=eps if eps != 1e-5 else None)
+    params = dict(num_groups=groups, num_channels=shape[1], eps=eps, affine=affine)
+    return Case(cid, params, (shape,))
+
+
+_CASES = [
+    _case((4, 6, 5, 5), 1), _case((4, 6, 5, 5), 6), _case((4, 6, 5, 5), 3),
+    _case((2, 8, 7, 9), 2), _case((2, 8, 7, 9), 4, affine=False), _case((3, 16, 6, 5), 8),
+    _case((2, 12, 10), 3), _case((5, 4), 2), _case((1, 4, 3, 3), 4, eps=1e-3),
+    _case((2, 6, 3, 4, 5), 3), _case((2, 32, 8, 8), 32, affine=False),
+    _case((3, 9, 4, 4), 3, eps=1e-1), _case((2, 64, 4, 4), 16),
+]
+
+
+def _init(m: torch.nn.GroupNorm, rng) -> None:
+    c = m.num_channels
+    if m.affine:
+        m.weight.copy_(torch.from_numpy(rng.uniform(0.5, 1.5, c)))
+        m.bias.copy_(torch.from_numpy(rng.normal(0, 0.5, c)))
+
+
+def _reduction(case: Case, tensor: str) -> int:
+    shape, g = case.input_shapes[0], case.params["num_groups"]
+    length = math.prod(shape[2:])
+    if tensor.startswith(("grad_weight", "grad_bias")):
+        return shape[0] * length
+    return shape[1] // g * length
+
+
+SPEC = ParitySpec(
+    name="GroupNorm",
+    torch_module=lambda c: torch.nn.GroupNorm(**c.params),
+    numpy_module=lambda c, dt: GroupNorm(**c.params, dtype=dt),
+    cases=_CASES,
+    init=_init,
+    reduction=_reduction,
+    input_scale=2.0,
+    description="group normalisation over (C/G, *) per sample and group",
+    options={"num_groups": "1, C (4, 6, 32), other (2, 3, 4, 8, 16)", "affine": "True, False",
+             "eps": "1e-5, 1e-3, 1e-1", "input": "(N, C), (N, C, L), (N, C, H, W), (N, C, D, H, W)"},
+)
