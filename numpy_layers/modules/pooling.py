@@ -5,13 +5,15 @@ Like torch, the constructor stores the arguments as given (``stride=None`` becom
 """
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from .._checks import check_grad
 from ..functional.pooling import (avg_pool2d_backward, avg_pool2d_forward, check_divisor,
                                   max_pool2d_backward, max_pool2d_forward, max_pool2d_indices,
                                   pool2d_params)
-from .module import Module
+from .module import Module, grad_enabled
 
 
 class _Pool2d(Module):
@@ -48,7 +50,9 @@ class MaxPool2d(_Pool2d):
     def forward(self, x: np.ndarray):
         k, s, p, d = pool2d_params("MaxPool2d", x, self.kernel_size, self.stride, self.padding,
                                    self.dilation, self.ceil_mode)
-        y, cache = self._run(x, max_pool2d_forward, k, s, p, d, bool(self.ceil_mode))
+        codes = bool(self.return_indices) or grad_enabled()   # winners: for backward / indices
+        y, cache = self._run(x, partial(max_pool2d_forward, codes=codes), k, s, p, d,
+                             bool(self.ceil_mode))
         if not self.return_indices:
             return y
         idx = max_pool2d_indices(cache)                                 # (N, C, Ho, Wo)
