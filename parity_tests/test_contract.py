@@ -193,7 +193,12 @@ def test_functional_names_and_argument_order_follow_torch(name, params):
 @pytest.mark.parametrize("cls,torch_cls", [
     (nl.Conv2d, nn.Conv2d), (nl.MaxPool2d, nn.MaxPool2d), (nl.AvgPool2d, nn.AvgPool2d),
     (nl.Dropout, nn.Dropout), (nl.Linear, nn.Linear), (nl.BatchNorm2d, nn.BatchNorm2d),
-    (nl.ReLU, nn.ReLU), (nl.Flatten, nn.Flatten),
+    (nl.ReLU, nn.ReLU), (nl.Flatten, nn.Flatten), (nl.ZeroPad2d, nn.ZeroPad2d),
+    (nl.ConstantPad2d, nn.ConstantPad2d), (nl.ReflectionPad2d, nn.ReflectionPad2d),
+    (nl.ReplicationPad2d, nn.ReplicationPad2d), (nl.Unflatten, nn.Unflatten),
+    (nl.LayerNorm, nn.LayerNorm), (nl.GroupNorm, nn.GroupNorm),
+    (nl.LocalResponseNorm, nn.LocalResponseNorm), (nl.GELU, nn.GELU), (nl.PReLU, nn.PReLU),
+    (nl.Softmax, nn.Softmax), (nl.CrossEntropyLoss, nn.CrossEntropyLoss),
 ])
 def test_constructor_names_order_and_defaults_follow_torch(cls, torch_cls):
     def params(c):

@@ -6,7 +6,8 @@ Every op loops over window taps on whole strided slices, never over output pixel
 Max forward is separable: each row's running max over the kw column taps (winner j in
 J), then the max of those over the kh row taps (code = i*kw + J of the winning row).
 That is torch's row-major scan, so a tie keeps the first maximum; windows holding NaN
-are recoded afterwards (the last NaN wins). Max backward adds tap by tap in reverse,
+are recoded afterwards (the last NaN wins); ``codes=False`` (no backward, no indices)
+tracks values only. Max backward adds tap by tap in reverse,
 which is torch's accumulation order: dx is bitwise equal to torch's. Average pooling
 sums rows, then columns (float32 sums may differ from torch's in the last bit).
 

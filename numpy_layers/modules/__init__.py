@@ -13,7 +13,9 @@ from .local_response_norm import LocalResponseNorm
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss,
                    SmoothL1Loss)
 from .module import Module, no_grad
+from .padding import ConstantPad2d, ReflectionPad2d, ReplicationPad2d, ZeroPad2d
 from .pooling import AvgPool2d, MaxPool2d
+from .shape import Identity, Unflatten
 from .softmax import LogSoftmax, Softmax
 
 __all__ = [
@@ -24,4 +26,5 @@ __all__ = [
     "ReLU6", "LeakyReLU", "PReLU", "ELU", "SELU", "GELU", "SiLU", "Mish", "Sigmoid", "Tanh",
     "Hardswish", "Hardsigmoid", "Softplus", "Softmax", "LogSoftmax",
     "LayerNorm", "GroupNorm", "LocalResponseNorm",
+    "ZeroPad2d", "ConstantPad2d", "ReflectionPad2d", "ReplicationPad2d", "Identity", "Unflatten",
 ]
