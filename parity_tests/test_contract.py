@@ -198,6 +198,7 @@ def test_functional_names_and_argument_order_follow_torch(name, params):
     (nl.ReplicationPad2d, nn.ReplicationPad2d), (nl.Unflatten, nn.Unflatten),
     (nl.LayerNorm, nn.LayerNorm), (nl.GroupNorm, nn.GroupNorm),
     (nl.LocalResponseNorm, nn.LocalResponseNorm), (nl.GELU, nn.GELU), (nl.PReLU, nn.PReLU),
+    (nl.BatchNorm1d, nn.BatchNorm1d),
     (nl.Softmax, nn.Softmax), (nl.CrossEntropyLoss, nn.CrossEntropyLoss),
 ])
 def test_constructor_names_order_and_defaults_follow_torch(cls, torch_cls):

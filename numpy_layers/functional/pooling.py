@@ -277,16 +277,22 @@ def max_pool2d_backward(dy: np.ndarray, cache) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- average
-def _scatter(dst: np.ndarray, axis: int, taps: list) -> None:
-    """dst = sum over taps (src, positions along ``axis``) of src placed at positions;
-    a tap none of whose positions an earlier tap wrote is assigned, the others add."""
-    written, assigned, modes = np.zeros(dst.shape[axis], bool), np.zeros(dst.shape[axis], bool), []
-    for _, sl in taps:
+def _scatter_plan(n: int, slices: list) -> tuple[list, np.ndarray]:
+    """For taps writing ``slices`` of n positions in order: assign (no earlier tap wrote
+    any of its positions) or add, and the positions no assigning tap covers (start at 0)."""
+    written, assigned, modes = np.zeros(n, bool), np.zeros(n, bool), []
+    for sl in slices:
         modes.append(not written[sl].any())
         written[sl] = True
         assigned[sl] |= modes[-1]
-    if not assigned.all():                     # positions no assigning tap covers start at 0
-        dst[(slice(None),) * axis + (np.flatnonzero(~assigned),)] = 0
+    return modes, np.flatnonzero(~assigned)
+
+
+def _scatter(dst: np.ndarray, axis: int, taps: list, plan) -> None:
+    """dst = sum over taps (src, positions along ``axis``) of src placed at positions."""
+    modes, zero = plan
+    if zero.size:
+        dst[(slice(None),) * axis + (zero,)] = 0
     for (src, sl), new in zip(taps, modes):
         d = dst[(slice(None),) * axis + (sl,)]
         np.copyto(d, src) if new else np.add(d, src, out=d)
@@ -356,20 +362,30 @@ def avg_pool2d_backward(dy: np.ndarray, cache) -> np.ndarray:
     Wn = (Wo - 1) * sw + kw
     wc = max(0, min(W, Wn - pw))
 
-    def item(p0: int, p1: int, h0: int, h1: int) -> None:
+    cols = [slice(j, j + (Wo - 1) * sw + 1, sw) for j in range(kw)]   # tap j's columns in Rg
+    cplan, plans = _scatter_plan(Wn, cols), {}
+
+    def plan(h0: int, h1: int):
+        """Outputs touching rows h0:h1, and the row taps (out rows, dx rows) with their plan."""
         rows = [s[0] for s in _spans(kh, sh, ph, 1, h0, h1, 0, Ho) if s is not None]
-        dX = dx3[p0:p1, h0:h1]
         if not rows:
+            return 0, 0, [], None
+        a, b = min(r.start for r in rows), max(r.stop for r in rows)
+        sp = [s for s in _spans(kh, sh, ph, 1, h0, h1, a, b) if s is not None]
+        return a, b, sp, _scatter_plan(h1 - h0, [s[1] for s in sp])
+
+    def item(p0: int, p1: int, h0: int, h1: int) -> None:
+        a, b, sp, rplan = plans[(h0, h1)] if (h0, h1) in plans else plans.setdefault((h0, h1), plan(h0, h1))
+        dX = dx3[p0:p1, h0:h1]
+        if not sp:
             dX[...] = 0
             return
-        a, b = min(r.start for r in rows), max(r.stop for r in rows)   # outputs touching h0:h1
         G = np.divide(dy3[p0:p1, a:b], div[a:b], out=_scratch("G", (p1 - p0, b - a, Wo), dtype))
         np.add(G, 0, out=G)                    # torch adds to zeros: never -0.0
         Rg = _scratch("R", (p1 - p0, b - a, Wn), dtype)                 # (P, Ro, Wn)
-        _scatter(Rg, 2, [(G, slice(j, j + (Wo - 1) * sw + 1, sw)) for j in range(kw)])
+        _scatter(Rg, 2, [(G, c) for c in cols], cplan)
         dX[:, :, wc:] = 0
-        _scatter(dX[:, :, :wc], 1, [(Rg[:, s[0], pw:pw + wc], s[1])
-                                    for s in _spans(kh, sh, ph, 1, h0, h1, a, b) if s is not None])
+        _scatter(dX[:, :, :wc], 1, [(Rg[:, s[0], pw:pw + wc], s[1]) for s in sp], rplan)
 
     _run(item, _items(N * C, H, H * W * np.dtype(dtype).itemsize), dx3.nbytes)
     return dx3.reshape(N, C, H, W)                                      # (N, C, H, W)

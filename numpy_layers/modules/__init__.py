@@ -1,7 +1,7 @@
 """Stateful layers mirroring ``torch.nn`` (NCHW layout, torch's names and defaults)."""
 from .activation import (ELU, GELU, SELU, Hardsigmoid, Hardswish, LeakyReLU, Mish, PReLU, ReLU,
                          ReLU6, Sigmoid, SiLU, Softplus, Tanh)
-from .batchnorm import BatchNorm2d
+from .batchnorm import BatchNorm1d, BatchNorm2d
 from .container import Sequential
 from .conv import Conv2d
 from .dropout import Dropout
@@ -26,5 +26,5 @@ __all__ = [
     "ReLU6", "LeakyReLU", "PReLU", "ELU", "SELU", "GELU", "SiLU", "Mish", "Sigmoid", "Tanh",
     "Hardswish", "Hardsigmoid", "Softplus", "Softmax", "LogSoftmax",
     "LayerNorm", "GroupNorm", "LocalResponseNorm",
-    "ZeroPad2d", "ConstantPad2d", "ReflectionPad2d", "ReplicationPad2d", "Identity", "Unflatten",
+    "BatchNorm1d", "ZeroPad2d", "ConstantPad2d", "ReflectionPad2d", "ReplicationPad2d", "Identity", "Unflatten",
 ]

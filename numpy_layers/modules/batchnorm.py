@@ -115,3 +115,11 @@ class BatchNorm2d(_BatchNorm):
     def _check_input_dim(self, x: np.ndarray) -> None:
         if x.ndim != 4:
             raise ValueError(f"BatchNorm2d: expected 4D input (got {x.ndim}D input)")
+
+
+class BatchNorm1d(_BatchNorm):
+    """x (N, C) or (N, C, L) -> same shape, statistics over (N, L) per channel."""
+
+    def _check_input_dim(self, x: np.ndarray) -> None:
+        if x.ndim not in (2, 3):
+            raise ValueError(f"BatchNorm1d: expected 2D or 3D input (got {x.ndim}D input)")
