@@ -116,3 +116,17 @@ def regression_cases(shapes: list[tuple[int, ...]], reductions: tuple[str, ...] 
             out.append(Case(case_id(x=shape if shape else "scalar", red=red, **idp), params,
                             (shape, shape)))
     return out
+
+
+def class_targets(case: Case, rng: np.random.Generator, c: int) -> np.ndarray:
+    """int64 class indices of shape ``case.input_shapes[1]``: all 0 for target 'class0',
+    and a fraction ``ignore_frac`` (at least one) set to ``ignore_index`` when asked."""
+    p, tshape = case.params, case.input_shapes[1]
+    t = np.asarray(rng.integers(0, c, tshape), dtype=np.int64)
+    if p["target"] == "class0":
+        t[...] = 0
+    if p["ignore_frac"]:
+        hit = np.asarray(rng.random(tshape) < p["ignore_frac"])
+        hit.flat[0] = True                         # at least one ignored target
+        t = np.where(hit, p.get("ignore_index", -100), t).astype(np.int64)
+    return t

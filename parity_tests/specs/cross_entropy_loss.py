@@ -8,7 +8,7 @@ import torch
 
 from numpy_layers.modules.loss import CrossEntropyLoss
 from parity_tests.harness.spec import Case, case_id
-from parity_tests.specs._loss_common import loss_spec, numel, rand_list
+from parity_tests.specs._loss_common import class_targets, loss_spec, numel, rand_list
 
 REDS = ("none", "mean", "sum")
 _W0 = [0.0, 1.0, 2.0, 3.0]              # class 0 weighs nothing: all-class-0 targets -> 0/0
@@ -41,16 +41,7 @@ def _make_inputs(case: Case, rng: np.random.Generator) -> list:
         if p["target"] == "prob":                  # rows sum to 1; 'soft' stays unnormalised
             t = t / t.sum(axis=axis, keepdims=True)
         return [x, t]
-    t = np.asarray(rng.integers(0, c, tshape), dtype=np.int64)
-    if p["target"] == "class0":
-        t[...] = 0
-    frac = p["ignore_frac"]
-    if frac:
-        ii = p.get("ignore_index", -100)
-        hit = np.asarray(rng.random(tshape) < frac)
-        hit.flat[0] = True                         # at least one ignored target
-        t = np.where(hit, ii, t).astype(np.int64)
-    return [x, t]
+    return [x, class_targets(case, rng, c)]
 
 
 def _reduction(case: Case, tensor: str) -> int:

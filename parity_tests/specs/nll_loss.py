@@ -7,7 +7,7 @@ import torch
 
 from numpy_layers.modules.loss import NLLLoss
 from parity_tests.harness.spec import Case, case_id
-from parity_tests.specs._loss_common import loss_spec, numel, rand_list
+from parity_tests.specs._loss_common import class_targets, loss_spec, numel, rand_list
 
 REDS = ("none", "mean", "sum")
 
@@ -35,14 +35,7 @@ def _make_inputs(case: Case, rng: np.random.Generator) -> list:
     x = np.asarray(rng.standard_normal(xshape))
     if p["logp"]:                                   # log-probabilities, as NLLLoss expects
         x = x - np.log(np.exp(x).sum(axis=axis, keepdims=True))
-    t = np.asarray(rng.integers(0, c, tshape), dtype=np.int64)
-    if p["target"] == "class0":
-        t[...] = 0
-    if p["ignore_frac"]:
-        hit = np.asarray(rng.random(tshape) < p["ignore_frac"])
-        hit.flat[0] = True
-        t = np.where(hit, p.get("ignore_index", -100), t).astype(np.int64)
-    return [x, t]
+    return [x, class_targets(case, rng, c)]
 
 
 def _reduction(case: Case, tensor: str) -> int:
