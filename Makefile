@@ -7,7 +7,9 @@ STAMP  := $(VENV)/.installed-0.1
 TORCH  := torch==2.13.0
 JOBS   ?= auto
 
-.PHONY: venv test report seed bench clean
+.PHONY: venv test report seed bench fuzz clean
+
+FUZZ_SECONDS ?= 600
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +30,9 @@ seed: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py --out reports
+
+fuzz: $(STAMP)
+	$(BIN)/python -m parity_tests.fuzz --seconds $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache reports/.partial

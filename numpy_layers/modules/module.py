@@ -9,6 +9,7 @@ parameter gradients accumulate like torch's ``.grad``.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections import OrderedDict
 from typing import Any, Iterator, Mapping
 
@@ -90,6 +91,28 @@ class Module:
     # ----------------------------------------------------------------- forward/backward
     def forward(self, *inputs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} does not implement forward")
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Wrap each subclass's ``backward`` so that a rejected gradient (ValueError or
+        TypeError, e.g. a wrong shape) leaves the forward's cache in place for a retry."""
+        super().__init_subclass__(**kwargs)
+        bw = cls.__dict__.get("backward")
+        if bw is None or getattr(bw, "_restores_cache", False):
+            return
+
+        @functools.wraps(bw)
+        def backward(self: "Module", *args: Any, **kw: Any) -> Any:
+            depth = len(self._caches)
+            top = self._caches[-1] if depth else None
+            try:
+                return bw(self, *args, **kw)
+            except (ValueError, TypeError):
+                if depth and len(self._caches) == depth - 1:
+                    self._caches.append(top)
+                raise
+
+        backward._restores_cache = True  # type: ignore[attr-defined]
+        cls.backward = backward  # type: ignore[method-assign]
 
     def backward(self, grad_output: np.ndarray | None = None) -> Any:
         raise NotImplementedError(f"{type(self).__name__} does not implement backward")

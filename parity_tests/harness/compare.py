@@ -6,7 +6,7 @@ from typing import Any
 import numpy as np
 
 from .results import Row
-from .tolerance import EXACT, Tolerance, float32_tolerance, float64_tolerance
+from .tolerance import EXACT, Terms, Tolerance, float32_tolerance, float64_tolerance
 
 
 # ULPs are counted at each element's magnitude, but never below the tensor's scale / 4096:
@@ -31,7 +31,7 @@ def _fmt(v: Any) -> str:
 
 
 def compare(tensor: str, actual: Any, reference: Any, dtype: np.dtype, *,
-            torch_value: Any = None, reduction: int = 1, row: dict[str, Any] | None = None) -> Row:
+            torch_value: Any = None, reduction: "int | Terms" = 1, row: dict[str, Any] | None = None) -> Row:
     """Compare NumPy's ``actual`` with ``reference`` and return a Row.
 
     float64: ``reference`` is torch float64. float32: ``reference`` is the float64 truth and
@@ -96,7 +96,7 @@ def _errors(a: np.ndarray, ref: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _compare_float(r: Row, actual: np.ndarray, ref: np.ndarray, dtype: np.dtype,
-                   torch_value: Any, reduction: int) -> Row:
+                   torch_value: Any, reduction: "int | Terms") -> Row:
     err, special = _errors(actual, ref)
     ref64 = ref.astype(np.float64, copy=False)
     finite_ref = np.where(np.isfinite(ref64), np.abs(ref64), 0.0)

@@ -9,6 +9,7 @@ import torch
 
 import numpy_layers as nl
 from parity_tests.harness.spec import Case, ParitySpec, case_id, unique
+from parity_tests.harness.tolerance import Terms
 
 _CHANNELS = [(1, 1), (3, 8), (8, 16), (16, 4)]
 _SPATIAL = [(9, 9), (11, 7), (8, 13), (7, 7)]
@@ -60,7 +61,14 @@ def _cases() -> list[Case]:
     return unique(out)
 
 
-def _reduction(case: Case, tensor: str) -> int:
+def _out_size(size: int, k: int, s: int, p, d: int) -> int:
+    if p == "same":
+        return size
+    p = 0 if p == "valid" else p
+    return (size + 2 * p - d * (k - 1) - 1) // s + 1
+
+
+def _reduction(case: Case, tensor: str) -> int | Terms:
     p = case.params
     kh, kw = _pair(p["kernel_size"])
     shape = case.input_shapes[0]
@@ -69,7 +77,12 @@ def _reduction(case: Case, tensor: str) -> int:
         return p["in_channels"] // p["groups"] * kh * kw
     if tensor == "grad_input":
         return p["out_channels"] // p["groups"] * kh * kw
-    return n * shape[-2] * shape[-1]   # grad_weight / grad_bias sum over batch and positions
+    pads, strides, dils = _pair(p["padding"]), _pair(p["stride"]), _pair(p["dilation"])
+    ho, wo = (_out_size(shape[-2 + i], (kh, kw)[i], strides[i], pads[i], dils[i])
+              for i in (0, 1))
+    # grad_weight / grad_bias sum over batch and output positions; terms are upstream
+    # gradients (standard normal) times unit-scale inputs: rms 1.
+    return Terms(n * ho * wo, 1.0)
 
 
 SPEC = ParitySpec(
