@@ -75,9 +75,8 @@ class _Geom(NamedTuple):
                 slice(c, c + self.sw * (self.Wo - 1) + 1, self.sw))
 
 
-def _check_conv(layer: str, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None,
-                stride, pad, dilation, groups: int, padding_mode: str) -> None:
-    """torch's checks of conv2d on a 4-D x, ``pad`` (l, r, t, b); messages name ``layer``."""
+def _check_arrays(layer: str, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None) -> None:
+    """Float ndarrays of one dtype, a 4-D x and a 4-D weight, else torch's error."""
     for name, a in (("input", x), ("weight", weight), ("bias", bias)):
         if a is not None and (not isinstance(a, np.ndarray) or a.dtype not in (np.float32, np.float64)):
             raise TypeError(f"{layer}: expected {name} to be a float32 or float64 ndarray, got "
@@ -88,6 +87,14 @@ def _check_conv(layer: str, x: np.ndarray, weight: np.ndarray, bias: np.ndarray 
     if x.ndim != 4 or weight.ndim != 4:
         raise ValueError(f"{layer}: expected 3-D (unbatched) or 4-D (batched) input and a 4-D "
                          f"weight, got input {tuple(x.shape)} and weight {tuple(weight.shape)}")
+
+
+def _check_conv(layer: str, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None,
+                stride, pad, dilation, groups: int, padding_mode: str,
+                shown: tuple | None = None) -> None:
+    """torch's checks of conv2d on a 4-D x, ``pad`` (l, r, t, b); messages name ``layer``
+    and show the (input, weight) shapes ``shown`` (default: x's and weight's)."""
+    _check_arrays(layer, x, weight, bias)
     if padding_mode not in PADDING_MODES:
         raise ValueError(f"{layer}: padding_mode must be one of {PADDING_MODES}, got {padding_mode!r}")
     if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups <= 0:
@@ -96,14 +103,15 @@ def _check_conv(layer: str, x: np.ndarray, weight: np.ndarray, bias: np.ndarray 
         if min(v) < low:
             raise ValueError(f"{layer}: {'negative' if low == 0 else 'non-positive'} {name} is "
                              f"not supported, got {name}={tuple(v)}")
-    (O, cg, kh, kw), wsize = weight.shape, list(weight.shape)
+    xsize, wsize = (list(a) for a in (shown or (x.shape, weight.shape)))
+    O, cg, kh, kw = weight.shape
     if O < 1 or O % groups:
         need = f"divisible by {groups}" if O else "at least 1"
         raise ValueError(f"{layer}: given groups={groups}, expected weight to be {need} at "
                          f"dimension 0, but got weight of size {wsize} instead")
     if x.shape[1] != cg * groups:
         raise ValueError(f"{layer}: given groups={groups}, weight of size {wsize}, expected "
-                         f"input{list(x.shape)} to have {cg * groups} channels, but got "
+                         f"input{xsize} to have {cg * groups} channels, but got "
                          f"{x.shape[1]} channels instead")
     if bias is not None and bias.shape != (O,):
         raise ValueError(f"{layer}: given weight of size {wsize}, expected bias to be 1-D with "
@@ -120,15 +128,18 @@ def _check_conv(layer: str, x: np.ndarray, weight: np.ndarray, bias: np.ndarray 
         _check_pad(x, tuple(pad), padding_mode, layer)
 
 
-def _geometry(x, weight, stride, pad, dilation, groups, mode, finite: bool) -> _Geom:
-    (N, C, H, W), (O, cg, kh, kw) = x.shape, weight.shape
+def _geometry(xshape: tuple, wshape: tuple, stride, pad, dilation, groups, mode, finite: bool,
+              gemm: bool = False) -> _Geom:
+    """Geometry of a conv of an x of shape ``xshape`` with a weight of shape ``wshape``;
+    ``gemm`` forces the im2col path (the transposed conv has no other)."""
+    (N, C, H, W), (O, cg, kh, kw) = xshape, wshape
     (sh, sw), (dh, dw) = stride, dilation
     Hp, Wp = H + pad[2] + pad[3], W + pad[0] + pad[1]
     Ho, Wo = (Hp - dh * (kh - 1) - 1) // sh + 1, (Wp - dw * (kw - 1) - 1) // sw + 1
     Hq, Wq = -(-Hp // sh), -(-Wp // sw)
     taps = tuple((i, j, i * dh % sh, j * dw % sw, i * dh // sh * Wq + j * dw // sw)
                  for i in range(kh) for j in range(kw))
-    path = ("pointwise" if kh == kw == 1 and sh == sw == 1 else
+    path = ("gemm" if gemm else "pointwise" if kh == kw == 1 and sh == sw == 1 else
             "depthwise" if cg == 1 and groups == C == O > 1 and finite else "gemm")
     flat = path == "depthwise" or (finite and Wq - Wo <= FLAT_MAX_WASTE * Wo
                                    and Wo <= FLAT_MAX_WIDTH)
@@ -225,6 +236,38 @@ def _emit(yc: np.ndarray, src: np.ndarray, bias: np.ndarray | None) -> None:
         np.add(src, bias[:, None, None], out=yc)
 
 
+def _chunk(g: _Geom, isz: int, budget: int = WORKSPACE_BYTES) -> int:
+    """Samples per chunk: a chunk's buffers fit ``budget``, its largest one CHUNK_BYTES."""
+    K, Pg, P = g.C * g.kh * g.kw, g.Ho * g.Wg, g.Hp * g.Wp
+    largest = isz * max(K * Pg if g.path == "gemm" else 0, g.O * Pg, g.C * P)
+    return int(max(1, min(g.N, budget // (isz * (3 * g.C * P + 2 * K * Pg + g.O * Pg)),
+                          CHUNK_BYTES // max(largest, 1))))
+
+
+def _gemm_emit(wg: np.ndarray, col: np.ndarray, yc: np.ndarray, bias: np.ndarray | None,
+               g: _Geom) -> None:
+    """yc (n, O, Ho, Wo), C-contiguous = wg (G, Og, Kg) @ col (G, Kg, n*Ho*Wg) (+ bias)."""
+    n = len(yc)
+    if n > 1 or g.flat:
+        out = np.matmul(wg, col).reshape(g.O, n, g.Ho, g.Wg)          # (O, n, Ho, Wg)
+        _emit(yc, out[..., :g.Wo].transpose(1, 0, 2, 3), bias)
+        return
+    np.matmul(wg, col, out=yc.reshape(g.G, -1, g.Ho * g.Wo))          # (G, Og, Ho*Wo)
+    if bias is not None:
+        yc += bias[:, None, None]
+
+
+def _grid(dyc: np.ndarray, g: _Geom) -> np.ndarray:
+    """dy chunk (n, O, Ho, Wo) -> (G, Og, n*Ho*Wg), the columns of col (extra ones zero)."""
+    n = len(dyc)
+    if n == 1 and not g.flat:
+        return dyc.reshape(g.G, g.O // g.G, -1)                       # (G, Og, Ho*Wo)
+    grid = np.empty((g.O, n, g.Ho, g.Wg), dyc.dtype)                  # (O, n, Ho, Wg)
+    grid[..., g.Wo:] = 0
+    grid[..., :g.Wo] = dyc.transpose(1, 0, 2, 3)
+    return grid.reshape(g.G, g.O // g.G, -1)                          # (G, Og, n*Ho*Wg)
+
+
 def _depthwise(g: _Geom, x, weight, bias=None, y=None, dy=None, dx=None, dwp=None) -> None:
     """Per-tap multiply-add on blocks of the N*C planes. Forward fills y (N, C, Ho, Wo);
     backward (``dy`` given) fills dx (N, C, H, W) and dwp (N*C, kh*kw) per plane."""
@@ -264,7 +307,7 @@ def _forward(x, weight, bias, stride, padding, dilation, groups, mode, keep_col=
     kh, kw = weight.shape[2:]
     finite = (kh == kw == 1 and tuple(stride) == (1, 1)) or bool(
         np.isfinite(x).all() and np.isfinite(weight).all())
-    g = _geometry(x, weight, stride, padding, dilation, groups, mode, finite)
+    g = _geometry(x.shape, weight.shape, stride, padding, dilation, groups, mode, finite)
     N, C, O, G, isz = g.N, g.C, g.O, g.G, x.itemsize
     Og, K, Pg, P = O // G, C * kh * kw, g.Ho * g.Wg, g.Hp * g.Wp
     wg = weight.reshape(G, Og, -1)                                    # (G, Og, Cg*kh*kw)
@@ -274,10 +317,7 @@ def _forward(x, weight, bias, stride, padding, dilation, groups, mode, keep_col=
         return y, (g, weight, bias is not None, x, None, N)
     # Chunks of nb samples: a chunk's buffers fit WORKSPACE_BYTES minus the kept col.
     keep = g.path == "gemm" and keep_col and N * K * Pg * isz <= WORKSPACE_BYTES // 2
-    budget = WORKSPACE_BYTES - (N * K * Pg * isz if keep else 0)
-    largest = isz * max(K * Pg if g.path == "gemm" else 0, O * Pg, C * P)
-    nb = int(max(1, min(N, budget // (isz * (3 * C * P + 2 * K * Pg + O * Pg)),
-                        CHUNK_BYTES // max(largest, 1))))
+    nb = _chunk(g, isz, WORKSPACE_BYTES - (N * K * Pg * isz if keep else 0))
     cols = [] if keep else None
     for n0 in range(0, N, nb):
         xc, yc = x[n0:n0 + nb], y[n0:n0 + nb]
@@ -285,17 +325,13 @@ def _forward(x, weight, bias, stride, padding, dilation, groups, mode, keep_col=
         if g.path == "pointwise":
             xv = _pad(xc, g).reshape(n, G, -1, P)                     # (n, G, Cg, P)
             np.matmul(wg, xv, out=yc.reshape(n, G, Og, P))            # (n, G, Og, P)
-        else:
-            col = _im2col(xc, g)                                      # (G, Kg, n*Ho*Wg)
-            if keep:
-                cols.append(col)
-            if n > 1 or g.flat:
-                out = np.matmul(wg, col).reshape(O, n, g.Ho, g.Wg)    # (O, n, Ho, Wg)
-                _emit(yc, out[..., :g.Wo].transpose(1, 0, 2, 3), bias)
-                continue
-            np.matmul(wg, col, out=yc.reshape(G, Og, -1))             # (G, Og, Ho*Wo)
-        if bias is not None:
-            yc += bias[:, None, None]
+            if bias is not None:
+                yc += bias[:, None, None]
+            continue
+        col = _im2col(xc, g)                                          # (G, Kg, n*Ho*Wg)
+        if keep:
+            cols.append(col)
+        _gemm_emit(wg, col, yc, bias, g)
     return y, (g, weight, bias is not None, None if keep else x, cols, nb)
 
 
@@ -336,13 +372,7 @@ def conv2d_backward(dy: np.ndarray, cache):
             dx[n0:n0 + n] = _unpad(np.matmul(wgt, dyv).reshape(n, C, g.Hp, g.Wp), g)
             continue
         col = cols[k] if cols is not None else _im2col(x[n0:n0 + n], g)
-        if n == 1 and not g.flat:
-            dyt = dyc.reshape(G, Og, -1)                              # (G, Og, Ho*Wo)
-        else:
-            grid = np.empty((g.O, n, g.Ho, g.Wg), dy.dtype)           # (O, n, Ho, Wg)
-            grid[..., g.Wo:] = 0
-            grid[..., :g.Wo] = dyc.transpose(1, 0, 2, 3)
-            dyt = grid.reshape(G, Og, -1)                             # (G, Og, n*Ho*Wg)
+        dyt = _grid(dyc, g)                                           # (G, Og, n*Ho*Wg)
         dwg += np.matmul(dyt, col.transpose(0, 2, 1))
         _col2im(np.matmul(wgt, dyt), g, dx[n0:n0 + n])
     db = dy.sum(axis=(0, 2, 3)) if has_bias else None
@@ -380,3 +410,15 @@ def conv2d(input: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None
     _check_conv("conv2d", x, weight, bias, stride, pad, dilation, groups, "zeros")
     y = _forward(x, weight, bias, stride, pad, dilation, groups, "zeros", keep_col=False)[0]
     return y[0] if unbatched else y
+
+
+def _check_channels(layer: str, in_channels, out_channels, groups) -> None:
+    """A conv module constructor's checks of its channel counts and groups (torch's)."""
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups <= 0:
+        raise ValueError(f"{layer}: groups must be a positive integer, got {groups!r}")
+    for name, v in (("in_channels", in_channels), ("out_channels", out_channels)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
+            raise ValueError(f"{layer}: expected {name} to be a non-negative int, got {v!r}")
+        if v % groups:
+            raise ValueError(f"{layer}: {name} must be divisible by groups, got {name}={v} "
+                             f"and groups={groups}")

@@ -1,0 +1,142 @@
+"""ConvTranspose2d: kernels, strides, paddings, output_padding (< stride, or < dilation),
+dilation, groups (incl. depthwise), bias, ``forward(x, output_size)`` with 2 and 4 sizes
+(3 unbatched), unbatched input, output_padding beyond padding (rows no tap reaches).
+Half the cases build the NumPy twin with its constructor, half with ``from_torch``."""
+from __future__ import annotations
+
+import itertools
+import zlib
+
+import torch
+
+import numpy_layers as nl
+from parity_tests.harness.spec import Case, ParitySpec, case_id, unique
+
+_CHANNELS = [(1, 1), (3, 8), (8, 4), (16, 6)]
+_SPATIAL = [(5, 5), (6, 4), (4, 7), (7, 7)]
+
+
+def _pair(v):
+    return v if isinstance(v, tuple) else (v, v)
+
+
+def _case(k, s=1, p=0, op=0, b=2, cin=3, cout=4, hw=(5, 5), bias=True, d=1, g=1,
+          unbatched=False, size=None) -> Case:
+    shape = (cin, *hw) if unbatched else (b, cin, *hw)
+    cid = case_id(k=k, s=s, p=p, op=op or None, d=d if d != 1 else None,
+                  g=g if g != 1 else None, b=None if unbatched else b, c=f"{cin}to{cout}",
+                  hw=hw, nobias=not bias, unbatched=unbatched, size=size)
+    params = dict(in_channels=cin, out_channels=cout, kernel_size=k, stride=s, padding=p,
+                  output_padding=op, groups=g, bias=bias, dilation=d, output_size=size)
+    return Case(cid, params, (shape,))
+
+
+def _out(case: Case) -> tuple[int, int]:
+    """(Hout, Wout) of a case, by torch's formula (output_size given: that size)."""
+    p = case.params
+    if p["output_size"] is not None:
+        return tuple(p["output_size"][-2:])
+    return tuple((n - 1) * s - 2 * q + d * (k - 1) + 1 + o for n, k, s, q, o, d in zip(
+        case.input_shapes[0][-2:], _pair(p["kernel_size"]), _pair(p["stride"]),
+        _pair(p["padding"]), _pair(p["output_padding"]), _pair(p["dilation"])))
+
+
+def _valid(case: Case) -> bool:
+    p = case.params
+    ops = zip(_pair(p["output_padding"]), _pair(p["stride"]), _pair(p["dilation"]))
+    return all(o < s or o < d for o, s, d in ops) and min(_out(case)) >= 1
+
+
+def _cases() -> list[Case]:
+    out = []
+    # The core matrix: every kernel x stride x padding, output_padding and the other axes
+    # cycled across it (output_padding where stride allows it).
+    for i, (k, s, p) in enumerate(itertools.product(
+            [1, 2, 3, 4, (3, 2)], [1, 2, 3], [0, 1, (1, 2)])):
+        cin, cout = _CHANNELS[i % 4]
+        op = [0, 1, (1, 0), s - 1][i % 4] if s > 1 else 0
+        c = _case(k, s, p, op, b=[1, 2, 4][i % 3], cin=cin, cout=cout, hw=_SPATIAL[i % 4],
+                  bias=i % 2 == 0)
+        if _valid(c):
+            out.append(c)
+    out += [
+        # dilation, and output_padding allowed by dilation alone (stride 1)
+        _case(3, 1, 1, d=2), _case(3, 2, 1, d=(1, 2), hw=(6, 7)), _case(3, 1, 0, op=1, d=2),
+        _case((2, 3), 1, 2, op=(1, 2), d=3), _case(3, 2, 2, op=(2, 1), d=3, hw=(4, 6)),
+        # groups, depthwise
+        _case(3, 1, 1, cin=4, cout=6, g=2), _case(4, 2, 1, cin=6, cout=6, g=6, b=3),
+        _case(3, 2, 0, op=1, cin=3, cout=6, g=3), _case(5, 1, 2, cin=8, cout=8, g=8, bias=False),
+        _case(2, 2, 0, cin=8, cout=4, g=4, hw=(7, 6)),
+        # output_padding beyond padding: trailing rows/cols no tap reaches
+        _case(3, 3, 0, op=2), _case(2, 3, 1, op=2, hw=(4, 5)), _case((1, 3), 4, (2, 0), op=(3, 1)),
+        _case((2, 3), 5, (2, 1), op=(3, 0), hw=(1, 4)),           # no tap reaches any row
+        # output_size: spatial pair, full (N, C, H, W), unbatched (C, H, W)
+        _case(3, 2, 1, size=(10, 9)), _case(4, 2, 1, size=(2, 4, 11, 10)),
+        _case(3, 3, 1, size=(18, 15), hw=(6, 5)), _case(3, 2, 1, size=(9, 9)),
+        _case(3, 2, 1, unbatched=True, size=(4, 10, 10)),
+        _case(3, 2, 0, unbatched=True, size=(12, 11)),
+        # unbatched, single channel, a realistic decoder shape
+        _case(3, 1, 1, unbatched=True), _case(3, 2, 1, op=1, cin=1, cout=1, b=1),
+        _case(4, 2, 1, cin=32, cout=16, b=4, hw=(14, 14)),
+    ]
+    return unique(c for c in out if _valid(c))
+
+
+def _ctor(case: Case) -> dict:
+    return {k: v for k, v in case.params.items() if k != "output_size"}
+
+
+def _torch_module(case: Case) -> torch.nn.Module:
+    m = torch.nn.ConvTranspose2d(**_ctor(case))
+    m.parity_output_size = case.params["output_size"]     # read by _torch_forward
+    return m
+
+
+def _numpy_module(case: Case, dtype) -> nl.ConvTranspose2d:
+    if zlib.crc32(case.id.encode()) % 2:
+        t = torch.nn.ConvTranspose2d(**_ctor(case)).to(torch.float32 if dtype == "float32"
+                                                         else torch.float64)
+        n = nl.from_torch(t)
+    else:
+        n = nl.ConvTranspose2d(**_ctor(case), dtype=dtype)
+    n.parity_output_size = case.params["output_size"]     # read by _numpy_forward
+    return n
+
+
+def _size(m) -> list[int] | None:
+    size = m.parity_output_size
+    return None if size is None else list(size)
+
+
+def _reduction(case: Case, tensor: str) -> int:
+    p, shape = case.params, case.input_shapes[0]
+    (kh, kw), (sh, sw), (dh, dw) = (_pair(p[k]) for k in ("kernel_size", "stride", "dilation"))
+    n = shape[0] if len(shape) == 4 else 1
+    if tensor == "output":   # taps landing on one output element: k's with k*d in one residue
+        taps = [max(sum(1 for i in range(k) if i * d % s == r) for r in range(s))
+                for k, s, d in ((kh, sh, dh), (kw, sw, dw))]
+        return p["in_channels"] // p["groups"] * taps[0] * taps[1]
+    if tensor == "grad_input":
+        return p["out_channels"] // p["groups"] * kh * kw
+    if tensor == "grad_bias":
+        return n * _out(case)[0] * _out(case)[1]
+    return n * shape[-2] * shape[-1]   # grad_weight: over batch and input positions
+
+
+SPEC = ParitySpec(
+    name="ConvTranspose2d",
+    torch_module=_torch_module,
+    numpy_module=_numpy_module,
+    cases=_cases(),
+    reduction=_reduction,
+    torch_forward=lambda m, xs, seed: m(xs[0], output_size=_size(m)),
+    numpy_forward=lambda m, xs, torch_out: m(xs[0], output_size=_size(m)),
+    description="2-D transposed convolution (NCHW, weight (C_in, C_out/groups, kh, kw))",
+    options={"kernel_size": "1, 2, 3, 4, 5, (3,2), (2,3), (1,3)", "stride": "1, 2, 3, 4",
+             "padding": "0, 1, 2, (1,2), (2,0)",
+             "output_padding": "0, 1, 2, (1,0), (1,2), (2,1), (3,1); < stride or < dilation",
+             "dilation": "1, 2, 3, (1,2)", "groups": "1, 2, 3, 4, depthwise",
+             "output_size": "None, (H,W), (N,C,H,W), unbatched (C,H,W)",
+             "bias": "True, False", "input": "batched, unbatched",
+             "construction": "constructor, from_torch"},
+)
