@@ -390,31 +390,52 @@ def avg_pool2d_backward(dy: np.ndarray, cache) -> np.ndarray:
     _run(item, _items(N * C, H, H * W * np.dtype(dtype).itemsize), dx3.nbytes)
     return dx3.reshape(N, C, H, W)                                      # (N, C, H, W)
 # ----------------------------------------------------------------------------- checks and F-style
-def pool2d_params(layer: str, x: object, kernel_size, stride, padding, dilation=1,
-                  ceil_mode: bool = False) -> tuple[tuple[int, int], ...]:
-    """Validate input (C, H, W) / (N, C, H, W) and the arguments as torch does -> k, s, p, d."""
+_DIMS = {1: ("2-D (C, L)", "3-D (N, C, L)", "C, L"), 2: ("3-D (C, H, W)", "4-D (N, C, H, W)", "C, H, W")}
+
+
+def _as_tuple(layer: str, name: str, value, nd: int) -> tuple[int, ...]:
+    """as_pair for 2-D pooling; for 1-D an int or a 1-sequence of ints, as torch's _single."""
+    if nd == 2:
+        return as_pair(layer, name, value)
+    if not isinstance(value, (int, np.integer)) and not (
+            isinstance(value, (tuple, list)) and len(value) == 1):
+        raise TypeError(f"{layer}: expected {name} to be an int or a tuple of 1 int, got {value!r}")
+    return as_pair(layer, name, value)[:1]
+
+
+def pool_params(layer: str, x: object, nd: int, kernel_size, stride, padding, dilation=1,
+                ceil_mode: bool = False) -> tuple[tuple[int, ...], ...]:
+    """Validate an input with ``nd`` spatial dims, unbatched or batched, and the arguments
+    as torch does -> k, s, p, d (tuples of nd ints)."""
     check_float_array(layer, x)
-    if x.ndim not in (3, 4) or 0 in x.shape[-3:]:
-        raise ValueError(f"{layer}: expected 3-D (C, H, W) or 4-D (N, C, H, W) input with non-zero "
-                         f"C, H, W (N may be 0), got shape {tuple(x.shape)}")
-    k = as_pair(layer, "kernel_size", kernel_size)
+    unb, bat, dims = _DIMS[nd]
+    if x.ndim not in (nd + 1, nd + 2) or 0 in x.shape[-nd - 1:]:
+        raise ValueError(f"{layer}: expected {unb} or {bat} input with non-zero "
+                         f"{dims} (N may be 0), got shape {tuple(x.shape)}")
+    k = _as_tuple(layer, "kernel_size", kernel_size, nd)
     s = k if stride is None or (not np.isscalar(stride) and len(stride) == 0) \
-        else as_pair(layer, "stride", stride)
-    p, d = as_pair(layer, "padding", padding), as_pair(layer, "dilation", dilation)
+        else _as_tuple(layer, "stride", stride, nd)
+    p, d = _as_tuple(layer, "padding", padding, nd), _as_tuple(layer, "dilation", dilation, nd)
     for name, v in (("kernel_size", k), ("stride", s), ("dilation", d)):
         if min(v) <= 0:
             raise ValueError(f"{layer}: {name} should be greater than zero, got {v}")
     if min(p) < 0:
         raise ValueError(f"{layer}: pad must be non-negative, got padding={p}")
-    if p[0] > k[0] // 2 or p[1] > k[1] // 2:   # torch: <= effective k // 2 and <= k // 2
+    if any(pa > ka // 2 for pa, ka in zip(p, k)):   # torch: <= effective k // 2 and <= k // 2
         raise ValueError(f"{layer}: pad should be at most half of effective kernel size, but "
                          f"got padding={p}, kernel_size={k} and dilation={d}")
-    H, W = x.shape[-2:]
-    out = [pool_output_size(n, k[a], s[a], p[a], d[a], bool(ceil_mode)) for a, n in enumerate((H, W))]
+    out = [pool_output_size(n, k[a], s[a], p[a], d[a], bool(ceil_mode))
+           for a, n in enumerate(x.shape[-nd:])]
     if min(out) < 1:
-        raise ValueError(f"{layer}: given input size {tuple(x.shape[-3:])}, the calculated output "
-                         f"size {tuple(out)} is too small")
+        raise ValueError(f"{layer}: given input size {tuple(x.shape[-nd - 1:])}, the calculated "
+                         f"output size {tuple(out)} is too small")
     return k, s, p, d
+
+
+def pool2d_params(layer: str, x: object, kernel_size, stride, padding, dilation=1,
+                  ceil_mode: bool = False) -> tuple[tuple[int, int], ...]:
+    """Validate input (C, H, W) / (N, C, H, W) and the arguments as torch does -> k, s, p, d."""
+    return pool_params(layer, x, 2, kernel_size, stride, padding, dilation, ceil_mode)
 
 
 def max_pool2d(input: np.ndarray, kernel_size, stride=None, padding=0, dilation=1,
