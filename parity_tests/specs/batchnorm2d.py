@@ -6,6 +6,8 @@ import torch
 
 import numpy_layers as nl
 from parity_tests.harness.spec import Case, ParitySpec, case_id
+from parity_tests.harness.tolerance import Terms
+from parity_tests.specs._norm_common import batch_norm_terms
 
 _SHAPES = [(4, 3, 5, 5), (2, 8, 7, 9), (1, 2, 3, 3), (8, 1, 4, 4), (3, 16, 6, 5)]
 
@@ -23,6 +25,10 @@ _CASES = [
     _case(_SHAPES[3], momentum=0.5), _case(_SHAPES[4], track=False), _case(_SHAPES[0], eps=1e-3),
     _case(_SHAPES[1], affine=False, momentum=None), _case(_SHAPES[4], affine=False, track=False),
     _case((16, 4, 8, 8), steps=1), _case((2, 3, 1, 1), momentum=None, steps=4),
+    # empty batch (torch 2.13): empty output, zero weight/bias grads, running stats kept,
+    # num_batches_tracked still counts in training
+    _case((0, 3, 4, 4), steps=2), _case((0, 2, 3, 3), momentum=None, steps=2),
+    _case((0, 3, 2, 2), affine=False, track=False, steps=1),
 ]
 
 
@@ -37,9 +43,9 @@ def _init(m: torch.nn.BatchNorm2d, rng) -> None:
         m.running_var.copy_(torch.from_numpy(rng.uniform(0.5, 2.0, c)))
 
 
-def _reduction(case: Case, tensor: str) -> int:
+def _reduction(case: Case, tensor: str) -> int | Terms:
     n, _, h, w = case.input_shapes[0]
-    return n * h * w
+    return batch_norm_terms(tensor, max(1, n * h * w))
 
 
 SPEC = ParitySpec(
@@ -54,5 +60,6 @@ SPEC = ParitySpec(
     description="batch normalisation over (N, H, W) per channel",
     options={"affine": "True, False", "momentum": "0.1, 0.5, None (cumulative)",
              "track_running_stats": "True, False", "eps": "1e-5, 1e-3",
-             "steps": "1, 3, 4 (running stats after each)", "mode": "train, eval"},
+             "steps": "1, 3, 4 (running stats after each)", "mode": "train, eval",
+             "batch": "N >= 1, N = 0 (empty)"},
 )
