@@ -1,0 +1,274 @@
+"""``GraphModule``: a NumPy twin of a torch.fx graph, with forward and backward.
+
+It holds (a) a module tree mirroring the torch model's submodules, so parameter and
+buffer names are torch's (``layer1.0.conv1.weight``), and (b) a list of ``Node``:
+``placeholder`` (an input), ``get_attr`` (a parameter, buffer or constant used directly),
+``call_module`` (a child by qualified name), ``call_function`` (an entry of
+``graph_ops.OPS``) and ``output``. ``forward`` evaluates the nodes in order; ``backward``
+walks them in reverse, summing the gradients of values used several times, calling the
+children's own ``backward`` and the ops' backward, and adding parameter gradients of
+``get_attr`` nodes. Built by ``numpy_layers.from_torch``; imports numpy only.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ._checks import check_grad
+from .graph_ops import OPS
+from .modules.module import Module
+
+
+@dataclass(frozen=True)
+class Ref:
+    """The value of the node called ``name``, inside another node's arguments."""
+    name: str
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+@dataclass
+class Node:
+    """One step. ``target``: the input name, attribute or module path, or the OPS key;
+    ``label``: what torch called it (for messages); ``value``: a constant's array or a
+    placeholder's default (``has_default``)."""
+    op: str
+    name: str
+    target: str = ""
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+    label: str = ""
+    value: Any = None
+    has_default: bool = False
+
+
+class GraphHolder(Module):
+    """A custom torch container in the mirrored tree: it only holds parameters, buffers and
+    children; the root ``GraphModule`` runs them."""
+
+    def __init__(self, torch_class: str = "") -> None:
+        super().__init__()
+        self.torch_class = torch_class
+
+    def forward(self, *inputs: Any) -> Any:
+        raise TypeError(f"GraphHolder({self.torch_class}): this submodule is part of a converted "
+                        f"graph; call the root GraphModule")
+
+    def extra_repr(self) -> str:
+        return self.torch_class
+
+
+def _resolve(a: Any, env: dict[str, Any]) -> Any:
+    """``a`` with every Ref replaced by its value (tuples, lists, dicts, slices walked)."""
+    if isinstance(a, Ref):
+        return env[a.name]
+    if isinstance(a, (tuple, list)):
+        return type(a)(_resolve(v, env) for v in a)
+    if isinstance(a, dict):
+        return {k: _resolve(v, env) for k, v in a.items()}
+    if isinstance(a, slice):
+        return slice(_resolve(a.start, env), _resolve(a.stop, env), _resolve(a.step, env))
+    return a
+
+
+def _refs(a: Any) -> list[str]:
+    if isinstance(a, Ref):
+        return [a.name]
+    if isinstance(a, (tuple, list)):
+        return [r for v in a for r in _refs(v)]
+    if isinstance(a, dict):
+        return [r for v in a.values() for r in _refs(v)]
+    if isinstance(a, slice):
+        return _refs((a.start, a.stop, a.step))
+    return []
+
+
+def _add(old: Any, new: Any) -> Any:
+    """Sum of two gradients (arrays, or lists for tuple-valued nodes; None: nothing)."""
+    if old is None:
+        return new
+    if new is None:
+        return old
+    if isinstance(old, (tuple, list)):
+        return [_add(o, n) for o, n in zip(old, new)]
+    return old + new
+
+
+def _route(a: Any, g: Any, grads: dict[str, Any]) -> None:
+    """Add gradient ``g`` (structured like argument ``a``) into the nodes ``a`` refers to."""
+    if g is None:
+        return
+    if isinstance(a, Ref):
+        grads[a.name] = _add(grads.get(a.name), g)
+    elif isinstance(a, (tuple, list)) and isinstance(g, (tuple, list)):
+        for ai, gi in zip(a, g):
+            _route(ai, gi, grads)
+    elif isinstance(a, dict) and isinstance(g, dict):
+        for k in a:
+            _route(a[k], g.get(k), grads)
+
+
+def _meta(v: Any) -> Any:
+    """(shape, dtype) of float arrays in an output structure, None elsewhere."""
+    if isinstance(v, np.ndarray) and v.dtype.kind == "f":
+        return v.shape, v.dtype
+    if isinstance(v, (tuple, list)):
+        return [_meta(x) for x in v]
+    return None
+
+
+class GraphModule(Module):
+    """Runs ``nodes`` over the children; ``forward(*inputs)`` and ``backward(grad_output)``
+    as any layer (a tuple of input gradients for several inputs, None for integer ones)."""
+
+    def __init__(self, nodes: list[Node], torch_class: str = "") -> None:
+        super().__init__()
+        self.torch_class = torch_class
+        self.nodes = list(nodes)
+        self._label = f"GraphModule({torch_class})" if torch_class else "GraphModule"
+        bad = [f"{n.name}: {n.target}" for n in self.nodes
+               if n.op == "call_function" and n.target not in OPS]
+        if bad:
+            raise ValueError(f"{self._label}: unknown operations {bad}; known: {sorted(OPS)}")
+        self._bound = {n.name: OPS[n.target].signature.bind(*n.args, **n.kwargs)
+                       for n in self.nodes if n.op == "call_function"}
+        last: dict[str, int] = {}
+        for i, n in enumerate(self.nodes):
+            last[n.name] = i
+            for r in _refs((n.args, n.kwargs)):
+                last[r] = i
+        self._free: list[list[str]] = [[] for _ in self.nodes]
+        for name, i in last.items():
+            self._free[i].append(name)
+
+    # ------------------------------------------------------------------ tree lookups
+    def _sub(self, path: str) -> Module:
+        m: Module = self
+        for part in filter(None, path.split(".")):
+            m = m._modules[part]
+        return m
+
+    def _attr(self, node: Node) -> tuple[Module | None, str]:
+        """(owner, name) when a get_attr node names a parameter or buffer, else (None, '')."""
+        owner_path, _, name = node.target.rpartition(".")
+        try:
+            owner = self._sub(owner_path)
+        except KeyError:
+            return None, ""
+        if name in owner._parameters or name in owner._buffers:
+            return owner, name
+        return None, ""
+
+    def _get(self, node: Node) -> Any:
+        owner, name = self._attr(node)
+        if owner is None:
+            return node.value
+        return owner._parameters[name] if name in owner._parameters else owner._buffers[name]
+
+    # ------------------------------------------------------------------ forward
+    def forward(self, *inputs: Any) -> Any:
+        places = [n for n in self.nodes if n.op == "placeholder"]
+        need = sum(not n.has_default for n in places)
+        if not need <= len(inputs) <= len(places):
+            raise TypeError(f"{self._label}: expected {need} to {len(places)} inputs "
+                            f"({', '.join(n.target for n in places)}), got {len(inputs)}")
+        env: dict[str, Any] = {}
+        caches: dict[str, Any] = {}
+        out: Any = None
+        for i, node in enumerate(self.nodes):
+            if node.op == "placeholder":
+                k = places.index(node)
+                value = inputs[k] if k < len(inputs) else node.value
+            elif node.op == "get_attr":
+                value = self._get(node)
+            elif node.op == "call_module":
+                mod = self._sub(node.target)
+                before = mod._caches[-1] if mod._caches else None
+                value = mod(*_resolve(node.args, env), **_resolve(node.kwargs, env))
+                top = mod._caches[-1] if mod._caches else None
+                caches[node.name] = top if top is not before else None
+            elif node.op == "call_function":
+                op = OPS[node.target]
+                kwargs = _resolve(self._bound[node.name].kwargs, env)
+                if op.uses_mode:
+                    kwargs["_training"] = self.training
+                try:
+                    value, caches[node.name] = op.forward(*_resolve(self._bound[node.name].args, env), **kwargs)
+                except (TypeError, ValueError) as e:
+                    raise type(e)(f"{self._label}: node {node.name} ({node.label}): {e}") from e
+            else:                                   # output
+                value = out = _resolve(node.args[0], env)
+            env[node.name] = value
+            for name in self._free[i]:
+                env.pop(name, None)
+        self._push_cache((caches, _meta(out), [_meta(x) for x in inputs]))
+        return out
+
+    # ------------------------------------------------------------------ backward
+    def _seed(self, grad_output: Any, meta: Any) -> Any:
+        """Check ``grad_output`` against the output: an array (None: 1.0 for a scalar), or
+        for a tuple output a matching tuple with None for outputs without gradient, or one
+        array for its first element."""
+        if isinstance(meta, list):
+            if not isinstance(grad_output, (tuple, list)):
+                grad_output = [grad_output] + [None] * (len(meta) - 1)
+            if len(grad_output) != len(meta):
+                raise ValueError(f"{self._label}.backward: expected {len(meta)} output gradients, "
+                                 f"got {len(grad_output)}")
+            return [None if g is None else self._seed(g, m) for g, m in zip(grad_output, meta)]
+        if meta is None:
+            return None
+        return check_grad(self._label, grad_output, *meta)
+
+    def backward(self, grad_output: Any = None) -> Any:
+        caches, out_meta, in_meta = self._pop_cache()
+        grads: dict[str, Any] = {}
+        _route(self.nodes[-1].args[0], self._seed(grad_output, out_meta), grads)
+        input_grads = []
+        for node in reversed(self.nodes[:-1]):
+            g = grads.pop(node.name, None)
+            if node.op == "call_module":
+                self._module_backward(node, g, caches[node.name], grads)
+            elif node.op == "call_function":
+                op = OPS[node.target]
+                if g is None or op.backward is None:
+                    continue
+                bound = self._bound[node.name]
+                for name, gi in op.backward(g, caches[node.name]).items():
+                    _route(bound.arguments.get(name), gi, grads)
+            elif node.op == "get_attr" and g is not None:
+                owner, name = self._attr(node)
+                if owner is not None and name in owner._parameters:
+                    owner._accumulate(name, g)
+            elif node.op == "placeholder":
+                input_grads.append(g)
+        input_grads.reverse()
+        input_grads = [g if m is not None else None for g, m in zip(input_grads, in_meta)]
+        return input_grads[0] if len(input_grads) == 1 else tuple(input_grads)
+
+    def _module_backward(self, node: Node, g: Any, marker: Any, grads: dict[str, Any]) -> None:
+        mod = self._sub(node.target)
+        if isinstance(g, (tuple, list)):           # (output, indices): the output's gradient
+            g = g[0]
+        if g is None:                              # output unused: drop its forward's cache
+            if marker is not None and mod._caches and mod._caches[-1] is marker:
+                mod._caches.pop()
+            return
+        gin = mod.backward(g)
+        args = node.args
+        _route(args[0] if len(args) == 1 else args, gin if len(args) == 1 else list(gin), grads)
+
+    # ------------------------------------------------------------------ display
+    def code(self) -> str:
+        """The graph, one node per line (``name = op target(args)``)."""
+        lines = []
+        for n in self.nodes:
+            args = ", ".join([repr(a) for a in n.args] + [f"{k}={v!r}" for k, v in n.kwargs.items()])
+            lines.append(f"{n.name} = {n.op} {n.label or n.target}({args})")
+        return "\n".join(lines)
+
+    def extra_repr(self) -> str:
+        return self.torch_class
