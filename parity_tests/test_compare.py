@@ -99,3 +99,9 @@ def test_zero_dim_tensors_compare():
     r = compare("output", np.array(1.5, np.float32), np.array(1.6), np.float32,
                 torch_value=np.array(1.6, np.float32))
     assert not r.passed and r.worst_index == ()
+
+
+def test_ulps_against_an_all_zero_reference_are_capped_not_an_overflow():
+    from parity_tests.harness.compare import MAX_ULPS, compare
+    r = compare("grad_bias", np.array([1e-3]), np.array([0.0]), np.dtype(np.float64))
+    assert not r.passed and r.max_ulp == MAX_ULPS

@@ -190,21 +190,43 @@ def test_functional_names_and_argument_order_follow_torch(name, params):
     assert got[:len(params)] == params
 
 
-@pytest.mark.parametrize("cls,torch_cls", [
-    (nl.Conv2d, nn.Conv2d), (nl.MaxPool2d, nn.MaxPool2d), (nl.AvgPool2d, nn.AvgPool2d),
-    (nl.Dropout, nn.Dropout), (nl.Linear, nn.Linear), (nl.BatchNorm2d, nn.BatchNorm2d),
-    (nl.ReLU, nn.ReLU), (nl.Flatten, nn.Flatten), (nl.ZeroPad2d, nn.ZeroPad2d),
-    (nl.ConstantPad2d, nn.ConstantPad2d), (nl.ReflectionPad2d, nn.ReflectionPad2d),
-    (nl.ReplicationPad2d, nn.ReplicationPad2d), (nl.Unflatten, nn.Unflatten),
-    (nl.LayerNorm, nn.LayerNorm), (nl.GroupNorm, nn.GroupNorm),
-    (nl.LocalResponseNorm, nn.LocalResponseNorm), (nl.GELU, nn.GELU), (nl.PReLU, nn.PReLU),
-    (nl.BatchNorm1d, nn.BatchNorm1d),
-    (nl.Softmax, nn.Softmax), (nl.CrossEntropyLoss, nn.CrossEntropyLoss),
-])
-def test_constructor_names_order_and_defaults_follow_torch(cls, torch_cls):
+TWINS = sorted(n for n in nl.modules.__all__
+               if isinstance(getattr(nn, n, None), type) and n not in ("Module",))
+
+
+@pytest.mark.parametrize("name", TWINS)
+def test_constructor_names_order_and_defaults_follow_torch(name):
+    """Every exported layer with a torch.nn class of the same name takes its arguments."""
+    cls, torch_cls = getattr(nl, name), getattr(nn, name)
+
     def params(c):
         return [(p.name, p.default) for p in inspect.signature(c.__init__).parameters.values()
                 if p.name != "self" and p.kind == p.POSITIONAL_OR_KEYWORD and p.name != "dtype"]
     mine = [(k, v) for k, v in params(cls)]
     theirs = [(k, v) for k, v in params(torch_cls) if k != "dtype"]
     assert mine == theirs
+
+
+def _positional(sig) -> list[str]:
+    return [p.name for p in sig.parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+def _torch_signature(name: str):
+    """torch's signature, or None for builtins and (*args, **kwargs) dispatchers."""
+    try:
+        sig = inspect.signature(getattr(torch.nn.functional, name))
+    except (TypeError, ValueError):
+        return None
+    return sig if _positional(sig) else None
+
+
+FUNCTIONAL = sorted(n for n in nl.functional.__all__
+                    if hasattr(torch.nn.functional, n) and _torch_signature(n) is not None)
+
+
+@pytest.mark.parametrize("name", FUNCTIONAL)
+def test_every_functional_with_a_torch_twin_takes_its_arguments(name):
+    """Same positional-or-keyword names in the same order as torch.nn.functional."""
+    assert _positional(inspect.signature(getattr(nl.functional, name))) == \
+        _positional(_torch_signature(name))

@@ -14,6 +14,9 @@ from .tolerance import EXACT, Terms, Tolerance, float32_tolerance, float64_toler
 ULP_FLOOR = 2.0 ** -12
 
 
+MAX_ULPS = 2 ** 62
+
+
 def scaled_ulps(err: np.ndarray, ref_abs: np.ndarray, dtype: np.dtype) -> int:
     """Largest error in units in the last place of ``dtype`` (see ULP_FLOOR)."""
     finite = np.isfinite(err)
@@ -23,7 +26,10 @@ def scaled_ulps(err: np.ndarray, ref_abs: np.ndarray, dtype: np.dtype) -> int:
     mag = np.maximum(ref_abs[finite], scale * ULP_FLOOR).astype(dtype)
     unit = np.spacing(mag).astype(np.float64)
     unit[unit == 0] = float(np.finfo(dtype).smallest_subnormal)
-    return int(np.ceil((err[finite] / unit).max() - 1e-9))
+    with np.errstate(over="ignore"):
+        ulps = float((err[finite] / unit).max())
+    # An error against an all-zero reference can exceed any integer: cap it.
+    return int(min(np.ceil(ulps - 1e-9), MAX_ULPS))
 
 
 def _fmt(v: Any) -> str:
@@ -31,7 +37,8 @@ def _fmt(v: Any) -> str:
 
 
 def compare(tensor: str, actual: Any, reference: Any, dtype: np.dtype, *,
-            torch_value: Any = None, reduction: "int | Terms" = 1, row: dict[str, Any] | None = None) -> Row:
+            torch_value: Any = None, reduction: "int | Terms" = 1,
+            row: dict[str, Any] | None = None) -> Row:
     """Compare NumPy's ``actual`` with ``reference`` and return a Row.
 
     float64: ``reference`` is torch float64. float32: ``reference`` is the float64 truth and
