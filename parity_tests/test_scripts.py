@@ -28,6 +28,8 @@ def test_report_cli_with_filters(tmp_path):
     assert runs and all(r["layer"] == "Linear" and "nobias" in r["case"] for r in data["rows"])
     assert data["summary"]["runs"] == len(runs)
     assert (tmp_path / "parity_report.md").read_text().startswith("# Parity report")
+    html = (tmp_path / "parity_report.html").read_text()
+    assert html.startswith("<!DOCTYPE html>") and "Linear" in html and "data:image/png;base64," in html
 
 
 def test_readme_layer_table_is_current():

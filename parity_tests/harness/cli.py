@@ -1,47 +1,43 @@
-"""``python -m parity_tests report``: run the matrix in parallel and write the report."""
+"""``python -m parity_tests``: ``report`` runs the matrix and writes the reports; ``list``,
+``table``; ``check`` and ``mutants`` are dispatched to ``parity_tests.check`` and
+``parity_tests.mutants``."""
 from __future__ import annotations
 
 import argparse
-import json
+import importlib
 import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from multiprocessing import get_context
 from pathlib import Path
+from typing import Callable
 
-from .registry import all_specs, get_spec
-from .report import run_header, write_report
-from .results import CaseResult
-from .runner import run_case
+from .baseline import DRIFT_FACTOR, BaselineError, compare_headers, diff, load_baseline
+from .pool import load_specs, run_matrix
+from .registry import all_specs
+from .report import SCHEMA_VERSION, run_header, write_report
+from .results import RunKey
 
-
-def _worker_init() -> None:
-    import torch
-    torch.set_num_threads(1)
-
-
-def _run_one(layer: str, case_id: str, dtype: str, mode: str, seed: int) -> CaseResult:
-    spec = get_spec(layer)
-    case = next(c for c in spec.cases if c.id == case_id)
-    return run_case(spec, case, dtype, mode, seed)
+DEFAULT_TIMEOUT = 120.0
 
 
-def select_runs(layers: list[str] | None, keyword: str | None,
-                dtypes: list[str] | None) -> list[tuple[str, str, str, str]]:
+def run_filter(layers: list[str] | None, keyword: str | None,
+               dtypes: list[str] | None) -> Callable[[RunKey], bool]:
+    """Predicate: does a (layer, case, dtype, mode) match --layer / -k / --dtype?"""
+    names = {name.lower() for name in layers or ()}
+
+    def match(key: RunKey) -> bool:
+        layer, case, dtype, mode = key
+        return ((not names or layer.lower() in names) and (not dtypes or dtype in dtypes)
+                and (not keyword or keyword.lower() in f"{layer}-{case}-{dtype}-{mode}".lower()))
+    return match
+
+
+def select_runs(layers: list[str] | None, keyword: str | None, dtypes: list[str] | None,
+                source: str | None = None) -> list[RunKey]:
     """(layer, case id, dtype, mode) of every run matching the filters."""
-    out = []
-    for spec in all_specs():
-        if layers and spec.name.lower() not in {l.lower() for l in layers}:
-            continue
-        for case, dtype, mode in spec.runs():
-            if dtypes and dtype not in dtypes:
-                continue
-            run_id = f"{spec.name}-{case.id}-{dtype}-{mode}"
-            if keyword and keyword.lower() not in run_id.lower():
-                continue
-            out.append((spec.name, case.id, dtype, mode))
-    return out
+    match = run_filter(layers, keyword, dtypes)
+    return [key for spec in load_specs(source) for case, dtype, mode in spec.runs()
+            if match(key := (spec.name, case.id, dtype, mode))]
 
 
 class _Progress:
@@ -52,12 +48,12 @@ class _Progress:
         self.stream, self.tty = stream, stream.isatty()
         self.t0, self.last_pct = time.perf_counter(), -10
 
-    def update(self, res: CaseResult) -> None:
+    def update(self, passed: bool, label: str) -> None:
         self.done += 1
-        self.failed += not res.passed
+        self.failed += not passed
         pct = 100 * self.done // max(self.total, 1)
         msg = (f"[{self.done}/{self.total}] {pct:3d}%  {self.failed} failed  "
-               f"{time.perf_counter() - self.t0:6.1f}s  {res.label}")
+               f"{time.perf_counter() - self.t0:6.1f}s  {label}")
         if self.tty:
             self.stream.write("\r" + msg[:120].ljust(120))
             if self.done == self.total:
@@ -66,41 +62,6 @@ class _Progress:
             self.last_pct = pct
             self.stream.write(msg + "\n")
         self.stream.flush()
-
-
-def run_matrix(runs: list[tuple[str, str, str, str]], seed: int, jobs: int,
-               partial: Path | None = None) -> tuple[list[CaseResult], bool]:
-    """Run every selected case in ``jobs`` processes; returns (results, complete)."""
-    results: list[CaseResult] = []
-    progress = _Progress(len(runs))
-    sink = partial.open("w") if partial else None
-    complete = True
-    try:
-        with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"),
-                                 initializer=_worker_init) as pool:
-            futs = {pool.submit(_run_one, *r, seed): r for r in runs}
-            for fut in as_completed(futs):
-                try:
-                    res = fut.result()
-                except Exception as e:  # noqa: BLE001 - a dead worker is a failed run
-                    layer, case, dtype, mode = futs[fut]
-                    res = CaseResult(layer, case, dtype, mode,
-                                     error=f"worker failed: {type(e).__name__}: {e}")
-                results.append(res)
-                progress.update(res)
-                if sink:
-                    for row in res.rows:
-                        sink.write(json.dumps(row.to_dict(), default=str) + "\n")
-                    sink.flush()
-    except KeyboardInterrupt:
-        complete = False
-        print("\ninterrupted: writing the report of the completed runs", file=sys.stderr)
-    finally:
-        if sink:
-            sink.close()
-    order = {r: i for i, r in enumerate(runs)}
-    results.sort(key=lambda r: order.get((r.layer, r.case, r.dtype, r.mode), 0))
-    return results, complete and len(results) == len(runs)
 
 
 TABLE_BEGIN = "<!-- layer-table:begin (generated: python -m parity_tests table --write README.md) -->"
@@ -125,7 +86,27 @@ def write_layer_table(readme: Path, table: str) -> None:
     readme.write_text(text[:start] + TABLE_BEGIN + "\n" + table + "\n" + text[end:])
 
 
-def main(argv: list[str] | None = None) -> int:
+def _dispatch(module: str, argv: list[str]) -> int:
+    """Hand ``argv`` to ``parity_tests.<module>.main`` (imported only when asked for)."""
+    try:
+        mod = importlib.import_module(f"parity_tests.{module}")
+    except ModuleNotFoundError as e:
+        if e.name not in (f"parity_tests.{module}", "parity_tests"):
+            raise
+        print(f"error: the '{module}' command needs parity_tests/{module}, which is not "
+              f"installed in this checkout", file=sys.stderr)
+        return 2
+    return int(mod.main(argv) or 0)
+
+
+def _positive(text: str) -> float:
+    v = float(text)
+    if not v > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    return v
+
+
+def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m parity_tests",
                                  description="NumPy vs torch.nn parity suite")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -134,12 +115,31 @@ def main(argv: list[str] | None = None) -> int:
     rep.add_argument("-k", dest="keyword", help="only runs whose id contains this text")
     rep.add_argument("--dtype", action="append", choices=["float32", "float64"])
     rep.add_argument("--seed", type=int, default=0)
-    rep.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
+    rep.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
+                     help="worker processes (default: the number of cores)")
     rep.add_argument("--out", default="reports")
+    rep.add_argument("--timeout", type=_positive, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                     help=f"kill a worker that holds one run longer (default {DEFAULT_TIMEOUT:g})")
+    rep.add_argument("--baseline", metavar="FILE", help="earlier parity_report.json to compare with")
+    rep.add_argument("--drift-factor", type=_positive, default=DRIFT_FACTOR,
+                     help=f"list rows whose max abs error grew more than this (default {DRIFT_FACTOR:g})")
+    rep.add_argument("--specs", metavar="FILE_OR_MODULE",
+                     help="run the specs (SPEC/SPECS) of this file or module instead of the registry")
     sub.add_parser("list", help="list the layers and their case counts")
     table = sub.add_parser("table", help="print (or --write into README.md) the layer table")
     table.add_argument("--write", metavar="README", help="replace the table in this file")
-    args = ap.parse_args(argv)
+    sub.add_parser("check", help="check a layer of your own against torch (see check --help)",
+                   add_help=False)
+    sub.add_parser("mutants", help="run the deliberately wrong layers (see mutants --help)",
+                   add_help=False)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in ("check", "mutants"):
+        return _dispatch(argv[0], argv[1:])
+    args = _parser().parse_args(argv)
 
     if args.cmd == "table":
         text = layer_table()
@@ -153,19 +153,45 @@ def main(argv: list[str] | None = None) -> int:
         for spec in all_specs():
             print(f"{spec.name:18s} {len(spec.cases):4d} cases  {sum(1 for _ in spec.runs()):5d} runs")
         return 0
+    return _report(args)
 
-    runs = select_runs(args.layer, args.keyword, args.dtype)
+
+def _report(args: argparse.Namespace) -> int:
+    baseline = None
+    if args.baseline:
+        try:
+            baseline = load_baseline(args.baseline, SCHEMA_VERSION)
+        except BaselineError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+    try:
+        runs = select_runs(args.layer, args.keyword, args.dtype, args.specs)
+    except (ImportError, OSError, ValueError) as e:
+        print(f"error: cannot load the specs {args.specs}: {e}", file=sys.stderr)
+        return 2
     if not runs:
         print("no run matches the filters", file=sys.stderr)
         return 2
     out = Path(args.out)
-    (out / ".partial").mkdir(parents=True, exist_ok=True)
-    header = run_header(args.seed, args.jobs)
-    results, complete = run_matrix(runs, args.seed, args.jobs, out / ".partial" / "rows.jsonl")
-    paths = write_report(results, out, header, complete)
+    header = run_header(args.seed, args.jobs, args.timeout)
+    progress = _Progress(len(runs))
+    results, complete = run_matrix(runs, args.seed, args.jobs, out / ".partial",
+                                   timeout=args.timeout, source=args.specs,
+                                   on_result=progress.update)
+    delta = None
+    if baseline is not None:
+        done = {r.key for r in results}
+        match = run_filter(args.layer, args.keyword, args.dtype)
+        delta = diff(baseline, results, lambda k: match(k) and (complete or k in done),
+                     args.drift_factor, args.baseline)
+        delta.notes = compare_headers(baseline, header) + (
+            [] if complete else ["incomplete run: runs not reached are not compared"])
+    paths = write_report(results, out, header, complete, delta)
     failed = [r for r in results if not r.passed]
     for r in failed[:20]:
         print(r.failure_report(), file=sys.stderr)
+    if delta is not None:
+        print(delta.summary_line())
     print(f"{len(results)} runs, {len(failed)} failed{'' if complete else ' (INCOMPLETE)'}; "
           f"wrote {', '.join(str(p) for p in paths.values())}")
     return 0 if complete and not failed else 1

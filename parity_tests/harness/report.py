@@ -1,6 +1,7 @@
-"""Writes the tolerance report: ``parity_report.json`` (every row) and ``parity_report.md``
-(summary per layer, then failures and the rows with the least headroom). Files are
-written atomically (temporary file, then rename)."""
+"""Writes the tolerance report: ``parity_report.json`` (every row), ``parity_report.md``
+(summary per layer, then failures, the rows with the least headroom and changes since a
+baseline) and ``parity_report.html`` (the same with plots and every row; see html.py).
+Files are written atomically (temporary file, then rename)."""
 from __future__ import annotations
 
 import json
@@ -12,9 +13,12 @@ import sys
 import time
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
-from .results import CaseResult
+from .results import CaseResult, Row
+
+if TYPE_CHECKING:
+    from .baseline import BaselineDiff
 
 SCHEMA_VERSION = 1
 
@@ -54,7 +58,7 @@ def _command_line() -> str:
     return " ".join(["python"] + argv)
 
 
-def run_header(seed: int, jobs: int) -> dict[str, Any]:
+def run_header(seed: int, jobs: int, timeout: float | None = None) -> dict[str, Any]:
     """Versions, machine and settings that make a report reproducible and comparable."""
     import numpy
     import torch
@@ -71,6 +75,7 @@ def run_header(seed: int, jobs: int) -> dict[str, Any]:
         "cpu_count": os.cpu_count(),
         "workers": jobs,
         "torch_threads_per_worker": 1,
+        "timeout": timeout,
         "blas": _blas(),
         "env": {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
                                            "OMP_NUM_THREADS") if k in os.environ},
@@ -84,7 +89,16 @@ def _clean(v: Any) -> Any:
     return v
 
 
-def to_json(results: Iterable[CaseResult], header: dict[str, Any], complete: bool) -> dict:
+def _clean_deep(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {k: _clean_deep(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_clean_deep(x) for x in v]
+    return _clean(v)
+
+
+def to_json(results: Iterable[CaseResult], header: dict[str, Any], complete: bool,
+            baseline: BaselineDiff | None = None) -> dict:
     results = list(results)
     rows, errors = [], []
     for res in results:
@@ -94,10 +108,20 @@ def to_json(results: Iterable[CaseResult], header: dict[str, Any], complete: boo
             errors.append({"layer": res.layer, "case": res.case, "dtype": res.dtype,
                            "mode": res.mode, "error": res.error, "seconds": res.seconds})
     runs_failed = sum(not r.passed for r in results)
-    return {"header": {**header, "complete": complete},
-            "summary": {"runs": len(results), "runs_failed": runs_failed, "rows": len(rows),
-                        "rows_failed": sum(not r["passed"] for r in rows)},
-            "rows": rows, "errors": errors}
+    out = {"header": {**header, "complete": complete},
+           "summary": {"runs": len(results), "runs_failed": runs_failed, "rows": len(rows),
+                       "rows_failed": sum(not r["passed"] for r in rows)},
+           "rows": rows, "errors": errors}
+    if baseline is not None:
+        out["baseline"] = _clean_deep(baseline.to_dict())
+    return out
+
+
+def json_text(data: dict[str, Any]) -> str:
+    """Indented JSON with one line per row (shorter than one line per field)."""
+    rest = json.dumps({k: v for k, v in data.items() if k != "rows"}, indent=1)
+    rows = ",\n".join("  " + json.dumps(r) for r in data["rows"])
+    return rest[:-2] + ',\n "rows": [\n' + rows + "\n ]\n}\n"
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -121,20 +145,27 @@ def layer_summary(results: list[CaseResult]) -> list[dict[str, Any]]:
     out = []
     for layer, rs in sorted(by_layer.items()):
         rows = [row for r in rs for row in r.rows]
-        head = [row.headroom for row in rows if row.headroom is not None]
+        head = [(row.headroom, row.tensor) for row in rows if row.headroom is not None]
         acc = [row.accuracy_ratio for row in rows if row.accuracy_ratio is not None]
         ulp = [row.max_ulp for row in rows if row.max_ulp is not None and row.rule != "exact"]
         out.append({"layer": layer, "cases": len({r.case for r in rs}), "runs": len(rs),
                     "rows": len(rows), "failed": sum(not r.passed for r in rs),
-                    "worst_headroom": max(head, default=None),
+                    "worst_headroom": max(head, default=(None,))[0],
+                    "worst_tensor": max(head, default=(None, None))[1],
                     "worst_accuracy_ratio": max(acc, default=None),
                     "max_ulp": max(ulp, default=None),
                     "seconds": sum(r.seconds for r in rs)})
     return out
 
 
+def ranked_rows(results: list[CaseResult]) -> list[Row]:
+    """Compared (non-exact) rows, least headroom first."""
+    rows = [row for r in results for row in r.rows if row.headroom is not None and row.rule != "exact"]
+    return sorted(rows, key=lambda row: -row.headroom)
+
+
 def to_markdown(results: list[CaseResult], header: dict[str, Any], complete: bool,
-                worst: int = 25) -> str:
+                worst: int = 25, baseline: BaselineDiff | None = None) -> str:
     lines = ["# Parity report", ""]
     if not complete:
         lines += ["> **INCOMPLETE RUN**: only the cases that finished are listed.", ""]
@@ -147,11 +178,12 @@ def to_markdown(results: list[CaseResult], header: dict[str, Any], complete: boo
     lines += [f"**{len(results)} runs, {total_failed} failed.** Headroom is error / tolerance "
               "(pass when <= 1); the accuracy ratio is NumPy float32's error over torch "
               "float32's, both against the float64 truth. See the README for every column.", ""]
-    lines += ["| layer | cases | runs | rows | failed | worst headroom | worst fp32 accuracy ratio | max ulp | seconds |",
-              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines += ["| layer | cases | runs | rows | failed | worst headroom | worst tensor | worst fp32 accuracy ratio | max ulp | seconds |",
+              "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|"]
     for s in layer_summary(results):
         lines.append(f"| {s['layer']} | {s['cases']} | {s['runs']} | {s['rows']} | {s['failed']} | "
-                     f"{_num(s['worst_headroom'])} | {_num(s['worst_accuracy_ratio'])} | "
+                     f"{_num(s['worst_headroom'])} | {s['worst_tensor'] or '-'} | "
+                     f"{_num(s['worst_accuracy_ratio'])} | "
                      f"{_num(s['max_ulp'], 'd') if s['max_ulp'] is not None else '-'} | "
                      f"{s['seconds']:.1f} |")
     failures = [r for r in results if not r.passed]
@@ -162,8 +194,7 @@ def to_markdown(results: list[CaseResult], header: dict[str, Any], complete: boo
         if len(failures) > 50:
             lines.append(f"... and {len(failures) - 50} more (see the JSON)")
         lines.append("```")
-    rows = [row for r in results for row in r.rows if row.headroom is not None and row.rule != "exact"]
-    rows.sort(key=lambda row: -row.headroom)
+    rows = ranked_rows(results)
     lines += ["", f"## The {min(worst, len(rows))} rows with the least headroom", "",
               "| layer | case | dtype | mode | tensor | max abs err | max rel err | ulp | torch fp32 err | tolerance | headroom | accuracy ratio | pass |",
               "|---|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
@@ -172,15 +203,21 @@ def to_markdown(results: list[CaseResult], header: dict[str, Any], complete: boo
                      f"{_num(row.max_abs_err)} | {_num(row.max_rel_err)} | {_num(row.max_ulp, 'd')} | "
                      f"{_num(row.torch_err)} | {_num(row.tolerance)} | {_num(row.headroom)} | "
                      f"{_num(row.accuracy_ratio)} | {'yes' if row.passed else '**no**'} |")
+    if baseline is not None:
+        from .baseline import to_markdown as baseline_markdown
+        lines += baseline_markdown(baseline)
     return "\n".join(lines) + "\n"
 
 
 def write_report(results: list[CaseResult], outdir: str | Path, header: dict[str, Any],
-                 complete: bool = True) -> dict[str, Path]:
-    """Write the JSON and Markdown reports; returns their paths."""
+                 complete: bool = True, baseline: BaselineDiff | None = None) -> dict[str, Path]:
+    """Write the JSON, Markdown and HTML reports; returns their paths."""
+    from .html import build_html
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
-    paths = {"json": outdir / "parity_report.json", "md": outdir / "parity_report.md"}
-    _write_atomic(paths["json"], json.dumps(to_json(results, header, complete), indent=1) + "\n")
-    _write_atomic(paths["md"], to_markdown(results, header, complete))
+    paths = {"json": outdir / "parity_report.json", "md": outdir / "parity_report.md",
+             "html": outdir / "parity_report.html"}
+    _write_atomic(paths["json"], json_text(to_json(results, header, complete, baseline)))
+    _write_atomic(paths["md"], to_markdown(results, header, complete, baseline=baseline))
+    _write_atomic(paths["html"], build_html(results, header, complete, outdir, baseline))
     return paths

@@ -1,8 +1,10 @@
 """Rows and case results: what every comparison yields and what reports are made of."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
+
+RunKey = tuple[str, str, str, str]     # (layer, case, dtype, mode)
 
 
 @dataclass
@@ -40,6 +42,18 @@ class Row:
                 d[k] = list(d[k])
         return d
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Row":
+        """Inverse of ``to_dict`` (also reads report rows, where inf/NaN are strings)."""
+        kw = {f.name: d[f.name] for f in fields(cls) if f.name in d}
+        for k in ("shape", "worst_index"):
+            if kw.get(k) is not None:
+                kw[k] = tuple(kw[k])
+        for f in fields(cls):
+            if "float" in str(f.type) and isinstance(kw.get(f.name), str):
+                kw[f.name] = float(kw[f.name])
+        return cls(**kw)
+
 
 @dataclass
 class CaseResult:
@@ -55,6 +69,21 @@ class CaseResult:
     @property
     def passed(self) -> bool:
         return not self.error and all(r.passed for r in self.rows)
+
+    @property
+    def key(self) -> RunKey:
+        return (self.layer, self.case, self.dtype, self.mode)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"layer": self.layer, "case": self.case, "dtype": self.dtype, "mode": self.mode,
+                "error": self.error, "seconds": self.seconds,
+                "rows": [r.to_dict() for r in self.rows]}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "CaseResult":
+        return cls(d["layer"], d["case"], d["dtype"], d["mode"],
+                   [Row.from_dict(r) for r in d["rows"]], d.get("error", ""),
+                   d.get("seconds", 0.0))
 
     @property
     def label(self) -> str:
