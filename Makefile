@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-0.1
 TORCH  := torch==2.13.0
 JOBS   ?= auto
 
-.PHONY: venv test report seed bench fuzz clean
+.PHONY: venv test report report-diff seed bench fuzz clean
 
 FUZZ_SECONDS ?= 600
 
@@ -22,8 +22,16 @@ venv: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) -q
 
+# The mutant kill table and the digits loss curves first: the HTML report embeds both.
 report: $(STAMP)
+	$(BIN)/python -m parity_tests mutants --out reports
+	$(BIN)/python scripts/train_digits.py --dtype float64 --quiet \
+	    --json reports/training_digits.json --plot reports/training_digits.png
 	$(BIN)/python -m parity_tests report --out reports
+
+# Like report, and lists rows whose error grew against the committed report.
+report-diff: $(STAMP)
+	$(BIN)/python -m parity_tests report --out reports --baseline reports/parity_report.json
 
 seed: $(STAMP)
 	$(BIN)/python scripts/seed_examples.py

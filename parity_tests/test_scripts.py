@@ -37,3 +37,17 @@ def test_readme_layer_table_is_current():
     text = (ROOT / "README.md").read_text()
     table = text[text.index(TABLE_BEGIN) + len(TABLE_BEGIN):text.index(TABLE_END)].strip()
     assert table == layer_table(), "run: python -m parity_tests table --write README.md"
+
+
+def test_readme_usage_and_optimiser_examples_run(tmp_path):
+    """The README's 'Using the layers' and 'Optimisers' code runs as printed."""
+    import re
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    usage = next(b for b in blocks if "nl.Sequential(" in b and "named_grads" in b)
+    training = next(b for b in blocks if "optim.SGD" in b)
+    script = tmp_path / "readme_example.py"
+    script.write_text(usage + "\n" + training + "\nassert loss.dtype == np.float32\n"
+                      "print('ran', float(loss))\n")
+    out = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0 and "ran" in out.stdout, out.stdout + out.stderr

@@ -62,5 +62,6 @@ def test_script_writes_json_and_plot(tmp_path, capsys):
     assert "held-out accuracy" in out.out and "200/200" in out.err
     data = json.loads(js.read_text())
     assert len(data["loss_numpy"]) == len(data["loss_torch"]) == 200
+    assert data["steps"] == list(range(1, 201)) and data["numpy_loss"] == data["loss_numpy"]
     assert data["max_rel_loss_diff"] <= LOSS_BOUND
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -45,7 +45,12 @@ class TrainResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """Every field, plus the keys the HTML report's loss plot reads (``steps``,
+        ``numpy_loss``, ``torch_loss``, ``dtype``)."""
+        d = asdict(self)
+        d.update(steps=list(range(1, len(self.loss_numpy) + 1)), numpy_loss=self.loss_numpy,
+                 torch_loss=self.loss_torch, dtype=self.config.get("dtype"))
+        return d
 
 
 def load_digits_split(seed: int = 0, test_fraction: float = 0.25
