@@ -186,6 +186,72 @@ def group_norm_cases(draw) -> Case:
     return Case(case_id(fuzz=True, x=shape, g=groups, affine=params["affine"]), params, (shape,))
 
 
+@st.composite
+def conv_transpose2d_cases(draw) -> Case:
+    """ConvTranspose2d: groups, stride, dilation, padding, output_padding (< stride or
+    < dilation, as torch requires) and ``output_size`` anywhere in torch's valid range."""
+    groups = draw(_ints(1, 3))
+    cin, cout = groups * draw(_ints(1, 3)), groups * draw(_ints(1, 3))
+    k = (draw(_ints(1, 4)), draw(_ints(1, 4)))
+    s = (draw(_ints(1, 3)), draw(_ints(1, 3)))
+    d = (draw(_ints(1, 3)), draw(_ints(1, 3)))
+    p = (draw(_ints(0, 3)), draw(_ints(0, 3)))
+    op = tuple(draw(_ints(0, max(s[i], d[i]) - 1)) for i in (0, 1))
+    hw = (draw(_ints(1, 6)), draw(_ints(1, 6)))
+    base = [(hw[i] - 1) * s[i] - 2 * p[i] + d[i] * (k[i] - 1) + 1 for i in (0, 1)]
+    assume(all(b + o >= 1 for b, o in zip(base, op)))
+    size = None
+    if draw(st.booleans()):     # output_size replaces output_padding: min .. min + stride - 1
+        assume(all(b >= 1 for b in base))
+        size = tuple(base[i] + draw(_ints(0, s[i] - 1)) for i in (0, 1))
+        op = (0, 0)
+        assume(all(size[i] - base[i] < max(s[i], d[i]) for i in (0, 1)))
+    batch = draw(st.sampled_from([None, 1, 2, 3]))
+    shape = (cin, *hw) if batch is None else (batch, cin, *hw)
+    params = dict(in_channels=cin, out_channels=cout, kernel_size=k, stride=s, padding=p,
+                  output_padding=op, groups=groups, bias=draw(st.booleans()), dilation=d,
+                  output_size=size)
+    return Case(case_id(fuzz=True, x=shape, k=k, s=s, p=p, op=op, d=d, g=groups, size=size),
+                params, (shape,))
+
+
+@st.composite
+def adaptive_pool_cases(draw) -> Case:
+    """Adaptive pooling: any output size up to twice the input, ``None`` entries."""
+    h, w = draw(_ints(1, 9)), draw(_ints(1, 9))
+    out = tuple(draw(st.one_of(st.none(), _ints(1, 2 * n))) for n in (h, w))
+    batch = draw(st.sampled_from([None, 1, 2]))
+    shape = (2, h, w) if batch is None else (batch, 2, h, w)
+    return Case(case_id(fuzz=True, x=shape, out=tuple(str(o) for o in out)),
+                dict(output_size=out), (shape,))
+
+
+@st.composite
+def adaptive_max_pool_cases(draw) -> Case:
+    case = draw(adaptive_pool_cases())
+    kind = draw(st.sampled_from(["random", "ties", "nan"]))
+    params = dict(case.params, return_indices=draw(st.booleans()))
+    return Case(f"{case.id}_{kind}", params, case.input_shapes, kind=kind)
+
+
+@st.composite
+def instance_norm2d_cases(draw) -> Case:
+    """InstanceNorm2d: affine, tracked statistics, momentum; >= 8 values per plane (the
+    same float32-vs-float64-accumulation reason as batch norm)."""
+    h, w = draw(_ints(1, 6)), draw(_ints(1, 6))
+    while h * w < 8:
+        w += 1
+    c = draw(_ints(1, 4))
+    batch = draw(st.sampled_from([None, 1, 2, 3]))
+    shape = (c, h, w) if batch is None else (batch, c, h, w)
+    params = dict(num_features=c, eps=draw(st.sampled_from([1e-5, 1e-3])),
+                  momentum=draw(st.sampled_from([0.1, 0.5, None])),
+                  affine=draw(st.booleans()), track_running_stats=draw(st.booleans()))
+    return Case(case_id(fuzz=True, x=shape, **{k: v for k, v in params.items()
+                                                if k != "num_features"}),
+                params, (shape,), steps=draw(_ints(1, 3)))
+
+
 def _prod(xs) -> int:
     out = 1
     for x in xs:
@@ -201,6 +267,10 @@ TARGETS: dict[str, Callable[[], st.SearchStrategy[Case]]] = {
     "BatchNorm2d": batchnorm2d_cases,
     "LayerNorm": layer_norm_cases,
     "GroupNorm": group_norm_cases,
+    "ConvTranspose2d": conv_transpose2d_cases,
+    "AdaptiveAvgPool2d": adaptive_pool_cases,
+    "AdaptiveMaxPool2d": adaptive_max_pool_cases,
+    "InstanceNorm2d": instance_norm2d_cases,
 }
 
 

@@ -7,6 +7,8 @@ import math
 import torch
 
 from parity_tests.harness.spec import Case, ParitySpec, case_id
+from parity_tests.harness.tolerance import Terms
+from parity_tests.specs._norm_common import batch_norm_terms
 from parity_tests.specs.batchnorm2d import _init
 
 
@@ -28,13 +30,13 @@ _CASES = [
 ]
 
 
-def _reduction(case: Case, tensor: str) -> int:
+def _reduction(case: Case, tensor: str) -> int | Terms:
     shape = case.input_shapes[0]
     plane = math.prod(shape[-2:])
     batch = shape[0] if len(shape) == 4 else 1
     if tensor.startswith(("grad_weight", "grad_bias")):
-        return batch * plane
-    return plane
+        return batch_norm_terms(tensor, batch * plane)
+    return batch_norm_terms(tensor, plane)     # the same statistics, per plane
 
 
 SPEC = ParitySpec(
