@@ -17,6 +17,9 @@ loops (col2im 3x faster at 56x56) for a GEMM Wq/Wo wider: used when that waste i
 FLAT_MAX_WASTE, Wo <= FLAT_MAX_WIDTH (long rows are fast anyway) and x and W are finite
 (the extra columns must not turn 0 * inf into NaN). Else ``compact``: strided 4-D taps.
 Threads did not speed up the GEMM path's copies (memory-bound), so they run on one.
+``winograd`` (winograd.py): 3x3, stride 1, dilation 1, groups 1, zeros padding <= 2, finite
+x and W, C_in*C_out >= WINOGRAD_MIN_CO. Measured float32 (8,64,56,56) 64->64 p1, 2 threads,
+fwd+bwd medians: im2col 41.8 ms, Winograd 32 ms, torch 14.2 ms.
 """
 from __future__ import annotations
 
@@ -29,10 +32,14 @@ import numpy as np
 from .._checks import as_pair
 from .padding import _check as _check_pad
 from .padding import pad_backward, pad_forward
+from . import winograd
 
 WORKSPACE_BYTES = 256 * 2**20    # hard bound on the extra memory of one conv
 CHUNK_BYTES = 16 * 2**20         # soft cap on the largest buffer of one chunk
 FLAT_MAX_WASTE, FLAT_MAX_WIDTH = 0.08, 256
+WINOGRAD_MIN_CO = 32 * 32        # C_in * C_out from which 3x3 stride-1 convs use Winograd
+WINOGRAD_CHUNK_BYTES = 4 * 2**20  # cap on Winograd's V or M buffer of one chunk (fresh
+# big arrays page-fault: (8,64,56,56) fwd+bwd 31 ms at 2-4 MB, 35 at 8, 44 at 16-32)
 DEPTHWISE_BLOCK_BYTES = 512 * 2**10
 THREADS = min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
               else os.cpu_count() or 1)
@@ -140,7 +147,10 @@ def _geometry(xshape: tuple, wshape: tuple, stride, pad, dilation, groups, mode,
     taps = tuple((i, j, i * dh % sh, j * dw % sw, i * dh // sh * Wq + j * dw // sw)
                  for i in range(kh) for j in range(kw))
     path = ("gemm" if gemm else "pointwise" if kh == kw == 1 and sh == sw == 1 else
-            "depthwise" if cg == 1 and groups == C == O > 1 and finite else "gemm")
+            "depthwise" if cg == 1 and groups == C == O > 1 and finite else
+            "winograd" if (kh == kw == 3 and sh == sw == dh == dw == groups == 1 and finite
+                           and C * O >= WINOGRAD_MIN_CO and mode == "zeros" and max(pad) <= 2)
+            else "gemm")
     flat = path == "depthwise" or (finite and Wq - Wo <= FLAT_MAX_WASTE * Wo
                                    and Wo <= FLAT_MAX_WIDTH)
     return _Geom(N, C, H, W, O, groups, kh, kw, sh, sw, dh, dw, tuple(pad), mode,
@@ -311,6 +321,14 @@ def _forward(x, weight, bias, stride, padding, dilation, groups, mode, keep_col=
     N, C, O, G, isz = g.N, g.C, g.O, g.G, x.itemsize
     Og, K, Pg, P = O // G, C * kh * kw, g.Ho * g.Wg, g.Hp * g.Wp
     wg = weight.reshape(G, Og, -1)                                    # (G, Og, Cg*kh*kw)
+    if g.path == "winograd":
+        th, tw = winograd.tiles(g.Ho, g.Wo)
+        per = 16 * max(C, O) * th * (tw + 1) * isz                    # V or M of one sample
+        keep = keep_col and N * per <= WORKSPACE_BYTES // 2
+        nb = int(max(1, min(N, (WORKSPACE_BYTES - (N * per if keep else 0)) // (3 * per),
+                            WINOGRAD_CHUNK_BYTES // per)))
+        y, vs = winograd.forward(x, weight, bias, g.pad, _parallel, nb, keep)
+        return y, (g, weight, bias is not None, None if keep else x, vs, nb)
     y = np.empty((N, O, g.Ho, g.Wo), x.dtype)
     if g.path == "depthwise":
         _depthwise(g, x, weight, bias, y=y)
@@ -353,6 +371,9 @@ def conv2d_backward(dy: np.ndarray, cache):
     """dy (N, O, Ho, Wo) -> dx (N, C, H, W), dweight (O, C/groups, kh, kw), dbias (O,) or None."""
     g, weight, has_bias, x, cols, nb = cache
     dy = dy.astype(weight.dtype, copy=False)
+    if g.path == "winograd":
+        dx, dw = winograd.backward(dy, x, weight, g.pad, cols, _parallel, nb)
+        return dx, dw, dy.sum(axis=(0, 2, 3)) if has_bias else None
     G, C, Og, P = g.G, g.C, g.O // g.G, g.Hp * g.Wp
     wg = weight.reshape(G, Og, -1)                                    # (G, Og, Kg)
     wgt = wg.transpose(0, 2, 1)                                       # (G, Kg, Og)

@@ -58,6 +58,15 @@ def _cases() -> list[Case]:
         _case(5, 1, 2, mode="circular", bias=False), _case(3, 1, "same", mode="reflect"),
         _case(3, 1, 1, unbatched=True), _case(3, 2, 1, cin=1, cout=1, b=1, hw=(5, 5)),
     ]
+    # 3x3 stride-1 convs with C_in * C_out >= 32 * 32 take the Winograd F(2x2, 3x3) path:
+    # even and odd sizes, each padding it accepts (0, 1, 2, uneven, 'same'), no bias, b=1.
+    out += [
+        _case(3, 1, 1, cin=32, cout=32, hw=(12, 12)), _case(3, 1, 1, cin=32, cout=32, hw=(13, 11)),
+        _case(3, 1, 0, b=1, cin=32, cout=48, hw=(9, 10)),
+        _case(3, 1, 2, cin=48, cout=32, hw=(7, 7), bias=False),
+        _case(3, 1, (1, 2), b=3, cin=40, cout=32, hw=(6, 9)),
+        _case(3, 1, "same", cin=32, cout=40, hw=(5, 8), unbatched=True),
+    ]
     return unique(out)
 
 

@@ -1,0 +1,177 @@
+"""Winograd F(2x2, 3x3) for 3x3, stride-1, dilation-1, groups=1 convolutions.
+
+Each 2x2 output tile comes from a 4x4 input tile d (stride 2): y = A^T [U * V] A with
+U = G g G^T (weight, per (O, C)), V = B^T d B (input, per (C, tile)). The 16 products over
+C are 16 GEMMs (O, C) @ (C, tiles): 2.25x fewer flops than im2col, and V (16*C*tiles) is
+smaller than im2col's col (9*C*4*tiles). The transforms are adds of strided slices on blocks
+of channels that stay in cache, spread over threads by the caller's ``parallel``.
+Backward: dx is the same algorithm on dy with the flipped, transposed kernel (full
+correlation, padding 2 - p); dU (16, O, C) = Z @ V^T with Z = A dY A^T, then dW = G^T dU G.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+BLOCK_BYTES = 4 * 2**20         # channel block of the transforms (fewer numpy calls won)
+_G = np.array([[1, 0, 0], [.5, .5, .5], [.5, -.5, .5], [0, 0, 1]])         # (4, 3)
+_SIGN = np.array([1, 1, 1, -1])  # A = [[1,0],[1,1],[1,-1],[0,-1]]: Z uses A's column 1 negated
+
+Parallel = Callable[[Callable[[int, int], None], int], None]
+
+
+def tiles(ho: int, wo: int) -> tuple[int, int]:
+    """Number of 2x2 output tiles along each dimension."""
+    return -(-ho // 2), -(-wo // 2)
+
+
+def weight_transform(w: np.ndarray) -> np.ndarray:
+    """w (O, C, 3, 3) -> U (16, O, C) = G w G^T per (O, C)."""
+    g = _G.astype(w.dtype)
+    u = np.einsum("ai,ocij,bj->aboc", g, w, g, optimize=True)        # (4, 4, O, C)
+    return np.ascontiguousarray(u).reshape(16, *w.shape[:2])
+
+
+def _blocks(parallel: Parallel, fn: Callable[[int, int], None], n: int, plane_bytes: int) -> None:
+    """fn(lo, hi) over channel blocks of about BLOCK_BYTES, the blocks spread by ``parallel``."""
+    step = max(1, BLOCK_BYTES // max(plane_bytes, 1))
+    parallel(lambda p0, p1: [fn(q, min(q + step, p1)) for q in range(p0, p1, step)], n)
+
+
+def input_transform(x: np.ndarray, pad: tuple, parallel: Parallel) -> np.ndarray:
+    """x (n, C, H, W), pad (l, r, t, b) <= 2 -> V (16, C, n*th*(tw+1)) = B^T d B per tile.
+
+    The padded input is split into its 2x2 phases, each a flat plane of rows of width
+    tw+1: a tile's rows and columns are then contiguous shifts (long runs, 10x faster than
+    stride-2 slices). Column tw of each grid row is finite filler, cropped at the end.
+    """
+    n, C, H, W = x.shape
+    l, r, t, b = pad
+    th, tw = tiles(H + t + b - 2, W + l + r - 2)
+    w1, lr = tw + 1, th * (tw + 1) + 1
+    v = np.empty((4, 4, C, n, th * w1), x.dtype)
+    xt = x.transpose(1, 0, 2, 3)                                      # (C, n, H, W)
+
+    def block(c0: int, c1: int) -> None:
+        m = c1 - c0
+        d = np.zeros((m, n, 2 * th + 2, 2 * w1), x.dtype)             # padded to whole tiles
+        d[:, :, t:t + H, l:l + W] = xt[c0:c1]
+        ph = np.empty((2, 2, m, n, (th + 2) * w1), x.dtype)           # phases, flat planes
+        ph4 = ph.reshape(2, 2, m, n, th + 2, w1)
+        for p in range(2):
+            for q in range(2):
+                ph4[p, q, :, :, :th + 1] = d[:, :, p::2, q::2]
+        ph4[..., th + 1, :] = 0
+        rows = np.empty((2, 4, m, n, lr), x.dtype)                    # B^T d per column phase
+        for q in range(2):
+            _bt([ph[p, q, ..., s * w1:s * w1 + lr] for s in range(2) for p in range(2)], rows[q])
+        for k in range(4):
+            _bt([rows[c % 2, k, ..., c // 2:c // 2 + th * w1] for c in range(4)], v[k, :, c0:c1])
+
+    _blocks(parallel, block, C, 8 * n * (th + 2) * w1 * x.itemsize)
+    return v.reshape(16, C, n * th * w1)
+
+
+def _bt(d: list, out: np.ndarray) -> None:
+    """out[0..3] = B^T applied to the 4 slices d: d0-d2, d1+d2, d2-d1, d1-d3."""
+    np.subtract(d[0], d[2], out=out[0])
+    np.add(d[1], d[2], out=out[1])
+    np.subtract(d[2], d[1], out=out[2])
+    np.subtract(d[1], d[3], out=out[3])
+
+
+def output_transform(m: np.ndarray, y: np.ndarray, bias: np.ndarray | None,
+                     parallel: Parallel) -> None:
+    """m (16, O, n*th*(tw+1)) -> y (n, O, Ho, Wo) = A^T m A per tile (+ bias), cropped."""
+    n, O, ho, wo = y.shape
+    th, tw = tiles(ho, wo)
+    m5 = m.reshape(4, 4, O, n, -1)                                    # (4, 4, O, n, th*w1)
+    yt = y.transpose(1, 0, 2, 3)                                      # (O, n, Ho, Wo)
+
+    def block(o0: int, o1: int) -> None:
+        s = np.empty((2, 4, o1 - o0, n, m5.shape[-1]), m.dtype)       # rows of A^T m
+        for k in range(4):
+            a = [m5[i, k, o0:o1] for i in range(4)]
+            np.add(a[0], a[1], out=s[0, k])
+            s[0, k] += a[2]
+            np.subtract(a[1], a[2], out=s[1, k])
+            s[1, k] -= a[3]
+        if bias is not None:
+            s[:, 1] += bias[o0:o1, None, None]                        # s[:, 1] enters each output once
+        tmp = np.empty(s.shape[2:], m.dtype)
+        for i in range(2):
+            for j in range(2):
+                dst = yt[o0:o1, :, i::2, j::2]                        # (m, n, <=th, <=tw)
+                crop = lambda a: a.reshape(a.shape[:2] + (th, tw + 1))[  # noqa: E731
+                    ..., :dst.shape[2], :dst.shape[3]]
+                if j == 0:
+                    np.add(s[i, 0], s[i, 1], out=tmp)
+                    np.add(crop(tmp), crop(s[i, 2]), out=dst)
+                else:
+                    np.subtract(s[i, 1], s[i, 2], out=tmp)
+                    np.subtract(crop(tmp), crop(s[i, 3]), out=dst)
+
+    _blocks(parallel, block, O, 12 * n * th * (tw + 1) * m.itemsize)
+
+
+def grad_transform(dy: np.ndarray, parallel: Parallel) -> np.ndarray:
+    """dy (n, O, Ho, Wo) -> Z (16, O, n*th*(tw+1)) = A' dY A'^T per 2x2 tile (filler column
+    0), A' = A with its last row negated (the sign is applied by ``weight_grad``)."""
+    n, O, ho, wo = dy.shape
+    th, tw = tiles(ho, wo)
+    z = np.empty((4, 4, O, n, th, tw + 1), dy.dtype)
+    dyt = dy.transpose(1, 0, 2, 3)                                    # (O, n, Ho, Wo)
+
+    def block(o0: int, o1: int) -> None:
+        zb = z[:, :, o0:o1]
+        for i in range(2):                                            # corners: dy's phases
+            for j in range(2):
+                src, dst = dyt[o0:o1, :, i::2, j::2], zb[3 * i, 3 * j]
+                dst[..., :src.shape[2], :src.shape[3]] = src
+                dst[..., src.shape[2]:, :] = 0
+                dst[..., :, src.shape[3]:] = 0
+        for a in (0, 3):
+            np.add(zb[a, 0], zb[a, 3], out=zb[a, 1])
+            np.subtract(zb[a, 0], zb[a, 3], out=zb[a, 2])
+        np.add(zb[0], zb[3], out=zb[1])
+        np.subtract(zb[0], zb[3], out=zb[2])
+
+    _blocks(parallel, block, O, 16 * n * th * (tw + 1) * dy.itemsize)
+    return z.reshape(16, O, -1)
+
+
+def weight_grad(du: np.ndarray, shape: tuple) -> np.ndarray:
+    """dU (16, O, C) summed over tiles -> dW (O, C, 3, 3) = G^T dU G (with Z's signs)."""
+    gs = (_G * _SIGN[:, None]).astype(du.dtype)                       # (4, 3)
+    return np.einsum("ai,aboc,bj->ocij", gs, du.reshape(4, 4, *shape[:2]), gs, optimize=True)
+
+
+def flipped(weight: np.ndarray) -> np.ndarray:
+    """weight (O, C, 3, 3) -> (C, O, 3, 3) flipped: dx = conv(dy, flipped, padding 2 - p)."""
+    return np.ascontiguousarray(weight.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1])
+
+
+def forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, pad: tuple,
+            parallel: Parallel, nb: int, keep: bool) -> tuple[np.ndarray, list | None]:
+    """x (N, C, H, W) -> y (N, O, Ho, Wo) in chunks of nb samples; also V per chunk if keep."""
+    N, _, H, W = x.shape
+    y = np.empty((N, weight.shape[0], H + pad[2] + pad[3] - 2, W + pad[0] + pad[1] - 2), x.dtype)
+    u, vs = weight_transform(weight), [] if keep else None           # (16, O, C)
+    for n0 in range(0, N, nb):
+        v = input_transform(x[n0:n0 + nb], pad, parallel)            # (16, C, n*th*(tw+1))
+        output_transform(np.matmul(u, v), y[n0:n0 + nb], bias, parallel)
+        if keep:
+            vs.append(v)
+    return y, vs
+
+
+def backward(dy: np.ndarray, x: np.ndarray | None, weight: np.ndarray, pad: tuple,
+             vs: list | None, parallel: Parallel, nb: int) -> tuple[np.ndarray, np.ndarray]:
+    """dy (N, O, Ho, Wo) -> dx (N, C, H, W), dW (O, C, 3, 3); V from ``vs`` or from x."""
+    dx = forward(dy, flipped(weight), None, tuple(2 - p for p in pad), parallel, nb, False)[0]
+    du = np.zeros((16,) + weight.shape[:2], dy.dtype)                 # (16, O, C)
+    for k, n0 in enumerate(range(0, len(dy), nb)):
+        v = vs[k] if vs is not None else input_transform(x[n0:n0 + nb], pad, parallel)
+        du += np.matmul(grad_transform(dy[n0:n0 + nb], parallel), v.transpose(0, 2, 1))
+    return dx, weight_grad(du, weight.shape)
