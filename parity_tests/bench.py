@@ -29,6 +29,8 @@ import torch
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import numpy_layers as nl
+from numpy_layers.models.resnet import resnet18
+from parity_tests.twins import resnet as resnet_twin
 
 NN = torch.nn
 SEED = (1, 3, 640, 640)
@@ -50,10 +52,21 @@ class Spec:
     dtype: str = "float32"
     naive: bool = False              # the article's loop conv, extrapolated from a prefix
     f64: bool = False                # also run a float64 copy with target 1.0
+    numpy: Callable[[Any], Any] | None = None   # torch module -> NumPy twin (else from_torch)
 
     @property
     def name(self) -> str:
         return f"{self.op} {self.config} {self.dtype}"
+
+
+def _twin(factory: Callable[..., Any]) -> Callable[[Any], Any]:
+    """NumPy twin builder for a model ``from_torch`` does not convert: ``factory(dtype=...)``
+    with the torch module's state_dict loaded."""
+    def build(tm: Any) -> Any:
+        dt = np.float64 if next(tm.parameters()).dtype == torch.float64 else np.float32
+        return factory(dtype=dt).load_state_dict(
+            {k: v.detach().numpy() for k, v in tm.state_dict().items()})
+    return build
 
 
 def _specs() -> list[Spec]:
@@ -83,6 +96,8 @@ def _specs() -> list[Spec]:
         Spec("linear", "4096->4096 batch 256", (256, 4096), lambda: NN.Linear(4096, 4096), 1.1,
              f64=True),
         Spec("dropout", "p=0.5", BIG, lambda: NN.Dropout(0.5), 0.5),
+        Spec("resnet18", "torchvision ResNet-18, train mode", (8, 3, 224, 224),
+             resnet_twin.resnet18, 2.0, numpy=_twin(resnet18)),
     ]
     return s + [replace(x, dtype="float64", target=1.0) for x in s if x.f64]
 
@@ -154,7 +169,7 @@ def run_row(spec: Spec, quick: bool, rng: np.random.Generator) -> dict[str, Any]
     torch.manual_seed(0)
     tdt = torch.float64 if spec.dtype == "float64" else torch.float32
     tm = spec.make().to(tdt).train()
-    m = None if spec.naive else nl.from_torch(tm).train()
+    m = None if spec.naive else (spec.numpy or nl.from_torch)(tm).train()
     x = rng.standard_normal(spec.shape).astype(spec.dtype)
     xt = torch.tensor(x, requires_grad=True)      # torch-owned (64-byte aligned) copies
     with torch.no_grad():

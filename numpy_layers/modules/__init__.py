@@ -2,11 +2,15 @@
 from .activation import (ELU, GELU, SELU, Hardsigmoid, Hardswish, LeakyReLU, Mish, PReLU, ReLU,
                          ReLU6, Sigmoid, SiLU, Softplus, Tanh)
 from .batchnorm import BatchNorm1d, BatchNorm2d
+from .channel_shuffle import ChannelShuffle
 from .container import Sequential
 from .conv import Conv2d
-from .dropout import Dropout
+from .conv1d import Conv1d
+from .conv_transpose import ConvTranspose2d
+from .dropout import Dropout, Dropout2d
 from .flatten import Flatten
 from .group_norm import GroupNorm
+from .instance_norm import InstanceNorm2d
 from .layer_norm import LayerNorm
 from .linear import Linear
 from .local_response_norm import LocalResponseNorm
@@ -14,17 +18,25 @@ from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss
                    SmoothL1Loss)
 from .module import Module, no_grad
 from .padding import ConstantPad2d, ReflectionPad2d, ReplicationPad2d, ZeroPad2d
+from .adaptive_pool import AdaptiveAvgPool2d, AdaptiveMaxPool2d
 from .pooling import AvgPool2d, MaxPool2d
+from .pooling1d import AvgPool1d, MaxPool1d
 from .shape import Identity, Unflatten
+from .unpool import MaxUnpool2d
 from .softmax import LogSoftmax, Softmax
 
 __all__ = [
+    "Conv1d", "ConvTranspose2d",
+    "ChannelShuffle",
     "Module", "no_grad", "Conv2d", "MaxPool2d", "AvgPool2d", "Dropout", "Linear",
     "BatchNorm2d", "ReLU", "Flatten", "Sequential",
     "L1Loss", "MSELoss", "SmoothL1Loss", "NLLLoss", "CrossEntropyLoss", "BCELoss",
     "BCEWithLogitsLoss",
     "ReLU6", "LeakyReLU", "PReLU", "ELU", "SELU", "GELU", "SiLU", "Mish", "Sigmoid", "Tanh",
     "Hardswish", "Hardsigmoid", "Softplus", "Softmax", "LogSoftmax",
-    "LayerNorm", "GroupNorm", "LocalResponseNorm",
+    "LayerNorm", "GroupNorm", "LocalResponseNorm", "InstanceNorm2d", "Dropout2d",
     "BatchNorm1d", "ZeroPad2d", "ConstantPad2d", "ReflectionPad2d", "ReplicationPad2d", "Identity", "Unflatten",
+    "AdaptiveAvgPool2d", "AdaptiveMaxPool2d",
+    "MaxPool1d", "AvgPool1d",
+    "MaxUnpool2d",
 ]

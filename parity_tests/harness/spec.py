@@ -41,6 +41,7 @@ class ParitySpec:
     random_inputs: 'normal' (default) or 'distinct' (no two equal values: pooling).
     make_inputs(case, rng) -> list of float64 arrays, replacing the generated inputs.
     init(torch_module, rng) -> None: re-draw parameters/buffers away from trivial defaults.
+    eval_only: only eval mode (a network with dropout p > 0, whose training masks are random).
     torch_forward(module, inputs, seed) / numpy_forward(module, inputs, torch_output):
         hooks for layers whose forward needs more than ``m(*inputs)`` (dropout's mask).
     """
@@ -58,11 +59,14 @@ class ParitySpec:
     torch_forward: Callable[[Any, list, int], Any] | None = None
     numpy_forward: Callable[[Any, list, Any], Any] | None = None
     input_scale: float = 1.0
+    eval_only: bool = False     # run in eval mode only (networks with dropout p > 0)
     description: str = ""
     options: dict[str, str] = field(default_factory=dict)   # option -> values covered (README)
 
     @property
     def modes(self) -> tuple[str, ...]:
+        if self.eval_only:
+            return ("eval",)
         return ("train", "eval") if self.train_eval_differ else ("train",)
 
     def runs(self) -> Iterable[tuple[Case, str, str]]:

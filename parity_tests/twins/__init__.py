@@ -1,0 +1,2 @@
+"""torch.nn twins of the blocks and models in ``numpy_layers.blocks`` / ``numpy_layers.models``,
+written with torch.nn only and mirroring torchvision's structure and names."""
