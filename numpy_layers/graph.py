@@ -185,11 +185,7 @@ class GraphModule(Module):
             elif node.op == "get_attr":
                 value = self._get(node)
             elif node.op == "call_module":
-                mod = self._sub(node.target)
-                before = mod._caches[-1] if mod._caches else None
-                value = mod(*_resolve(node.args, env), **_resolve(node.kwargs, env))
-                top = mod._caches[-1] if mod._caches else None
-                caches[node.name] = top if top is not before else None
+                value, caches[node.name] = self._call_module(node, env)
             elif node.op == "call_function":
                 op = OPS[node.target]
                 kwargs = _resolve(self._bound[node.name].kwargs, env)
@@ -249,15 +245,31 @@ class GraphModule(Module):
         input_grads = [g if m is not None else None for g, m in zip(input_grads, in_meta)]
         return input_grads[0] if len(input_grads) == 1 else tuple(input_grads)
 
-    def _module_backward(self, node: Node, g: Any, marker: Any, grads: dict[str, Any]) -> None:
+    def _call_module(self, node: Node, env: dict[str, Any]) -> tuple[Any, tuple | None]:
+        """Run a child; return (output, (its cache,) or None). The child's cache is taken
+        into the graph's own, so a module called any number of times per forward (a shared
+        activation) is not limited by ``MAX_PENDING_FORWARDS``."""
+        mod = self._sub(node.target)
+        before = mod._caches[-1] if mod._caches else None
+        value = mod(*_resolve(node.args, env), **_resolve(node.kwargs, env))
+        pushed = bool(mod._caches) and mod._caches[-1] is not before
+        return value, ((mod._caches.pop(),) if pushed else None)
+
+    def _module_backward(self, node: Node, g: Any, held: tuple | None,
+                         grads: dict[str, Any]) -> None:
         mod = self._sub(node.target)
         if isinstance(g, (tuple, list)):           # (output, indices): the output's gradient
             g = g[0]
-        if g is None:                              # output unused: drop its forward's cache
-            if marker is not None and mod._caches and mod._caches[-1] is marker:
-                mod._caches.pop()
+        if g is None:                              # output unused: its cache is just dropped
             return
-        gin = mod.backward(g)
+        if held is not None:                       # hand the child its forward's cache back
+            mod._caches.append(held[0])
+        try:
+            gin = mod.backward(g)
+        except Exception:
+            if held is not None and mod._caches and mod._caches[-1] is held[0]:
+                mod._caches.pop()                  # a rejected gradient leaves no stray cache
+            raise
         args = node.args
         _route(args[0] if len(args) == 1 else args, gin if len(args) == 1 else list(gin), grads)
 

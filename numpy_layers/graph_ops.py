@@ -4,8 +4,9 @@ Each entry has torch's signature (argument names, order, defaults), a forward
 ``(*args, **kwargs) -> (value, cache)`` and a backward ``(dy, cache) -> {argument name:
 gradient}``; a gradient has the structure of its argument (a list for ``cat``'s tensors),
 broadcast operands get theirs summed back to their own shape, and Python numbers get none.
-Shape queries (``size``, ``x.shape``) have no backward. The maths reuses
-``numpy_layers.functional``; nothing here writes into an array it was given.
+Shape queries (``size``, ``x.shape``) have no backward. Nothing here writes into an array
+it was given. This file holds arithmetic, shapes, indexing and joining; reductions,
+activations, pooling and dropout are in ``graph_ops_nn`` (imported at the end).
 """
 from __future__ import annotations
 
@@ -16,10 +17,6 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import functional as F
-from .functional import adaptive_pool as AP
-from .functional import pooling as P
-from .functional.dropout import check_probability
 from .functional.shape import flat_shape
 
 
@@ -323,157 +320,5 @@ def _stack_back(dy, cache):
     return {"tensors": [np.take(dy, i, axis=axis) for i in range(n)]}
 
 
-# ----------------------------------------------------------------------------- reductions
-def _reduce(name: str, fn: Callable, scale: bool) -> None:
-    def forward(input, dim=None, keepdim=False, *, dtype=None):
-        x = _array(name, input)
-        if dtype is not None:
-            raise TypeError(f"{name}: the dtype= argument is not supported")
-        dims = tuple(range(x.ndim)) if dim is None or dim == () or dim == [] else \
-            tuple(_axis(name, d, x.ndim) for d in (dim if isinstance(dim, (tuple, list)) else (dim,)))
-        y = np.asarray(fn(x, axis=dims, keepdims=bool(keepdim)), dtype=x.dtype)
-        count = int(np.prod([x.shape[d] for d in dims], dtype=np.int64))
-        return y, (x.shape, dims, x.dtype.type(count) if scale else None)
-
-    def backward(dy, cache):
-        shape, dims, count = cache
-        g = np.expand_dims(dy, dims) if dy.ndim < len(shape) else dy    # keepdim shape
-        dx = np.empty(shape, dy.dtype)
-        dx[...] = g / count if count is not None else g
-        return {"input": dx}
-    OPS[name] = Op(name, forward, backward)
-
-
-_reduce("mean", np.mean, True)
-_reduce("sum", np.sum, False)
-
-
-# ----------------------------------------------------------------------------- activations
-def _activation(name: str, fwd: Callable, bwd: Callable, *options: tuple[str, Any],
-                inplace: bool = True, ignored: tuple = ()) -> None:
-    """An elementwise ``functional`` pair as ``name(input, *options[, inplace])``."""
-    params = [inspect.Parameter("input", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-    params += [inspect.Parameter(k, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=v)
-               for k, v in options + ignored + ((("inplace", False),) if inplace else ())]
-    sig = inspect.Signature(params)
-
-    def forward(*args, **kwargs):
-        b = sig.bind(*args, **kwargs)
-        b.apply_defaults()
-        if b.arguments.get("dtype") is not None:
-            raise TypeError(f"{name}: the dtype= argument is not supported")
-        return fwd(_array(name, b.arguments["input"]), *(b.arguments[k] for k, _ in options))
-    forward.__signature__ = sig
-    OPS[name] = Op(name, forward, lambda dy, cache: {"input": bwd(dy, cache)})
-
-
-for _n in ("relu", "relu6", "selu", "silu", "mish", "hardswish", "hardsigmoid"):
-    _activation(_n, getattr(F, _n + "_forward"), getattr(F, _n + "_backward"))
-for _n in ("sigmoid", "tanh"):
-    _activation(_n, getattr(F, _n + "_forward"), getattr(F, _n + "_backward"), inplace=False)
-_activation("leaky_relu", F.leaky_relu_forward, F.leaky_relu_backward, ("negative_slope", 0.01))
-_activation("elu", F.elu_forward, F.elu_backward, ("alpha", 1.0))
-_activation("gelu", F.gelu_forward, F.gelu_backward, ("approximate", "none"), inplace=False)
-_activation("softplus", F.softplus_forward, F.softplus_backward, ("beta", 1.0), ("threshold", 20.0),
-            inplace=False)
-for _n in ("softmax", "log_softmax"):
-    _activation(_n, getattr(F, _n + "_forward"), getattr(F, _n + "_backward"), ("dim", None),
-                inplace=False, ignored=(("_stacklevel", 3), ("dtype", None)))
-
-
-# ----------------------------------------------------------------------------- pooling, dropout
-def _batched(fn: Callable, x: np.ndarray, *args):
-    """Run a 4-D pooling forward on (N, C, H, W) or unbatched (C, H, W)."""
-    y, cache = fn(x if x.ndim == 4 else x[None], *args)                # (N, C, Ho, Wo)
-    return (y if x.ndim == 4 else y[0]), (cache, x.ndim)
-
-
-def _unbatched_grad(bwd: Callable):
-    def backward(dy, cache):
-        (c, ndim), g = cache, dy[0] if isinstance(dy, (tuple, list)) else dy   # not the indices
-        dx = bwd(g if ndim == 4 else g[None], c)
-        return {"input": dx if ndim == 4 else dx[0]}
-    return backward
-
-
-@_op("max_pool2d")
-def _max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-                return_indices=False):
-    k, s, p, d = P.pool2d_params("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode)
-    y, cache = _batched(P.max_pool2d_forward, input, k, s, p, d, bool(ceil_mode))
-    if not return_indices:
-        return y, cache
-    idx = P.max_pool2d_indices(cache[0])
-    return (y, idx if input.ndim == 4 else idx[0]), cache
-
-
-@_op("avg_pool2d")
-def _avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-                count_include_pad=True, divisor_override=None):
-    k, s, p, _ = P.pool2d_params("avg_pool2d", input, kernel_size, stride, padding, 1, ceil_mode)
-    P.check_divisor("avg_pool2d", divisor_override)
-    return _batched(P.avg_pool2d_forward, input, k, s, p, bool(ceil_mode), bool(count_include_pad),
-                    divisor_override)
-
-
-@_op("adaptive_avg_pool2d")
-def _adaptive_avg_pool2d(input, output_size):
-    size = AP.adaptive_output_size("adaptive_avg_pool2d", input, output_size)
-    return _batched(AP.adaptive_avg_pool2d_forward, input, size)
-
-
-@_op("adaptive_max_pool2d")
-def _adaptive_max_pool2d(input, output_size, return_indices=False):
-    size = AP.adaptive_output_size("adaptive_max_pool2d", input, output_size)
-    y, cache = _batched(AP.adaptive_max_pool2d_forward, input, size)
-    if not return_indices:
-        return y, cache
-    idx = AP.adaptive_max_pool2d_indices(cache[0])
-    return (y, idx if input.ndim == 4 else idx[0]), cache
-
-
-OPS["max_pool2d"].backward = _unbatched_grad(P.max_pool2d_backward)
-OPS["avg_pool2d"].backward = _unbatched_grad(P.avg_pool2d_backward)
-OPS["adaptive_avg_pool2d"].backward = _unbatched_grad(AP.adaptive_avg_pool2d_backward)
-OPS["adaptive_max_pool2d"].backward = _unbatched_grad(AP.adaptive_max_pool2d_backward)
-
-
-@_op("dropout", uses_mode=True)
-def _dropout(input, p=0.5, training=True, inplace=False, *, _training=True):
-    p = check_probability("dropout", p)
-    if training and _training and p > 0:
-        raise ValueError(
-            f"dropout: F.dropout(p={p}) in training mode is not supported inside a converted "
-            f"graph (its random mask could not match torch's); use an nn.Dropout module, which "
-            f"converts to numpy_layers.Dropout, or call .eval()")
-    return _array("dropout", input), None
-
-
-@_grad("dropout")
-def _dropout_back(dy, cache):
-    return {"input": dy}
-
-
-@_op("interpolate")
-def _interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
-                 recompute_scale_factor=None, antialias=False):
-    x = _array("interpolate", input)
-    if mode != "nearest" or x.ndim != 4 or antialias:
-        raise TypeError(f"interpolate: only mode='nearest' on 4-D input is supported, got "
-                        f"mode={mode!r} on {x.ndim}-D input")
-    if size is not None:
-        out = (size, size) if isinstance(size, int) else tuple(size)
-        f = tuple(o // n if o % n == 0 else 0 for o, n in zip(out, x.shape[2:]))
-    else:
-        sf = scale_factor if isinstance(scale_factor, (tuple, list)) else (scale_factor,) * 2
-        f = tuple(int(s) if float(s).is_integer() else 0 for s in sf)
-    if min(f) < 1:
-        raise ValueError(f"interpolate: only integer upscaling is supported, got size={size}, "
-                         f"scale_factor={scale_factor} for input {x.shape}")
-    return np.repeat(np.repeat(x, f[0], axis=2), f[1], axis=3), (x.shape, f)
-
-
-@_grad("interpolate")
-def _interpolate_back(dy, cache):
-    (n, c, h, w), (fh, fw) = cache
-    return {"input": dy.reshape(n, c, h, fh, w, fw).sum(axis=(3, 5))}     # (N, C, H, W)
+# The neural-network ops register themselves into OPS (this module is complete by now).
+from . import graph_ops_nn  # noqa: E402,F401

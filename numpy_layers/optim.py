@@ -186,19 +186,18 @@ class Adam(Optimizer):
     amsgrad), ``denom = sqrt(v) / sqrt(1 - beta2**t) + eps`` (eps added after the bias
     correction), ``param -= lr / (1 - beta1**t) * exp_avg / denom``. Weight decay is added to
     the gradient (L2), or, with ``decoupled_weight_decay`` (AdamW), ``param *= 1 - lr * wd``
-    first."""
-
-    _decoupled = False
+    first. ``Adam(..., decoupled_weight_decay=True)`` is AdamW, as in torch."""
 
     def __init__(self, params: Any, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False, *,
-                 maximize: bool = False) -> None:
+                 maximize: bool = False, decoupled_weight_decay: bool = False) -> None:
         for i, b in enumerate(betas):
             if not 0.0 <= b < 1.0:
                 raise ValueError(f"{type(self).__name__}: Invalid beta parameter at index {i}: {b}")
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay, amsgrad=amsgrad,
-                                      maximize=maximize))
+                                      maximize=maximize,
+                                      decoupled_weight_decay=bool(decoupled_weight_decay)))
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> np.ndarray:
@@ -213,7 +212,7 @@ class Adam(Optimizer):
         if group["maximize"]:
             g = -g
         if wd != 0:
-            if self._decoupled:
+            if group["decoupled_weight_decay"]:
                 p = p * t(1 - lr * wd)
             else:
                 g = g + t(wd) * p
@@ -236,12 +235,11 @@ class AdamW(Adam):
     """Adam with decoupled weight decay (torch.optim.AdamW): ``param *= 1 - lr * weight_decay``
     before the Adam step; default ``weight_decay=1e-2``."""
 
-    _decoupled = True
-
     def __init__(self, params: Any, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False, *,
                  maximize: bool = False) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
+                         decoupled_weight_decay=True)
 
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "ParamRef"]

@@ -16,7 +16,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .check_adapter import Trace
-from .check_replay import Ctx, _f64, close, replay, user_arrays
+from .check_replay import Ctx, as_f64, close, replay, user_arrays
 from .harness.results import CaseResult
 from .harness.spec import Case, ParitySpec
 
@@ -162,7 +162,7 @@ def r_biased_running_var(c: Ctx) -> str | None:
     a, r = c.pair()
     if c.tensor != "running_var" or not _arrays(a, r) or a.shape != r.shape:
         return None
-    x = _f64(c.trace.steps[c.step].inputs[0])
+    x = as_f64(c.trace.steps[c.step].inputs[0])
     axes = (0,) + tuple(range(2, x.ndim))
     n = x.size // x.shape[1]
     mom = c.case.params.get("momentum", 0.1)

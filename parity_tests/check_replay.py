@@ -15,7 +15,8 @@ from .harness.spec import Case, ParitySpec
 Arrays = dict[str, Any]
 
 
-def _f64(x: Any) -> Any:
+def as_f64(x: Any) -> Any:
+    """A float array as float64 (the replay's truth dtype); anything else unchanged."""
     if isinstance(x, np.ndarray) and x.dtype.kind == "f":
         return x.astype(np.float64)
     return x
@@ -41,7 +42,7 @@ def replay(spec: ParitySpec, case: Case, dtype: str, mode: str, trace: Trace, se
     with torch.random.fork_rng():
         t = build(case).double()
     t.train(mode == "train")
-    state = {k: torch.from_numpy(np.array(_f64(v))) for k, v in trace.initial.items()}
+    state = {k: torch.from_numpy(np.array(as_f64(v))) for k, v in trace.initial.items()}
     t.load_state_dict(state, strict=False)
     try:
         if modify is not None:
@@ -51,7 +52,7 @@ def replay(spec: ParitySpec, case: Case, dtype: str, mode: str, trace: Trace, se
         case_seed = stable_seed(seed, spec.name, case.id, dtype, mode)
         out = []
         for k, step in enumerate(trace.steps):
-            xs = [torch.from_numpy(np.array(_f64(x))) for x in step.inputs]
+            xs = [torch.from_numpy(np.array(as_f64(x))) for x in step.inputs]
             xs = [x.requires_grad_(True) if x.is_floating_point() else x for x in xs]
             fseed = stable_seed(case_seed, k)
             y = spec.torch_forward(t, xs, fseed) if spec.torch_forward else t(*xs)
@@ -61,7 +62,7 @@ def replay(spec: ParitySpec, case: Case, dtype: str, mode: str, trace: Trace, se
                 rec["indices"] = ys[1].detach().numpy().copy()
             rec.update({n: b.detach().numpy().copy() for n, b in t.named_buffers()})
             if step.dy is not None and ys[0].requires_grad:
-                ys[0].backward(torch.from_numpy(_f64(step.dy)))
+                ys[0].backward(torch.from_numpy(as_f64(step.dy)))
                 for i, x in enumerate(xs):
                     if x.grad is not None:
                         rec["grad_input" if len(xs) == 1 else f"grad_input{i}"] = x.grad.numpy().copy()

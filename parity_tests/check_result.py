@@ -74,11 +74,6 @@ class CheckResult:
     def first_failure(self) -> CaseResult | None:
         return next(iter(self.failures), None)
 
-    @property
-    def first_failing_row(self) -> Row | None:
-        f = self.first_failure
-        return None if f is None else next((r for r in f.rows if not r.passed), None)
-
     def verdicts(self) -> dict[str, Verdict]:
         out: dict[str, Verdict] = {}
         for res in self.results:

@@ -29,6 +29,11 @@ TORCH_MODULES = {
     "Sequential": lambda: nn.Sequential(
         nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU()),
         nn.MaxPool2d(2), nn.Flatten(), nn.Linear(4 * 4 * 4, 3)),
+    "ConvTranspose2d": lambda: nn.ConvTranspose2d(3, 4, 3, stride=2, output_padding=1),
+    "AdaptiveAvgPool2d": lambda: nn.AdaptiveAvgPool2d(1),     # the whole-plane path
+    "AdaptiveMaxPool2d": lambda: nn.AdaptiveMaxPool2d((3, None)),
+    "InstanceNorm2d": lambda: nn.InstanceNorm2d(3, affine=True, track_running_stats=True),
+    "Dropout2d": lambda: nn.Dropout2d(0.3),
 }
 INPUT = (2, 3, 8, 8)
 
@@ -63,6 +68,7 @@ def test_dtype_is_preserved_through_forward_and_backward(name):
         assert y.dtype == dtype
         dx = n.backward(np.ones_like(y))
         assert dx.dtype == dtype and dx.shape == x.shape
+        assert dx.flags.writeable, "the input gradient must be writeable, not a broadcast view"
         for k, g in n.named_grads():
             assert g is not None and g.dtype == dtype, k
 
@@ -230,3 +236,21 @@ def test_every_functional_with_a_torch_twin_takes_its_arguments(name):
     """Same positional-or-keyword names in the same order as torch.nn.functional."""
     assert _positional(inspect.signature(getattr(nl.functional, name))) == \
         _positional(_torch_signature(name))
+
+
+REPR_CASES = [
+    lambda m: m.Conv1d(2, 4, 3, padding="same", bias=False),
+    lambda m: m.Conv1d(2, 4, 3, 2, 1, 2, 2, padding_mode="reflect"),
+    lambda m: m.Conv2d(2, 4, (3, 1), 2, (1, 0), 2, 2, False, "circular"),
+    lambda m: m.ConvTranspose2d(2, 4, 3, 2, 1, 1, 2, False, 2),
+    lambda m: m.ConvTranspose2d(2, 4, 3),
+]
+
+
+@pytest.mark.parametrize("make", REPR_CASES + [lambda m, n=n: TORCH_MODULES[n]()
+                                               for n in sorted(TORCH_MODULES)])
+def test_repr_matches_torch(make):
+    """print(model) reads the same on both sides (torch's option order and formatting)."""
+    t = make(nn) if make in REPR_CASES else make(None)
+    n = make(nl) if make in REPR_CASES else nl.from_torch(t)
+    assert repr(n) == repr(t)

@@ -144,6 +144,25 @@ def test_repeated_and_unused_module_calls():
     _check(Twice(), _rand(2, 2, 5, 5))
 
 
+def test_module_shared_more_times_than_the_pending_forward_limit():
+    """One activation used after every layer, more often than MAX_PENDING_FORWARDS."""
+    from numpy_layers.modules.module import MAX_PENDING_FORWARDS
+
+    class Deep(nn.Module):
+        def __init__(self, depth):
+            super().__init__()
+            self.act = nn.Tanh()
+            self.lins = nn.ModuleList(nn.Linear(4, 4) for _ in range(depth))
+
+        def forward(self, x):
+            for lin in self.lins:
+                x = self.act(lin(x))
+            return x
+
+    n = _check(Deep(MAX_PENDING_FORWARDS + 3), _rand(3, 4))
+    assert not n.act._caches                  # every cache was consumed by the backward
+
+
 def test_two_forwards_then_two_backwards_accumulate():
     t = HandResNet(4).double().eval()
     n = nl.from_torch(t)

@@ -41,7 +41,9 @@ def _adam_options() -> list[dict]:
 
 
 CASES = ([("SGD", o) for o in _sgd_options()] + [("Adam", o) for o in _adam_options()]
-         + [("AdamW", o) for o in _adam_options()])
+         + [("AdamW", o) for o in _adam_options()]
+         + [("Adam", dict(o, decoupled_weight_decay=True)) for o in _adam_options()
+            if o["weight_decay"] and not o["maximize"]])
 
 
 def _case_id(c) -> str:

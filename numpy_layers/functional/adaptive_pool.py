@@ -90,7 +90,8 @@ def _path(x_shape: tuple[int, ...], output_size: tuple[int, int]) -> str:
     return "pool" if H % Ho == 0 and W % Wo == 0 else "windows"
 
 
-def adaptive_avg_pool2d_forward(x: np.ndarray, output_size: tuple[int, int]):
+def adaptive_avg_pool2d_forward(x: np.ndarray, output_size: tuple[int, int]
+                                ) -> tuple[np.ndarray, tuple]:
     """x (N, C, H, W) -> y (N, C, Ho, Wo), cache."""
     N, C, H, W = x.shape
     Ho, Wo = output_size
@@ -120,8 +121,9 @@ def adaptive_avg_pool2d_backward(dy: np.ndarray, cache) -> np.ndarray:
         return np.zeros((N, C, H, W), dtype)
     dy3 = dy.reshape(N * C, Ho, Wo)                                     # (P, Ho, Wo)
     if path == "global":                       # mean's backward
-        g = dy3 / dtype.type(H * W)
-        return np.broadcast_to(g, (N * C, H, W)).reshape(N, C, H, W)    # copies
+        dx = np.empty((N * C, H, W), dtype)                             # (P, H, W)
+        np.divide(dy3, dtype.type(H * W), out=dx)                       # broadcasts (P, 1, 1)
+        return dx.reshape(N, C, H, W)
     (sh, eh), (sw, ew) = adaptive_windows(H, Ho), adaptive_windows(W, Wo)
     g = dy3 / (eh - sh).astype(dtype)[:, None]
     g /= (ew - sw).astype(dtype)
@@ -130,7 +132,8 @@ def adaptive_avg_pool2d_backward(dy: np.ndarray, cache) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- max
-def adaptive_max_pool2d_forward(x: np.ndarray, output_size: tuple[int, int]):
+def adaptive_max_pool2d_forward(x: np.ndarray, output_size: tuple[int, int]
+                                ) -> tuple[np.ndarray, tuple]:
     """x (N, C, H, W) -> y (N, C, Ho, Wo), cache holding the winners."""
     N, C, H, W = x.shape
     Ho, Wo = output_size
@@ -219,7 +222,8 @@ def adaptive_avg_pool2d(input: np.ndarray, output_size) -> np.ndarray:
     return y if input.ndim == 4 else y[0]
 
 
-def adaptive_max_pool2d(input: np.ndarray, output_size, return_indices: bool = False):
+def adaptive_max_pool2d(input: np.ndarray, output_size, return_indices: bool = False
+                        ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """``torch.nn.functional.adaptive_max_pool2d``: pooled (+ int64 flat indices)."""
     size = adaptive_output_size("adaptive_max_pool2d", input, output_size)
     x4 = input if input.ndim == 4 else input[None]                      # (N, C, H, W)

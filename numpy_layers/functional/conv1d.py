@@ -5,6 +5,8 @@ stride or dilation along H, and reshapes (views) in and out.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .conv import _check_conv, _forward, _resolve_padding, conv2d_backward
@@ -51,7 +53,7 @@ def _check1d(layer: str, x: np.ndarray, weight: np.ndarray, pad: tuple, stride: 
 def conv1d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None,
                    stride: int = 1, padding: tuple[int, int] = (0, 0), dilation: int = 1,
                    groups: int = 1, padding_mode: str = "zeros", keep_col: bool = True,
-                   layer: str = "conv1d"):
+                   layer: str = "conv1d") -> tuple[np.ndarray, Any]:
     """x (N, C, L), weight (O, C/groups, k), bias (O,) or None -> y (N, O, Lo), cache.
 
     ``padding`` is (left, right), filled per ``padding_mode`` as torch does.
@@ -65,7 +67,7 @@ def conv1d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = 
     return y[:, :, 0], cache
 
 
-def conv1d_backward(dy: np.ndarray, cache):
+def conv1d_backward(dy: np.ndarray, cache) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """dy (N, O, Lo) -> dx (N, C, L), dweight (O, C/groups, k), dbias (O,) or None."""
     dx, dw, db = conv2d_backward(dy[:, :, None], cache)             # 4-D, H of size 1
     return dx[:, :, 0], dw[:, :, 0], db

@@ -11,6 +11,8 @@ the first (Hc, Wc) of them, the rest hold the bias only.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .._checks import as_pair
@@ -100,7 +102,8 @@ def _geom(x: np.ndarray, weight: np.ndarray, stride, padding, output_padding, di
 
 def conv_transpose2d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None,
                              stride=(1, 1), padding=(0, 0), output_padding=(0, 0),
-                             groups: int = 1, dilation=(1, 1), layer: str = LAYER):
+                             groups: int = 1, dilation=(1, 1), layer: str = LAYER
+                             ) -> tuple[np.ndarray, Any]:
     """x (N, C_in, H, W), weight (C_in, C_out/groups, kh, kw), bias (C_out,) or None
     -> y (N, C_out, Hout, Wout), cache; Hout = (H-1)*sh - 2*ph + dh*(kh-1) + 1 + oph."""
     stride, padding = tuple(stride), tuple(padding)
@@ -127,7 +130,8 @@ def conv_transpose2d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray
     return y, (g, (hc, wc), x, weight, bias is not None)
 
 
-def conv_transpose2d_backward(dy: np.ndarray, cache):
+def conv_transpose2d_backward(dy: np.ndarray, cache
+                              ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """dy (N, C_out, Hout, Wout) -> dx (N, C_in, H, W), dweight (C_in, C_out/groups, kh, kw),
     dbias (C_out,) or None."""
     g, (hc, wc), x, weight, has_bias = cache

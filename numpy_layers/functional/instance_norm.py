@@ -57,7 +57,7 @@ def instance_norm_forward(x: np.ndarray, weight: np.ndarray | None, bias: np.nda
     use_input = bool(use_input_stats) or running_mean is None or running_var is None
     if use_input:
         check_spatial_size("instance_norm", x.shape)
-    x3 = x.reshape(1, n * c, math.prod(x.shape[2:]))
+    x3 = x.reshape(1, n * c, math.prod(x.shape[2:]))                    # (1, N*C, L)
     y3, bcache = batch_norm_forward(x3, _tile(weight, n), _tile(bias, n),       # (1, N*C, L)
                                     _tile(running_mean, n), _tile(running_var, n),
                                     use_input, eps)
@@ -74,23 +74,25 @@ def instance_norm_update_stats(running_mean: np.ndarray, running_var: np.ndarray
     n, c = cache.shape[:2]
     if b.mean is None or b.var_unbiased is None or n == 0:
         return None
-    f = float(momentum)
-    rm = np.asarray(running_mean, np.float64)
-    rv = np.asarray(running_var, np.float64)
-    new_mean = ((1.0 - f) * rm + f * b.mean.reshape(n, c)).mean(axis=0)          # (C,)
-    new_var = ((1.0 - f) * rv + f * b.var_unbiased.reshape(n, c)).mean(axis=0)
-    return new_mean.astype(running_mean.dtype), new_var.astype(running_var.dtype)
+    def moved(old: np.ndarray, stat: np.ndarray) -> np.ndarray:
+        # torch, in the buffer's dtype: per instance m * stat + (1 - m) * old, then the
+        # batch mean of the (N, C) view
+        t = old.dtype.type
+        per = t(momentum) * stat.reshape(n, c).astype(old.dtype) + t(1 - momentum) * old
+        return per.mean(axis=0, dtype=old.dtype)                                 # (C,)
+    return moved(running_mean, b.mean), moved(running_var, b.var_unbiased)
 
 
 def instance_norm_backward(dy: np.ndarray, cache: InstanceNormCache
                            ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """dy (N, C, *) -> dx (N, C, *), dweight (C,) or None, dbias (C,) or None."""
     n, c = cache.shape[:2]
-    dx3, dw, db = batch_norm_backward(dy.reshape(cache.norm.x.shape), cache.norm)
-    # (N * C,) per-instance sums -> (C,): sum over the batch in float64, then x's dtype
-    dweight = None if dw is None else dw.reshape(n, c).sum(0, dtype=np.float64).astype(dw.dtype)
-    dbias = None if db is None else db.reshape(n, c).sum(0, dtype=np.float64).astype(db.dtype)
-    return dx3.reshape(cache.shape), dweight, dbias
+    dx3, dw, db = batch_norm_backward(dy.reshape(cache.norm.x.shape),   # (1, N*C, L)
+                                      cache.norm)
+    # per-instance (N * C,) -> (C,): the repeated weight's gradient sums over the batch
+    dweight = None if dw is None else dw.reshape(n, c).sum(axis=0)             # (C,)
+    dbias = None if db is None else db.reshape(n, c).sum(axis=0)
+    return dx3.reshape(cache.shape), dweight, dbias                            # (N, C, *)
 
 
 def instance_norm(input: np.ndarray, running_mean: np.ndarray | None = None,

@@ -4,6 +4,8 @@ ties, NaN, ceil_mode and count_include_pad follow the same rules; indices are fl
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .pooling import (avg_pool2d_backward, avg_pool2d_forward, max_pool2d_backward,
@@ -18,7 +20,8 @@ def pool1d_params(layer: str, x: object, kernel_size, stride, padding, dilation=
 
 
 def max_pool1d_forward(x: np.ndarray, kernel_size: int, stride: int, padding: int,
-                       dilation: int = 1, ceil_mode: bool = False, *, codes: bool = True):
+                       dilation: int = 1, ceil_mode: bool = False, *, codes: bool = True
+                       ) -> tuple[np.ndarray, Any]:
     """x (N, C, L) -> y (N, C, Lo), cache (None with ``codes=False``: no backward)."""
     y, cache = max_pool2d_forward(x[:, :, None, :], (1, kernel_size), (1, stride), (0, padding),
                                   (1, dilation), ceil_mode, codes=codes)    # (N, C, 1, Lo)
@@ -36,7 +39,8 @@ def max_pool1d_backward(dy: np.ndarray, cache) -> np.ndarray:
 
 
 def avg_pool1d_forward(x: np.ndarray, kernel_size: int, stride: int, padding: int,
-                       ceil_mode: bool = False, count_include_pad: bool = True):
+                       ceil_mode: bool = False, count_include_pad: bool = True
+                       ) -> tuple[np.ndarray, Any]:
     """x (N, C, L) -> y (N, C, Lo), cache."""
     y, cache = avg_pool2d_forward(x[:, :, None, :], (1, kernel_size), (1, stride), (0, padding),
                                   ceil_mode, count_include_pad)         # (N, C, 1, Lo)
@@ -49,9 +53,11 @@ def avg_pool1d_backward(dy: np.ndarray, cache) -> np.ndarray:
 
 
 def max_pool1d(input: np.ndarray, kernel_size, stride=None, padding=0, dilation=1,
-               ceil_mode: bool = False, return_indices: bool = False):
+               ceil_mode: bool = False, return_indices: bool = False
+               ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """``torch.nn.functional.max_pool1d``: (N, C, L) or (C, L) -> pooled (+ int64 indices)."""
-    k, s, p, d = pool1d_params("max_pool1d", input, kernel_size, stride, padding, dilation, ceil_mode)
+    k, s, p, d = pool1d_params("max_pool1d", input, kernel_size, stride, padding, dilation,
+                               ceil_mode)
     x3 = input if input.ndim == 3 else input[None]                      # (N, C, L)
     y, cache = max_pool1d_forward(x3, k, s, p, d, bool(ceil_mode), codes=bool(return_indices))
     if not return_indices:

@@ -58,7 +58,7 @@ def check_unpool_inputs(layer: str, x: object, indices: object) -> None:
 
 
 def max_unpool2d_forward(x: np.ndarray, indices: np.ndarray, output_hw: tuple[int, int],
-                         layer: str = "max_unpool2d"):
+                         layer: str = "max_unpool2d") -> tuple[np.ndarray, tuple]:
     """x, indices (N, C, H, W) -> y (N, C, Ho, Wo) with y.flat_plane[indices] = x, cache."""
     N, C, H, W = x.shape
     Ho, Wo = output_hw

@@ -41,7 +41,7 @@ class AdaptiveMaxPool2d(_Pool2d):
         self.output_size = output_size
         self.return_indices = return_indices
 
-    def forward(self, x: np.ndarray):
+    def forward(self, x: np.ndarray) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         size = adaptive_output_size("AdaptiveMaxPool2d", x, self.output_size)
         y, cache = self._run(x, adaptive_max_pool2d_forward, size)
         if not self.return_indices:

@@ -11,7 +11,38 @@ from ._init import uniform_fan_in
 from .module import Module, grad_enabled
 
 
-class Conv2d(Module):
+class _ConvNd(Module):
+    """What Conv1d, Conv2d and ConvTranspose2d share: the backward of a batched or
+    unbatched forward (whose cache is ``(cache, y.shape, unbatched)``) and torch's repr."""
+
+    def _conv_backward(self, grad_output: np.ndarray | None, backward) -> np.ndarray:
+        """grad_output like y -> dx like x; weight/bias gradients accumulate."""
+        cache, shape, unbatched = self._pop_cache()
+        dy = check_grad(type(self).__name__, grad_output, shape[1:] if unbatched else shape,
+                        self.weight.dtype)
+        dx, dw, db = backward(dy[None] if unbatched else dy, cache)
+        self._accumulate("weight", dw)
+        self._accumulate("bias", db)
+        return dx[0] if unbatched else dx
+
+    def extra_repr(self) -> str:
+        """torch's ``_ConvNd.extra_repr``: options shown when not at their default."""
+        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+             f"stride={self.stride}")
+        for name, default in (("padding", 0), ("dilation", 1), ("output_padding", 0)):
+            v = getattr(self, name, None)
+            if v is not None and v != (default,) * len(v):
+                s += f", {name}={v}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
+        return s
+
+
+class Conv2d(_ConvNd):
     """x (N, C, H, W) or (C, H, W) -> y (N, O, Ho, Wo) or (O, Ho, Wo).
 
     ``padding_mode`` other than 'zeros' pads with that mode, then convolves unpadded,
@@ -71,30 +102,9 @@ class Conv2d(Module):
         return y[0] if unbatched else y
 
     def backward(self, grad_output: np.ndarray | None = None) -> np.ndarray:
-        cache, shape, unbatched = self._pop_cache()
-        dy = check_grad("Conv2d", grad_output, shape[1:] if unbatched else shape,
-                        self.weight.dtype)
-        dx, dw, db = conv2d_backward(dy[None] if unbatched else dy, cache)
-        self._accumulate("weight", dw)
-        self._accumulate("bias", db)
-        return dx[0] if unbatched else dx
+        return self._conv_backward(grad_output, conv2d_backward)
 
     def _padding4(self) -> tuple[int, int, int, int]:
         """(left, right, top, bottom), resolving 'same'/'valid' as torch does."""
         return _resolve_padding("Conv2d", self.padding, self.kernel_size, self.stride,
                                 self.dilation)
-
-    def extra_repr(self) -> str:
-        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-             f"stride={self.stride}")
-        if self.padding != (0, 0):
-            s += f", padding={self.padding}"
-        if self.dilation != (1, 1):
-            s += f", dilation={self.dilation}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        if self.bias is None:
-            s += ", bias=False"
-        if self.padding_mode != "zeros":
-            s += f", padding_mode={self.padding_mode}"
-        return s

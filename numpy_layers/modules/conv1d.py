@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import as_dtype, check_float_array, check_grad, check_ndim, check_same_dtype
+from .._checks import as_dtype, check_float_array, check_ndim, check_same_dtype
 from ..functional.conv import PADDING_MODES, _check_channels
 from ..functional.conv1d import as_single, conv1d_backward, conv1d_forward, resolve_padding1d
 from ._init import uniform_fan_in
-from .module import Module, grad_enabled
+from .conv import _ConvNd
+from .module import grad_enabled
 
 
-class Conv1d(Module):
+class Conv1d(_ConvNd):
     """x (N, C, L) or (C, L) -> y (N, O, Lo) or (O, Lo).
 
     Like torch, ``kernel_size``, ``stride``, ``padding`` and ``dilation`` are kept as
@@ -55,31 +56,10 @@ class Conv1d(Module):
         return y[0] if unbatched else y
 
     def backward(self, grad_output: np.ndarray | None = None) -> np.ndarray:
-        cache, shape, unbatched = self._pop_cache()
-        dy = check_grad("Conv1d", grad_output, shape[1:] if unbatched else shape,
-                        self.weight.dtype)
-        dx, dw, db = conv1d_backward(dy[None] if unbatched else dy, cache)
-        self._accumulate("weight", dw)
-        self._accumulate("bias", db)
-        return dx[0] if unbatched else dx
+        return self._conv_backward(grad_output, conv1d_backward)
 
     def _padding2(self) -> tuple[int, int]:
         """(left, right), resolving 'same'/'valid' as torch does."""
         return resolve_padding1d("Conv1d", self.padding[0] if isinstance(self.padding, tuple)
                                  else self.padding, self.kernel_size[0], self.stride[0],
                                  self.dilation[0])[:2]
-
-    def extra_repr(self) -> str:
-        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-             f"stride={self.stride}")
-        if self.padding != (0,):
-            s += f", padding={self.padding!r}"
-        if self.dilation != (1,):
-            s += f", dilation={self.dilation}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        if self.bias is None:
-            s += ", bias=False"
-        if self.padding_mode != "zeros":
-            s += f", padding_mode={self.padding_mode}"
-        return s

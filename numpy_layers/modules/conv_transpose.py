@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import as_dtype, as_pair, check_float_array, check_grad, check_ndim, check_same_dtype
+from .._checks import as_dtype, as_pair, check_float_array, check_ndim, check_same_dtype
 from ..functional.conv import _check_channels
 from ..functional.conv_transpose import (conv_transpose2d_backward, conv_transpose2d_forward,
                                          output_padding_for)
 from ._init import uniform_fan_in
-from .module import Module
+from .conv import _ConvNd
 
 
-class ConvTranspose2d(Module):
+class ConvTranspose2d(_ConvNd):
     """x (N, C_in, H, W) or (C_in, H, W) -> y (N, C_out, Hout, Wout) or (C_out, Hout, Wout),
     Hout = (H - 1)*stride - 2*padding + dilation*(kernel_size - 1) + output_padding + 1.
 
@@ -57,23 +57,4 @@ class ConvTranspose2d(Module):
         return y[0] if unbatched else y
 
     def backward(self, grad_output: np.ndarray | None = None) -> np.ndarray:
-        cache, shape, unbatched = self._pop_cache()
-        dy = check_grad("ConvTranspose2d", grad_output, shape[1:] if unbatched else shape,
-                        self.weight.dtype)
-        dx, dw, db = conv_transpose2d_backward(dy[None] if unbatched else dy, cache)
-        self._accumulate("weight", dw)
-        self._accumulate("bias", db)
-        return dx[0] if unbatched else dx
-
-    def extra_repr(self) -> str:
-        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-             f"stride={self.stride}")
-        for name, default in (("padding", (0, 0)), ("output_padding", (0, 0)),
-                              ("dilation", (1, 1))):
-            if getattr(self, name) != default:
-                s += f", {name}={getattr(self, name)}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        if self.bias is None:
-            s += ", bias=False"
-        return s
+        return self._conv_backward(grad_output, conv_transpose2d_backward)

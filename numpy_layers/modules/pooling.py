@@ -17,25 +17,34 @@ from .module import Module, grad_enabled
 
 
 class _Pool2d(Module):
-    """Shared forward/backward plumbing: batch the unbatched input, keep the cache."""
+    """Shared forward/backward plumbing: batch the unbatched input, keep the cache.
+    ``BATCHED_NDIM`` is the rank of a batched input (4: NCHW; 3 for the 1-D pools)."""
+
+    BATCHED_NDIM = 4
 
     def _run(self, x: np.ndarray, forward, *args):
-        x4 = x if x.ndim == 4 else x[None]                              # (N, C, H, W)
-        y, cache = forward(x4, *args)                                   # (N, C, Ho, Wo)
-        if x.ndim == 3:
-            y = y[0]                                                    # (C, Ho, Wo)
-        self._push_cache((cache, x.ndim, y.shape, x.dtype))
+        batched = x.ndim == self.BATCHED_NDIM
+        y, cache = forward(x if batched else x[None], *args)            # (N, C, Ho, Wo)
+        y = y if batched else y[0]                                      # (C, Ho, Wo)
+        self._push_cache((cache, batched, y.shape, x.dtype))
         return y, cache
 
     def _back(self, grad_output: np.ndarray | None, backward) -> np.ndarray:
-        cache, ndim, shape, dtype = self._pop_cache()
+        cache, batched, shape, dtype = self._pop_cache()
         dy = check_grad(type(self).__name__, grad_output, shape, dtype)
-        dx = backward(dy if ndim == 4 else dy[None], cache)             # (N, C, H, W)
-        return dx if ndim == 4 else dx[0]
+        dx = backward(dy if batched else dy[None], cache)               # (N, C, H, W)
+        return dx if batched else dx[0]
 
 
-class MaxPool2d(_Pool2d):
-    """x (N, C, H, W) -> y (N, C, Ho, Wo) [, int64 indices (N, C, Ho, Wo)]; no parameters."""
+class _MaxPoolNd(_Pool2d):
+    """torch's _MaxPoolNd: arguments stored as given, checked against the input by every
+    forward. A subclass names its functional ops (``_params``, ``_forward``, ``_indices``,
+    ``_backward``)."""
+
+    _params = staticmethod(pool2d_params)
+    _forward = staticmethod(max_pool2d_forward)
+    _indices = staticmethod(max_pool2d_indices)
+    _backward = staticmethod(max_pool2d_backward)
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1,
                  return_indices: bool = False, ceil_mode: bool = False) -> None:
@@ -47,24 +56,28 @@ class MaxPool2d(_Pool2d):
         self.return_indices = return_indices
         self.ceil_mode = ceil_mode
 
-    def forward(self, x: np.ndarray):
-        k, s, p, d = pool2d_params("MaxPool2d", x, self.kernel_size, self.stride, self.padding,
-                                   self.dilation, self.ceil_mode)
+    def forward(self, x: np.ndarray) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+        k, s, p, d = self._params(type(self).__name__, x, self.kernel_size, self.stride,
+                                  self.padding, self.dilation, self.ceil_mode)
         codes = bool(self.return_indices) or grad_enabled()   # winners: for backward / indices
-        y, cache = self._run(x, partial(max_pool2d_forward, codes=codes), k, s, p, d,
+        y, cache = self._run(x, partial(self._forward, codes=codes), k, s, p, d,
                              bool(self.ceil_mode))
         if not self.return_indices:
             return y
-        idx = max_pool2d_indices(cache)                                 # (N, C, Ho, Wo)
-        return y, (idx if x.ndim == 4 else idx[0])
+        idx = self._indices(cache)                                      # like the batched y
+        return y, (idx if x.ndim == self.BATCHED_NDIM else idx[0])
 
     def backward(self, grad_output: np.ndarray | None = None) -> np.ndarray:
         """grad_output like y (not the indices) -> dx like x."""
-        return self._back(grad_output, max_pool2d_backward)
+        return self._back(grad_output, self._backward)
 
     def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
                 f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class MaxPool2d(_MaxPoolNd):
+    """x (N, C, H, W) -> y (N, C, Ho, Wo) [, int64 indices (N, C, Ho, Wo)]; no parameters."""
 
 
 class AvgPool2d(_Pool2d):

@@ -5,63 +5,27 @@ Like torch, the constructor stores the arguments as given (``stride=None`` becom
 """
 from __future__ import annotations
 
-from functools import partial
-
 import numpy as np
 
-from .._checks import check_grad
 from ..functional.pooling1d import (avg_pool1d_backward, avg_pool1d_forward, max_pool1d_backward,
                                     max_pool1d_forward, max_pool1d_indices, pool1d_params)
-from .module import Module, grad_enabled
+from .pooling import _MaxPoolNd, _Pool2d
 
 
-class _Pool1d(Module):
-    """Shared forward/backward plumbing: batch the unbatched input, keep the cache."""
+class _Pool1d(_Pool2d):
+    """The 2-D pools' plumbing for (N, C, L) input, or unbatched (C, L)."""
 
-    def _run(self, x: np.ndarray, forward, *args):
-        y, cache = forward(x if x.ndim == 3 else x[None], *args)        # (N, C, Lo)
-        y = y if x.ndim == 3 else y[0]                                  # (C, Lo) unbatched
-        self._push_cache((cache, x.ndim, y.shape, x.dtype))
-        return y, cache
-
-    def _back(self, grad_output: np.ndarray | None, backward) -> np.ndarray:
-        cache, ndim, shape, dtype = self._pop_cache()
-        dy = check_grad(type(self).__name__, grad_output, shape, dtype)
-        dx = backward(dy if ndim == 3 else dy[None], cache)             # (N, C, L)
-        return dx if ndim == 3 else dx[0]
+    BATCHED_NDIM = 3
 
 
-class MaxPool1d(_Pool1d):
+class MaxPool1d(_MaxPoolNd):
     """x (N, C, L) -> y (N, C, Lo) [, int64 indices (N, C, Lo)]; no parameters."""
 
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1,
-                 return_indices: bool = False, ceil_mode: bool = False) -> None:
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding = padding
-        self.dilation = dilation
-        self.return_indices = return_indices
-        self.ceil_mode = ceil_mode
-
-    def forward(self, x: np.ndarray):
-        k, s, p, d = pool1d_params("MaxPool1d", x, self.kernel_size, self.stride, self.padding,
-                                   self.dilation, self.ceil_mode)
-        codes = bool(self.return_indices) or grad_enabled()   # winners: for backward / indices
-        y, cache = self._run(x, partial(max_pool1d_forward, codes=codes), k, s, p, d,
-                             bool(self.ceil_mode))
-        if not self.return_indices:
-            return y
-        idx = max_pool1d_indices(cache)                                 # (N, C, Lo)
-        return y, (idx if x.ndim == 3 else idx[0])
-
-    def backward(self, grad_output: np.ndarray | None = None) -> np.ndarray:
-        """grad_output like y (not the indices) -> dx like x."""
-        return self._back(grad_output, max_pool1d_backward)
-
-    def extra_repr(self) -> str:
-        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+    BATCHED_NDIM = 3
+    _params = staticmethod(pool1d_params)
+    _forward = staticmethod(max_pool1d_forward)
+    _indices = staticmethod(max_pool1d_indices)
+    _backward = staticmethod(max_pool1d_backward)
 
 
 class AvgPool1d(_Pool1d):

@@ -1,0 +1,240 @@
+"""torch.fx models -> ``numpy_layers.graph.GraphModule`` (``from_torch``'s path for any model
+with a custom ``forward``).
+
+The model is traced with a tracer that keeps every module with a NumPy twin whole; each
+fx node becomes a ``graph.Node``: functions and Tensor methods are mapped onto the
+``graph_ops.OPS`` table (``_FUNCTIONS``, ``_METHODS``), submodules onto their converted
+twins, and every unsupported use is collected into one ``ConversionError``. torch is
+imported lazily, as in ``convert``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import modules as M
+from .convert import (CONTAINERS, ConversionError, _build, _converter, _key, _unsupported,
+                      describe, supported)
+
+# OPS key -> the torch callables fx records for it (dotted paths; missing ones are skipped).
+_FUNCTIONS = {
+    "add": "operator.add operator.iadd torch.add",
+    "sub": "operator.sub operator.isub torch.sub torch.subtract",
+    "mul": "operator.mul operator.imul torch.mul torch.multiply",
+    "div": "operator.truediv operator.itruediv torch.div torch.divide torch.true_divide",
+    "floordiv": "operator.floordiv", "neg": "operator.neg torch.neg torch.negative",
+    "pow": "operator.pow torch.pow", "getitem": "operator.getitem", "getattr": "builtins.getattr",
+    "flatten": "torch.flatten", "reshape": "torch.reshape", "permute": "torch.permute",
+    "transpose": "torch.transpose torch.swapaxes", "unsqueeze": "torch.unsqueeze",
+    "squeeze": "torch.squeeze", "cat": "torch.cat torch.concat torch.concatenate",
+    "stack": "torch.stack", "chunk": "torch.chunk", "split": "torch.split",
+    "mean": "torch.mean", "sum": "torch.sum", "detach": "torch.detach", "clone": "torch.clone",
+    "relu": "torch.relu torch.relu_ F.relu", "relu6": "F.relu6", "leaky_relu": "F.leaky_relu",
+    "elu": "F.elu", "selu": "torch.selu F.selu", "gelu": "F.gelu", "silu": "F.silu",
+    "mish": "F.mish", "sigmoid": "torch.sigmoid F.sigmoid", "tanh": "torch.tanh F.tanh",
+    "hardswish": "F.hardswish", "hardsigmoid": "F.hardsigmoid", "softplus": "F.softplus",
+    "softmax": "torch.softmax F.softmax", "log_softmax": "torch.log_softmax F.log_softmax",
+    "max_pool2d": "F.max_pool2d torch.max_pool2d", "avg_pool2d": "F.avg_pool2d",
+    "adaptive_avg_pool2d": "F.adaptive_avg_pool2d",
+    "adaptive_max_pool2d": "F.adaptive_max_pool2d", "dropout": "F.dropout",
+    "interpolate": "F.interpolate",
+}
+# Tensor method -> OPS key (in-place ``x_`` forms map to their functional op).
+_METHODS = {m: m for m in (
+    "add sub mul div neg pow flatten permute transpose unsqueeze squeeze contiguous clone "
+    "detach size dim numel mean sum relu sigmoid tanh softmax log_softmax chunk split").split()}
+_METHODS.update({"view": "reshape", "reshape": "reshape", "view_as": "reshape_as",
+                 "reshape_as": "reshape_as", "swapaxes": "transpose"})
+_METHODS.update({m + "_": m for m in "add sub mul div neg relu sigmoid tanh".split()})
+_INPLACE = {"operator.iadd", "operator.isub", "operator.imul", "operator.itruediv", "torch.relu_"}
+
+
+def _function_table() -> dict[Any, str]:
+    import builtins
+    import operator
+
+    import torch
+    roots = {"operator": operator, "builtins": builtins, "torch": torch, "F": torch.nn.functional}
+    table: dict[Any, str] = {}
+    for key, paths in _FUNCTIONS.items():
+        for path in paths.split():
+            head, *rest = path.split(".")
+            obj: Any = roots[head]
+            for part in rest:
+                obj = getattr(obj, part, None)
+            if obj is not None:
+                table[obj] = key
+    return table
+
+
+def _label(node: Any) -> str:
+    """What the user wrote: ``torch.fft.fft``, ``Tensor.cumsum``, ``operator.add`` ..."""
+    if node.op == "call_method":
+        return f"Tensor.{node.target}"
+    from torch.fx.node import _get_qualified_name
+    try:
+        name = _get_qualified_name(node.target)
+    except Exception:  # noqa: BLE001 - only a display name
+        name = repr(node.target)
+    for old, new in (("_operator.", "operator."), ("torch._C._nn.", "torch.nn.functional."),
+                     ("torch._C._fft.fft_", "torch.fft."), ("torch._C._linalg.linalg_", "torch.linalg."),
+                     ("torch._C._special.special_", "torch.special."), ("torch._C._VariableFunctions.", "torch.")):
+        if name.startswith(old):
+            return new + name[len(old):]
+    return name
+
+
+def _tracer() -> Any:
+    from torch import fx
+
+    class _Tracer(fx.Tracer):
+        """Modules with a NumPy twin stay whole (call_module); Sequential is traced through."""
+        def is_leaf_module(self, m: Any, qualname: str) -> bool:
+            if _key(m) is not None and _key(m) not in CONTAINERS and _converter(m) is not None:
+                return True
+            return super().is_leaf_module(m, qualname)
+    return _Tracer()
+
+
+def _array(t: Any) -> np.ndarray:
+    """A NumPy copy of a tensor; floating point must be float32 or float64."""
+    import torch
+    if t.is_floating_point() and t.dtype not in (torch.float32, torch.float64):
+        raise TypeError(f"from_torch: a tensor of dtype {t.dtype} was found; numpy_layers supports "
+                        f"float32 and float64 (call .float() or .double() first)")
+    return t.detach().cpu().numpy().copy()
+
+
+def _fill(out: M.Module, tm: Any, memo: dict[int, M.Module]) -> M.Module:
+    """Give holder ``out`` the parameters, buffers, children and mode of torch module ``tm``."""
+    for name, p in tm._parameters.items():
+        out.register_parameter(name, None if p is None else _array(p))
+    for name, b in tm._buffers.items():
+        out.register_buffer(name, None if b is None else _array(b),
+                            persistent=name not in tm._non_persistent_buffers_set)
+    for name, c in tm._modules.items():
+        out.add_module(name, None if c is None else _mirror(c, memo))
+    object.__setattr__(out, "training", tm.training)
+    return out
+
+
+def _mirror(tm: Any, memo: dict[int, M.Module]) -> M.Module:
+    """The NumPy twin of a submodule: converted if it (and its subtree) has a twin, else a
+    holder; a module reachable under two names is one shared twin, as in torch."""
+    from .graph import GraphHolder
+    if id(tm) not in memo:
+        if _converter(tm) is not None and not _unsupported(tm):
+            memo[id(tm)] = _build(tm)
+        else:
+            memo[id(tm)] = GraphHolder(type(tm).__name__)
+            _fill(memo[id(tm)], tm, memo)
+    return memo[id(tm)]
+
+
+def _to_args(a: Any, alias: dict[str, str]) -> Any:
+    """fx arguments with Nodes replaced by Refs (to the latest in-place result that updated
+    them, see ``alias``), torch.Size by tuples, dtypes by names."""
+    import torch
+    from torch import fx
+
+    from .graph import Ref
+    if isinstance(a, fx.Node):
+        return Ref(alias.get(a.name, a.name))
+    if isinstance(a, torch.Size):
+        return tuple(a)
+    if isinstance(a, (tuple, list)):
+        return type(a)(_to_args(v, alias) for v in a)
+    if isinstance(a, dict):
+        return {k: _to_args(v, alias) for k, v in a.items()}
+    if isinstance(a, slice):
+        return slice(_to_args(a.start, alias), _to_args(a.stop, alias), _to_args(a.step, alias))
+    if isinstance(a, (torch.dtype, torch.device, torch.memory_format, torch.layout)):
+        return str(a)
+    return a
+
+
+def _trace(module: Any) -> tuple[Any, dict[str, Any]]:
+    """The fx graph of ``module`` and the tensor constants fx lifted out of its forward
+    (fx stores them on the module; they are removed again, the module is left as it was)."""
+    name = f"{type(module).__module__}.{type(module).__qualname__}"
+    before = set(vars(module))
+    try:
+        graph = _tracer().trace(module)
+    except Exception as e:  # noqa: BLE001 - every fx failure is reported the same way
+        raise ConversionError(
+            f"from_torch: torch.fx could not trace {name}: {type(e).__name__}: {e}\n"
+            f"fx runs forward on symbolic values, so control flow (if/for/while) or Python "
+            f"calls that depend on tensor values cannot be traced: make them depend on "
+            f"attributes or shapes only.") from e
+    finally:
+        consts = {k: vars(module)[k] for k in set(vars(module)) - before
+                  if k.startswith("_tensor_constant")}
+        for k in consts:
+            delattr(module, k)
+    return graph, consts
+
+
+def from_fx(module: Any) -> M.Module:
+    """Trace ``module`` and build its GraphModule; every unsupported use is collected.
+
+    An in-place op (``x.add_(y)``, ``F.relu(x, inplace=True)``, ``nn.ReLU(inplace=True)``)
+    is run out of place and later uses of ``x`` read its result, which is what torch
+    computes (views of ``x`` taken before the in-place op are not updated)."""
+    from .graph import GraphModule, Node, Ref
+    from .graph_ops import OPS
+    graph, consts = _trace(module)
+    functions, alias = _function_table(), {}
+    problems: dict[str, list[str]] = {}
+    nodes = []
+    for n in graph.nodes:
+        args, kwargs, label, key = _to_args(n.args, alias), _to_args(n.kwargs, alias), "", None
+        if n.op == "placeholder":
+            nodes.append(Node("placeholder", n.name, n.target, label=n.target,
+                              value=args[0] if args else None, has_default=bool(args)))
+            continue
+        if n.op == "get_attr":
+            value = _array(consts[n.target]) if n.target in consts else None
+            nodes.append(Node("get_attr", n.name, n.target, label=n.target, value=value))
+            continue
+        if n.op == "output":
+            nodes.append(Node("output", n.name, args=args))
+            continue
+        if n.op == "call_module":
+            sub = module.get_submodule(n.target)
+            label = describe(n.target, sub)
+            if _converter(sub) is None or _key(sub) in CONTAINERS:
+                problems.setdefault(f"module {label} (no NumPy twin)", []).append(n.name)
+            inplace = bool(getattr(sub, "inplace", False))
+            nodes.append(Node("call_module", n.name, n.target, args, kwargs, label=label))
+        else:
+            label = _label(n)
+            key = _METHODS.get(n.target) if n.op == "call_method" else functions.get(n.target)
+            if key == "getattr" and len(args) > 1 and args[1] not in ("shape", "ndim"):
+                key, label = None, f"Tensor.{args[1]}"
+            if key is None:
+                problems.setdefault(f"{label} ({n.op})", []).append(n.name)
+            else:
+                try:
+                    OPS[key].signature.bind(*args, **kwargs)
+                except TypeError as e:
+                    problems.setdefault(f"{label} ({n.op}) with arguments {args}, {kwargs}: {e}",
+                                        []).append(n.name)
+            inplace = label in _INPLACE or label.endswith("_") or kwargs.get("inplace") is True
+            nodes.append(Node("call_function", n.name, key or "", args, kwargs, label=label))
+        if inplace and n.args and isinstance(args[0], Ref):   # every name of the value
+            for k, v in list(alias.items()):
+                if v == args[0].name:
+                    alias[k] = n.name
+            alias[args[0].name] = alias[n.args[0].name] = n.name
+    if problems:
+        cls = f"{type(module).__module__}.{type(module).__qualname__}"
+        lines = [f"  {what}: {len(names)} use{'s' if len(names) > 1 else ''} ({', '.join(names)})"
+                 for what, names in problems.items()]
+        raise ConversionError(
+            f"from_torch: cannot convert {cls}: {len(problems)} unsupported operation"
+            f"{'s' if len(problems) > 1 else ''} in its torch.fx graph:\n" + "\n".join(lines)
+            + f"\nsupported functions and Tensor methods: {', '.join(sorted(OPS))}"
+            + f"\nsupported modules: {', '.join(supported())}")
+    out = GraphModule(nodes, type(module).__name__)
+    return _fill(out, module, {id(module): out})
