@@ -15,6 +15,8 @@ def _make_divisible(v, divisor, min_value=None):
 
 
 class Conv2dNormActivation(nn.Sequential):
+    """torchvision.ops.misc.Conv2dNormActivation (the parts used here)."""
+
     def __init__(self, in_channels, out_channels, kernel_size=3, stride=1, padding=None,
                  groups=1, norm_layer=nn.BatchNorm2d, activation_layer=nn.ReLU, dilation=1,
                  inplace=True, bias=None):
