@@ -3,6 +3,7 @@ padding modes, bias, channel counts, batch sizes, odd spatial sizes, unbatched i
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import torch
@@ -82,10 +83,14 @@ def _reduction(case: Case, tensor: str) -> int | Terms:
     kh, kw = _pair(p["kernel_size"])
     shape = case.input_shapes[0]
     n = shape[0] if len(shape) == 4 else 1
+    # torch's default weights are U(-b, b), b = 1/sqrt(fan_in): rms 1/sqrt(3 fan_in); times
+    # unit-scale inputs or upstream gradients, that is one term's rms.
+    fan_in = p["in_channels"] // p["groups"] * kh * kw
+    term_rms = 1.0 / math.sqrt(3 * fan_in)
     if tensor == "output":
-        return p["in_channels"] // p["groups"] * kh * kw
+        return Terms(fan_in, term_rms)
     if tensor == "grad_input":
-        return p["out_channels"] // p["groups"] * kh * kw
+        return Terms(p["out_channels"] // p["groups"] * kh * kw, term_rms)
     pads, strides, dils = _pair(p["padding"]), _pair(p["stride"]), _pair(p["dilation"])
     ho, wo = (_out_size(shape[-2 + i], (kh, kw)[i], strides[i], pads[i], dils[i])
               for i in (0, 1))
