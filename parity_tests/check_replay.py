@@ -29,6 +29,11 @@ def close(a: Any, b: Any, f32: bool) -> bool:
     a, b = a.astype(np.float64), b.astype(np.float64)
     fin = np.isfinite(b)
     scale = float(np.abs(b[fin]).max()) if fin.any() else 1.0
+    # Only chooses a hint (does a variant of torch explain the numbers?), never a verdict:
+    # the variants differ from the real layer by O(1) relative (eps-sized for eps placement,
+    # which has its own array-based hint), while float32 rounding of a K-term sum is about
+    # eps32 * sqrt(K) of the tensor's scale: 1e-5 at K = 7000, beyond the suite's longest
+    # sums (4608). 1e-4 separates the two with room on both sides.
     rtol = 1e-4 if f32 else 1e-9
     return bool(np.allclose(a, b, rtol=rtol, atol=rtol * max(scale, 1e-12), equal_nan=True))
 

@@ -7,7 +7,7 @@ from typing import Callable
 from parity_tests.harness.spec import Case
 from parity_tests.twins.resnet import redraw_batchnorm
 
-__all__ = ["product_bound", "network_bound", "redraw_batchnorm"]
+__all__ = ["product_bound", "network_bound", "redraw_batchnorm", "default_dropout_cases"]
 
 
 def product_bound(width: Callable[[Case], int], kernel: int = 3,
@@ -28,3 +28,10 @@ def network_bound(widest: Callable[[Case], int], depth: int) -> Callable[[Case, 
         n, _, h, w = case.input_shapes[0]
         return max(widest(case), n * h * w, 1) * depth
     return reduction
+
+
+def default_dropout_cases(cases: list[Case]) -> list[Case]:
+    """The same cases with every ``dropout*`` argument removed, so the network keeps its
+    default dropout (for the eval-only companion spec)."""
+    return [Case(c.id, {k: v for k, v in c.params.items() if not k.startswith("dropout")},
+                 c.input_shapes) for c in cases]

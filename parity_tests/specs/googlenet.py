@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from numpy_layers.models.googlenet import GoogLeNet
 from parity_tests.harness.spec import Case, ParitySpec, case_id
+from parity_tests.specs._classic_common import default_dropout_cases
 from parity_tests.twins import googlenet as twin
 from parity_tests.twins.resnet import redraw_batchnorm
 
@@ -44,9 +45,7 @@ def _numpy(c: Case, dt) -> GoogLeNet:
     return GoogLeNet(**c.params, dtype=dt)
 
 
-_DEFAULT_DROPOUT = [Case(c.id, {k: v for k, v in c.params.items()
-                                if not k.startswith("dropout")}, c.input_shapes)
-                    for c in (_CASES[0], _CASES[4])]
+_DEFAULT_DROPOUT = default_dropout_cases([_CASES[0], _CASES[4]])
 SPECS = [
     ParitySpec(
         name="GoogLeNet",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from numpy_layers.models.mobilenet_v2 import MobileNetV2
 from parity_tests.harness.spec import Case, ParitySpec, case_id
+from parity_tests.specs._classic_common import default_dropout_cases
 from parity_tests.twins import mobilenet as twin
 from parity_tests.twins.resnet import redraw_batchnorm
 
@@ -37,8 +38,7 @@ def _reduction(case: Case, tensor: str) -> int:
     return max(320, n * h * w // 4) * 20
 
 
-_DEFAULT_DROPOUT = [Case(c.id, {k: v for k, v in c.params.items() if k != "dropout"},
-                         c.input_shapes) for c in (_CASES[0], _CASES[3])]
+_DEFAULT_DROPOUT = default_dropout_cases([_CASES[0], _CASES[3]])
 SPECS = [
     ParitySpec(
         name="MobileNetV2",
