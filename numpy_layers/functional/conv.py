@@ -327,7 +327,8 @@ def _forward(x, weight, bias, stride, padding, dilation, groups, mode, keep_col=
         keep = keep_col and N * per <= WORKSPACE_BYTES // 2
         nb = int(max(1, min(N, (WORKSPACE_BYTES - (N * per if keep else 0)) // (3 * per),
                             WINOGRAD_CHUNK_BYTES // per)))
-        y, vs = winograd.forward(x, weight, bias, g.pad, _parallel, nb, keep)
+        y, vs = winograd.forward(x, winograd.weight_transform(weight), bias, g.pad,
+                                   _parallel, nb, keep)
         return y, (g, weight, bias is not None, None if keep else x, vs, nb)
     y = np.empty((N, O, g.Ho, g.Wo), x.dtype)
     if g.path == "depthwise":
