@@ -33,13 +33,16 @@ from .._checks import as_pair
 from .padding import _check as _check_pad
 from .padding import pad_backward, pad_forward
 from . import winograd
+from ._workspace import scratch
 
 WORKSPACE_BYTES = 256 * 2**20    # hard bound on the extra memory of one conv
 CHUNK_BYTES = 16 * 2**20         # soft cap on the largest buffer of one chunk
 FLAT_MAX_WASTE, FLAT_MAX_WIDTH = 0.08, 256
 WINOGRAD_MIN_CO = 32 * 32        # C_in * C_out from which 3x3 stride-1 convs use Winograd
-WINOGRAD_CHUNK_BYTES = 4 * 2**20  # cap on Winograd's V or M buffer of one chunk (fresh
-# big arrays page-fault: (8,64,56,56) fwd+bwd 31 ms at 2-4 MB, 35 at 8, 44 at 16-32)
+WINOGRAD_CHUNK_BYTES = 8 * 2**20  # cap on Winograd's V or M buffer of one chunk, raised to
+# U's size when U (16*O*C) is bigger: few-column GEMMs re-read U per chunk. Fwd+bwd medians,
+# shapes interleaved (8, C, 56*64/C): 4 MB -> 8 MB: C=64 42.7 -> 38.2 ms, C=128 31.7 -> 29.3,
+# C=256 23.5 -> 25.2 (noise), C=512 (7x7, whole batch at U's 16 MB) 46.0 -> 38.3.
 DEPTHWISE_BLOCK_BYTES = 512 * 2**10
 THREADS = min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
               else os.cpu_count() or 1)
@@ -200,10 +203,11 @@ def _unphase(dxph: np.ndarray, g: _Geom) -> np.ndarray:
     return dxp
 
 
-def _im2col(xc: np.ndarray, g: _Geom) -> np.ndarray:
-    """x chunk (n, C, H, W) -> col (G, Cg*kh*kw, n*Ho*Wg)."""
+def _im2col(xc: np.ndarray, g: _Geom, tag: str | None = None) -> np.ndarray:
+    """x chunk (n, C, H, W) -> col (G, Cg*kh*kw, n*Ho*Wg), in scratch buffer ``tag`` if given."""
     xp, n, L = _pad(xc, g), len(xc), g.L
-    col = np.empty((g.C, g.kh, g.kw, n, g.Ho * g.Wg), xc.dtype)     # (C, kh, kw, n, Ho*Wg)
+    shape = (g.C, g.kh, g.kw, n, g.Ho * g.Wg)                         # (C, kh, kw, n, Ho*Wg)
+    col = np.empty(shape, xc.dtype) if tag is None else scratch(tag, shape, xc.dtype)
     if g.flat:
         xph = _phases(xp, g)                                          # (sh, sw, n, C, Hq*Wq)
         for i, j, a, b, off in g.taps:
@@ -259,7 +263,8 @@ def _gemm_emit(wg: np.ndarray, col: np.ndarray, yc: np.ndarray, bias: np.ndarray
     """yc (n, O, Ho, Wo), C-contiguous = wg (G, Og, Kg) @ col (G, Kg, n*Ho*Wg) (+ bias)."""
     n = len(yc)
     if n > 1 or g.flat:
-        out = np.matmul(wg, col).reshape(g.O, n, g.Ho, g.Wg)          # (O, n, Ho, Wg)
+        out = np.matmul(wg, col, out=scratch("conv.out", (g.G, g.O // g.G, col.shape[2]),
+                                             col.dtype)).reshape(g.O, n, g.Ho, g.Wg)  # (O, n, Ho, Wg)
         _emit(yc, out[..., :g.Wo].transpose(1, 0, 2, 3), bias)
         return
     np.matmul(wg, col, out=yc.reshape(g.G, -1, g.Ho * g.Wo))          # (G, Og, Ho*Wo)
@@ -326,9 +331,9 @@ def _forward(x, weight, bias, stride, padding, dilation, groups, mode, keep_col=
         per = 16 * max(C, O) * th * (tw + 1) * isz                    # V or M of one sample
         keep = keep_col and N * per <= WORKSPACE_BYTES // 2
         nb = int(max(1, min(N, (WORKSPACE_BYTES - (N * per if keep else 0)) // (3 * per),
-                            WINOGRAD_CHUNK_BYTES // per)))
-        y, vs = winograd.forward(x, winograd.weight_transform(weight), bias, g.pad,
-                                   _parallel, nb, keep)
+                            max(WINOGRAD_CHUNK_BYTES, 16 * C * O * isz) // per)))
+        u = winograd.weight_transform(weight, scratch_tag="winograd.U")  # (16, O, C)
+        y, vs = winograd.forward(x, u, bias, g.pad, _parallel, nb, keep)
         return y, (g, weight, bias is not None, None if keep else x, vs, nb)
     y = np.empty((N, O, g.Ho, g.Wo), x.dtype)
     if g.path == "depthwise":
@@ -347,7 +352,7 @@ def _forward(x, weight, bias, stride, padding, dilation, groups, mode, keep_col=
             if bias is not None:
                 yc += bias[:, None, None]
             continue
-        col = _im2col(xc, g)                                          # (G, Kg, n*Ho*Wg)
+        col = _im2col(xc, g, None if keep else "conv.col")            # (G, Kg, n*Ho*Wg)
         if keep:
             cols.append(col)
         _gemm_emit(wg, col, yc, bias, g)
@@ -393,10 +398,10 @@ def conv2d_backward(dy: np.ndarray, cache):
             dwg += np.matmul(dyv, xv.transpose(0, 1, 3, 2)).sum(0)
             dx[n0:n0 + n] = _unpad(np.matmul(wgt, dyv).reshape(n, C, g.Hp, g.Wp), g)
             continue
-        col = cols[k] if cols is not None else _im2col(x[n0:n0 + n], g)
+        col = cols[k] if cols is not None else _im2col(x[n0:n0 + n], g, "conv.col")
         dyt = _grid(dyc, g)                                           # (G, Og, n*Ho*Wg)
-        dwg += np.matmul(dyt, col.transpose(0, 2, 1))
-        _col2im(np.matmul(wgt, dyt), g, dx[n0:n0 + n])
+        dwg += np.matmul(dyt, col.transpose(0, 2, 1), out=scratch("conv.dw", wg.shape, dy.dtype))
+        _col2im(np.matmul(wgt, dyt, out=scratch("conv.dcol", col.shape, dy.dtype)), g, dx[n0:n0 + n])
     db = dy.sum(axis=(0, 2, 3)) if has_bias else None
     return dx, dwg.reshape(weight.shape), db
 

@@ -10,9 +10,12 @@ correlation, padding 2 - p); dU (16, O, C) = Z @ V^T with Z = A dY A^T, then dW 
 """
 from __future__ import annotations
 
+from functools import partial
 from typing import Callable
 
 import numpy as np
+
+from ._workspace import scratch
 
 BLOCK_BYTES = 4 * 2**20         # channel block of the transforms (fewer numpy calls won)
 _G = np.array([[1, 0, 0], [.5, .5, .5], [.5, -.5, .5], [0, 0, 1]])         # (4, 3)
@@ -26,13 +29,15 @@ def tiles(ho: int, wo: int) -> tuple[int, int]:
     return -(-ho // 2), -(-wo // 2)
 
 
-def weight_transform(w: np.ndarray, flip: bool = False) -> np.ndarray:
+def weight_transform(w: np.ndarray, flip: bool = False, scratch_tag: str | None = None) -> np.ndarray:
     """w (O, C, 3, 3) -> U (16, O, C) = G w G^T per (O, C), as one (16, 9) @ (9, O*C) GEMM
     (einsum took 25x longer at 512x512). ``flip``: the transform of the spatially flipped
-    kernel, G J w J G^T with G J = G with rows 0 and 3 swapped."""
+    kernel, G J w J G^T with G J = G with rows 0 and 3 swapped. ``scratch_tag``: the result
+    lives in that scratch buffer (``_workspace``)."""
     g = _G[[3, 1, 2, 0]] if flip else _G
     k = np.kron(g, g).astype(w.dtype)                                 # (16, 9)
-    return (k @ w.reshape(-1, 9).T).reshape(16, *w.shape[:2])        # (16, O, C)
+    out = None if scratch_tag is None else scratch(scratch_tag, (16, w.shape[0] * w.shape[1]), w.dtype)
+    return np.matmul(k, w.reshape(-1, 9).T, out=out).reshape(16, *w.shape[:2])  # (16, O, C)
 
 
 def _blocks(parallel: Parallel, fn: Callable[[int, int], None], n: int, plane_bytes: int) -> None:
@@ -41,7 +46,8 @@ def _blocks(parallel: Parallel, fn: Callable[[int, int], None], n: int, plane_by
     parallel(lambda p0, p1: [fn(q, min(q + step, p1)) for q in range(p0, p1, step)], n)
 
 
-def input_transform(x: np.ndarray, pad: tuple, parallel: Parallel) -> np.ndarray:
+def input_transform(x: np.ndarray, pad: tuple, parallel: Parallel,
+                    scratch_tag: str | None = None) -> np.ndarray:
     """x (n, C, H, W), pad (l, r, t, b) <= 2 -> V (16, C, n*th*(tw+1)) = B^T d B per tile.
 
     The padded input is split into its 2x2 phases, each a flat plane of rows of width
@@ -52,7 +58,8 @@ def input_transform(x: np.ndarray, pad: tuple, parallel: Parallel) -> np.ndarray
     l, r, t, b = pad
     th, tw = tiles(H + t + b - 2, W + l + r - 2)
     w1, lr = tw + 1, th * (tw + 1) + 1
-    v = np.empty((4, 4, C, n, th * w1), x.dtype)
+    v = (np.empty if scratch_tag is None else partial(scratch, scratch_tag))(
+        (4, 4, C, n, th * w1), x.dtype)
     xt = x.transpose(1, 0, 2, 3)                                      # (C, n, H, W)
 
     def block(c0: int, c1: int) -> None:
@@ -117,12 +124,12 @@ def output_transform(m: np.ndarray, y: np.ndarray, bias: np.ndarray | None,
     _blocks(parallel, block, O, 12 * n * th * (tw + 1) * m.itemsize)
 
 
-def grad_transform(dy: np.ndarray, parallel: Parallel) -> np.ndarray:
+def grad_transform(dy: np.ndarray, parallel: Parallel) -> np.ndarray:  # Z in scratch
     """dy (n, O, Ho, Wo) -> Z (16, O, n*th*(tw+1)) = A' dY A'^T per 2x2 tile (filler column
     0), A' = A with its last row negated (the sign is applied by ``weight_grad``)."""
     n, O, ho, wo = dy.shape
     th, tw = tiles(ho, wo)
-    z = np.empty((4, 4, O, n, th, tw + 1), dy.dtype)
+    z = scratch("winograd.Z", (4, 4, O, n, th, tw + 1), dy.dtype)
     dyt = dy.transpose(1, 0, 2, 3)                                    # (O, n, Ho, Wo)
 
     def block(o0: int, o1: int) -> None:
@@ -158,8 +165,10 @@ def forward(x: np.ndarray, u: np.ndarray, bias: np.ndarray | None, pad: tuple,
     y = np.empty((N, u.shape[1], H + pad[2] + pad[3] - 2, W + pad[0] + pad[1] - 2), x.dtype)
     vs = [] if keep else None
     for n0 in range(0, N, nb):
-        v = input_transform(x[n0:n0 + nb], pad, parallel)            # (16, C, n*th*(tw+1))
-        output_transform(np.matmul(u, v), y[n0:n0 + nb], bias, parallel)
+        v = input_transform(x[n0:n0 + nb], pad, parallel,             # (16, C, n*th*(tw+1))
+                            None if keep else "winograd.V")
+        m = np.matmul(u, v, out=scratch("winograd.M", (16, u.shape[1], v.shape[2]), x.dtype))
+        output_transform(m, y[n0:n0 + nb], bias, parallel)
         if keep:
             vs.append(v)
     return y, vs
@@ -172,15 +181,15 @@ def backward(dy: np.ndarray, x: np.ndarray | None, weight: np.ndarray, pad: tupl
     dx is the full correlation of dy with the flipped, transposed kernel (padding 2 - p):
     its U (16, C, O) is a transposed view of the flipped kernel's transform.
     """
-    uf = weight_transform(weight, flip=True).transpose(0, 2, 1)       # (16, C, O)
+    uf = weight_transform(weight, True, "winograd.Uf").transpose(0, 2, 1)  # (16, C, O)
     dx = forward(dy, uf, None, tuple(2 - p for p in pad), parallel, nb, False)[0]
-    du = part = None                                                  # (16, O, C) each
+    shape = (16,) + weight.shape[:2]                                  # dU (16, O, C)
+    du, part = scratch("winograd.dU", shape, dy.dtype), scratch("winograd.part", shape, dy.dtype)
     for k, n0 in enumerate(range(0, len(dy), nb)):
-        v = vs[k] if vs is not None else input_transform(x[n0:n0 + nb], pad, parallel)
+        v = vs[k] if vs is not None else input_transform(x[n0:n0 + nb], pad, parallel,
+                                                          "winograd.V")
         z = grad_transform(dy[n0:n0 + nb], parallel)                  # (16, O, n*th*(tw+1))
-        if du is None:
-            du = np.matmul(z, v.transpose(0, 2, 1))
-            continue
-        part = np.matmul(z, v.transpose(0, 2, 1), out=part)           # one buffer reused:
-        du += part                                                    # fresh ones page-fault
+        np.matmul(z, v.transpose(0, 2, 1), out=part if k else du)
+        if k:
+            du += part
     return dx, weight_grad(du, weight.shape)
