@@ -60,8 +60,26 @@ def _ints(lo: int, hi: int) -> st.SearchStrategy[int]:
 
 
 @st.composite
+def winograd_conv2d_cases(draw) -> Case:
+    """Conv2d cases on the Winograd path (3x3, stride 1, groups 1, zeros, C_in*C_out >= 1024):
+    tiny and odd sizes, every padding it takes (0-2, uneven, 'same')."""
+    cin, cout = draw(st.sampled_from([(32, 32), (33, 40), (48, 32), (64, 17)]))
+    padding = draw(st.one_of(_ints(0, 2), st.tuples(_ints(0, 2), _ints(0, 2)), st.just("same")))
+    ph, pw = (1, 1) if padding == "same" else (padding, padding) if isinstance(padding, int) else padding
+    h, w = draw(_ints(max(1, 3 - 2 * ph), 11)), draw(_ints(max(1, 3 - 2 * pw), 11))
+    batch = draw(st.sampled_from([None, 1, 2, 3]))
+    shape = (cin, h, w) if batch is None else (batch, cin, h, w)
+    params = dict(in_channels=cin, out_channels=cout, kernel_size=3, stride=1, padding=padding,
+                  dilation=1, groups=1, bias=draw(st.booleans()), padding_mode="zeros")
+    return Case(case_id(fuzz=True, x=shape, k=3, p=padding, c=(cin, cout)), params, (shape,))
+
+
+@st.composite
 def conv2d_cases(draw) -> Case:
-    """Conv2d: groups, channel multipliers, kernel, stride, dilation, every padding form."""
+    """Conv2d: groups, channel multipliers, kernel, stride, dilation, every padding form;
+    one case in five on the Winograd path."""
+    if draw(_ints(0, 4)) == 0:
+        return draw(winograd_conv2d_cases())
     groups = draw(_ints(1, 3))
     cin, cout = groups * draw(_ints(1, 3)), groups * draw(_ints(1, 3))
     kh, kw = draw(_ints(1, 4)), draw(_ints(1, 4))

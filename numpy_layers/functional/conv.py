@@ -39,10 +39,11 @@ WORKSPACE_BYTES = 256 * 2**20    # hard bound on the extra memory of one conv
 CHUNK_BYTES = 16 * 2**20         # soft cap on the largest buffer of one chunk
 FLAT_MAX_WASTE, FLAT_MAX_WIDTH = 0.08, 256
 WINOGRAD_MIN_CO = 32 * 32        # C_in * C_out from which 3x3 stride-1 convs use Winograd
-WINOGRAD_CHUNK_BYTES = 8 * 2**20  # cap on Winograd's V or M buffer of one chunk, raised to
-# U's size when U (16*O*C) is bigger: few-column GEMMs re-read U per chunk. Fwd+bwd medians,
-# shapes interleaved (8, C, 56*64/C): 4 MB -> 8 MB: C=64 42.7 -> 38.2 ms, C=128 31.7 -> 29.3,
-# C=256 23.5 -> 25.2 (noise), C=512 (7x7, whole batch at U's 16 MB) 46.0 -> 38.3.
+WINOGRAD_CHUNK_BYTES = 4 * 2**20  # cap on Winograd's V or M buffer of one chunk, raised to
+# U's size when U (16*O*C) is bigger: few-column GEMMs re-read U per chunk. Fwd+bwd medians
+# of 30 alternating calls, (8, C, 56*64/C, same) 3x3: 2/4/8/16 MB at C=64: 33.0/31.9/34.2/
+# 36.3 ms; 4/8 MB at C=128: 24.6/26.0, C=256: 24.1/22.8; C=512 at 7x7: 46 ms at 4 MB, 38 ms
+# with the whole batch in one chunk (U is 16 MB).
 DEPTHWISE_BLOCK_BYTES = 512 * 2**10
 THREADS = min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
               else os.cpu_count() or 1)
@@ -378,7 +379,8 @@ def conv2d_backward(dy: np.ndarray, cache):
     g, weight, has_bias, x, cols, nb = cache
     dy = dy.astype(weight.dtype, copy=False)
     if g.path == "winograd":
-        dx, dw = winograd.backward(dy, x, weight, g.pad, cols, _parallel, nb)
+        dx, dw = winograd.backward(dy, x, weight, g.pad, cols, _parallel, nb,
+                                   (g.N, g.C, g.H, g.W))
         return dx, dw, dy.sum(axis=(0, 2, 3)) if has_bias else None
     G, C, Og, P = g.G, g.C, g.O // g.G, g.Hp * g.Wp
     wg = weight.reshape(G, Og, -1)                                    # (G, Og, Kg)

@@ -5,8 +5,9 @@ U = G g G^T (weight, per (O, C)), V = B^T d B (input, per (C, tile)). The 16 pro
 C are 16 GEMMs (O, C) @ (C, tiles): 2.25x fewer flops than im2col, and V (16*C*tiles) is
 smaller than im2col's col (9*C*4*tiles). The transforms are adds of strided slices on blocks
 of channels that stay in cache, spread over threads by the caller's ``parallel``.
-Backward: dx is the same algorithm on dy with the flipped, transposed kernel (full
-correlation, padding 2 - p); dU (16, O, C) = Z @ V^T with Z = A dY A^T, then dW = G^T dU G.
+Backward from Z = A dY A^T per tile: dV = U^T Z, dx = B dV B^T per tile with the
+overlapping tiles added (the adjoint of the input transform: one transform less than running
+the forward algorithm on dy with the flipped kernel); dU (16, O, C) = Z V^T, dW = G^T dU G.
 """
 from __future__ import annotations
 
@@ -29,12 +30,11 @@ def tiles(ho: int, wo: int) -> tuple[int, int]:
     return -(-ho // 2), -(-wo // 2)
 
 
-def weight_transform(w: np.ndarray, flip: bool = False, scratch_tag: str | None = None) -> np.ndarray:
+def weight_transform(w: np.ndarray, signed: bool = False, scratch_tag: str | None = None) -> np.ndarray:
     """w (O, C, 3, 3) -> U (16, O, C) = G w G^T per (O, C), as one (16, 9) @ (9, O*C) GEMM
-    (einsum took 25x longer at 512x512). ``flip``: the transform of the spatially flipped
-    kernel, G J w J G^T with G J = G with rows 0 and 3 swapped. ``scratch_tag``: the result
-    lives in that scratch buffer (``_workspace``)."""
-    g = _G[[3, 1, 2, 0]] if flip else _G
+    (einsum took 25x longer at 512x512). ``signed``: with Z's signs (G's last row negated),
+    for the backward. ``scratch_tag``: the result lives in that scratch buffer."""
+    g = _G * _SIGN[:, None] if signed else _G
     k = np.kron(g, g).astype(w.dtype)                                 # (16, 9)
     out = None if scratch_tag is None else scratch(scratch_tag, (16, w.shape[0] * w.shape[1]), w.dtype)
     return np.matmul(k, w.reshape(-1, 9).T, out=out).reshape(16, *w.shape[:2])  # (16, O, C)
@@ -88,6 +88,55 @@ def _bt(d: list, out: np.ndarray) -> None:
     np.add(d[1], d[2], out=out[1])
     np.subtract(d[2], d[1], out=out[2])
     np.subtract(d[1], d[3], out=out[3])
+
+
+def _fold(v: list, e: np.ndarray, o: np.ndarray, tmp: np.ndarray, axis: int) -> None:
+    """B (= (B^T)^T) along the tile axis ``axis`` (-2 or -1) with the 2-wide overlap of
+    neighbouring tiles folded: tile m's rows 0, 1, 2, 3 land on even row m, odd row m, even
+    row m+1, odd row m+1. v: 4 arrays (..., t, w); e, o: even and odd rows (..., t+1, w)."""
+    def at(a: int | None, b: int | None) -> tuple:
+        return (Ellipsis, slice(a, b)) + ((slice(None),) if axis == -2 else ())
+    t = v[0].shape[axis]
+    e[at(None, t)] = v[0]                                             # B row 0: dv0
+    e[at(t, None)] = 0
+    np.add(v[1], v[2], out=tmp)                                       # B row 2: dv1 + dv2 - dv0
+    tmp -= v[0]
+    e[at(1, None)] += tmp
+    np.subtract(v[1], v[2], out=o[at(None, t)])                       # B row 1: dv1 - dv2 + dv3
+    o[at(None, t)] += v[3]
+    o[at(t, None)] = 0
+    o[at(1, None)] -= v[3]                                            # B row 3: -dv3
+
+
+def input_adjoint(dv: np.ndarray, dx: np.ndarray, pad: tuple, parallel: Parallel) -> None:
+    """dV (16, C, n*th*(tw+1)) -> dx (n, C, H, W) = the adjoint of ``input_transform``:
+    B dV B^T per tile, overlapping tiles added, padding cropped."""
+    n, C, H, W = dx.shape
+    l, r, t, b = pad
+    th, tw = tiles(H + t + b - 2, W + l + r - 2)
+    w1 = tw + 1
+    dv6 = dv.reshape(4, 4, C, n, th, w1)
+    dxt = dx.transpose(1, 0, 2, 3)                                    # (C, n, H, W)
+
+    def block(c0: int, c1: int) -> None:
+        m = c1 - c0
+        rows = np.empty((2, 4, m, n, th + 1, w1), dv.dtype)          # (row phase, b, ...)
+        tmp = np.empty((m, n, th, w1), dv.dtype)
+        for k in range(4):
+            _fold([dv6[a, k, c0:c1] for a in range(4)], rows[0, k], rows[1, k], tmp, -2)
+        planes = np.empty((2, 2, m, n, th + 1, w1 + 1), dv.dtype)    # (row phase, col phase)
+        tmp = np.empty((m, n, th + 1, w1), dv.dtype)
+        for p in range(2):
+            _fold(list(rows[p]), planes[p, 0], planes[p, 1], tmp, -1)
+        for p in range(2):                                            # padded row 2i+p = row 2i+p-t
+            sr = (p - t) % 2
+            for q in range(2):
+                sc = (q - l) % 2
+                dst = dxt[c0:c1, :, sr::2, sc::2]
+                i0, j0 = (sr + t) // 2, (sc + l) // 2
+                dst[...] = planes[p, q, ..., i0:i0 + dst.shape[2], j0:j0 + dst.shape[3]]
+
+    _blocks(parallel, block, C, 12 * n * (th + 1) * (w1 + 1) * dv.itemsize)
 
 
 def output_transform(m: np.ndarray, y: np.ndarray, bias: np.ndarray | None,
@@ -175,20 +224,24 @@ def forward(x: np.ndarray, u: np.ndarray, bias: np.ndarray | None, pad: tuple,
 
 
 def backward(dy: np.ndarray, x: np.ndarray | None, weight: np.ndarray, pad: tuple,
-             vs: list | None, parallel: Parallel, nb: int) -> tuple[np.ndarray, np.ndarray]:
-    """dy (N, O, Ho, Wo) -> dx (N, C, H, W), dW (O, C, 3, 3); V from ``vs`` or from x.
+             vs: list | None, parallel: Parallel, nb: int,
+             xshape: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """dy (N, O, Ho, Wo) -> dx (N, C, H, W) of ``xshape``, dW (O, C, 3, 3); V from ``vs``
+    or from x.
 
-    dx is the full correlation of dy with the flipped, transposed kernel (padding 2 - p):
-    its U (16, C, O) is a transposed view of the flipped kernel's transform.
+    Both come from Z = A dY A^T (``grad_transform``, Z's signs folded into U):
+    dV = U^T Z, dx = the adjoint of the input transform of dV; dU = Z V^T.
     """
-    uf = weight_transform(weight, True, "winograd.Uf").transpose(0, 2, 1)  # (16, C, O)
-    dx = forward(dy, uf, None, tuple(2 - p for p in pad), parallel, nb, False)[0]
+    us = weight_transform(weight, True, "winograd.Us").transpose(0, 2, 1)  # (16, C, O)
+    dx = np.empty(xshape, dy.dtype)
     shape = (16,) + weight.shape[:2]                                  # dU (16, O, C)
     du, part = scratch("winograd.dU", shape, dy.dtype), scratch("winograd.part", shape, dy.dtype)
     for k, n0 in enumerate(range(0, len(dy), nb)):
+        z = grad_transform(dy[n0:n0 + nb], parallel)                  # (16, O, n*th*(tw+1))
+        dv = np.matmul(us, z, out=scratch("winograd.M", (16, us.shape[1], z.shape[2]), dy.dtype))
+        input_adjoint(dv, dx[n0:n0 + nb], pad, parallel)
         v = vs[k] if vs is not None else input_transform(x[n0:n0 + nb], pad, parallel,
                                                           "winograd.V")
-        z = grad_transform(dy[n0:n0 + nb], parallel)                  # (16, O, n*th*(tw+1))
         np.matmul(z, v.transpose(0, 2, 1), out=part if k else du)
         if k:
             du += part
