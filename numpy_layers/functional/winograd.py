@@ -64,14 +64,15 @@ def input_transform(x: np.ndarray, pad: tuple, parallel: Parallel,
 
     def block(c0: int, c1: int) -> None:
         m = c1 - c0
-        d = np.zeros((m, n, 2 * th + 2, 2 * w1), x.dtype)             # padded to whole tiles
-        d[:, :, t:t + H, l:l + W] = xt[c0:c1]
-        ph = np.empty((2, 2, m, n, (th + 2) * w1), x.dtype)           # phases, flat planes
-        ph4 = ph.reshape(2, 2, m, n, th + 2, w1)
-        for p in range(2):
+        ph = np.zeros((2, 2, m, n, (th + 2) * w1), x.dtype)           # phases, flat planes
+        ph4 = ph.reshape(2, 2, m, n, th + 2, w1)                      # of the padded input:
+        for p in range(2):                                            # padded row 2i+p is
+            r0 = (p - t) % 2                                          # x row 2i+p-t
             for q in range(2):
-                ph4[p, q, :, :, :th + 1] = d[:, :, p::2, q::2]
-        ph4[..., th + 1, :] = 0
+                s0 = (q - l) % 2
+                src = xt[c0:c1, :, r0::2, s0::2]
+                i0, j0 = (r0 + t) // 2, (s0 + l) // 2
+                ph4[p, q, :, :, i0:i0 + src.shape[2], j0:j0 + src.shape[3]] = src
         rows = np.empty((2, 4, m, n, lr), x.dtype)                    # B^T d per column phase
         for q in range(2):
             _bt([ph[p, q, ..., s * w1:s * w1 + lr] for s in range(2) for p in range(2)], rows[q])
