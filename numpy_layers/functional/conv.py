@@ -405,8 +405,13 @@ def conv2d_backward(dy: np.ndarray, cache):
         if g.path == "pointwise":
             xv = _pad(x[n0:n0 + n], g).reshape(n, G, -1, P)            # (n, G, Cg, P)
             dyv = dyc.reshape(n, G, Og, P)                            # (n, G, Og, P)
-            dwg += np.matmul(dyv, xv.transpose(0, 1, 3, 2)).sum(0)
-            dx[n0:n0 + n] = _unpad(np.matmul(wgt, dyv).reshape(n, C, g.Hp, g.Wp), g)
+            dwn = scratch("conv.dw", (n,) + wg.shape, dy.dtype)       # (n, G, Og, Cg)
+            dwg += np.matmul(dyv, xv.transpose(0, 1, 3, 2), out=dwn).sum(0)
+            if not any(g.pad):                                        # straight into dx
+                np.matmul(wgt, dyv, out=dx[n0:n0 + n].reshape(n, G, -1, P))
+                continue
+            dxp = np.matmul(wgt, dyv, out=scratch("conv.dcol", (n, G, C // G, P), dy.dtype))
+            dx[n0:n0 + n] = _unpad(dxp.reshape(n, C, g.Hp, g.Wp), g)
             continue
         col = cols[k] if cols is not None else _im2col(x[n0:n0 + n], g, "conv.col")
         dyt = _grid(dyc, g)                                           # (G, Og, n*Ho*Wg)
