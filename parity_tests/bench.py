@@ -308,14 +308,18 @@ MISS_REASONS = {
               "is set by the environment) and reaches ~210-250 GFLOP/s float32 on 2 threads "
               "for every GEMM layout tried (one wide GEMM, N batched GEMMs, transposed "
               "operands, tensordot); torch's convolutions use AVX-512 at ~430-450. The 1x1 and "
-              "stride-2 rows are pure GEMM work at that rate (lower bound ~1.5x). The 3x3 "
-              "stride-1 row takes the Winograd F(2x2,3x3) path (2.25x fewer multiplications): "
-              "its forward gains, its backward still runs a second full Winograd plus per-"
-              "sample weight-gradient GEMMs. The float64 1x1 row is one GEMM on both sides "
-              "and measures 0.99-1.02 from run to run.",
-    "resnet18": "83% of the NumPy step is convolution (profile), so the conv rows' BLAS limit "
-                "sets it; the 512->512 3x3 at 7x7 (76 ms vs 13 ms) and 64->64 3x3 at 56x56 "
-                "shapes dominate; ReLU backward ~6%.",
+              "stride-2 rows are GEMM work at that rate: their GEMMs alone take ~1.5x torch's "
+              "whole fwd+bwd (stride-2: 12.6 ms of GEMMs vs torch's 7.7-9.1 ms). The 3x3 "
+              "stride-1 row runs Winograd F(2x2,3x3): of its ~29 ms, the three GEMM sets take "
+              "~16 ms (K=64 GEMMs at 150-180 GFLOP/s, the weight-gradient ones ~120), about "
+              "torch's whole 14-22 ms (torch varies that much from run to run), and the "
+              "transforms ~13 ms of memory-bound NumPy passes. F(4x4,3x3) would cut the GEMM "
+              "work 1.8x more but measured 13-19x torch's float32 error (the parity policy "
+              "allows 4x). The float64 1x1 row is one GEMM on both sides and measures 1.00-1.03 "
+              "from run to run.",
+    "resnet18": "~70% of the NumPy step is the 3x3 convolutions (per-layer timing), so the conv "
+                "rows' BLAS limit sets it; the ratio measured 1.87-1.96 in the last runs, near "
+                "its 2.0 target.",
 }
 
 

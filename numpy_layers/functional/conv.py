@@ -19,7 +19,10 @@ FLAT_MAX_WASTE, Wo <= FLAT_MAX_WIDTH (long rows are fast anyway) and x and W are
 Threads did not speed up the GEMM path's copies (memory-bound), so they run on one.
 ``winograd`` (winograd.py): 3x3, stride 1, dilation 1, groups 1, zeros padding <= 2, finite
 x and W, C_in*C_out >= WINOGRAD_MIN_CO. Measured float32 (8,64,56,56) 64->64 p1, 2 threads,
-fwd+bwd medians: im2col 41.8 ms, Winograd 32 ms, torch 14.2 ms.
+fwd+bwd medians: im2col 41.8 ms, Winograd 29 ms (GEMMs 16, transforms 13), torch 14-22 ms.
+F(4x4,3x3) would cut the GEMM work 1.8x more, but its float32 error measured 13-19x torch's
+(C=64, 256; the parity policy allows 4x), so it is not used.
+Large temporaries live in per-thread scratch buffers (``_workspace``), never in results.
 """
 from __future__ import annotations
 

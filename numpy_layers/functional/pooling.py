@@ -24,18 +24,17 @@ from __future__ import annotations
 
 import itertools
 import os
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from .._checks import as_pair, check_float_array
+from ._workspace import scratch
 
 _THREADS = max(1, min(2, os.cpu_count() or 1))
 _ITEM_BYTES = 1 << 20          # input bytes per work item
 _MIN_PARALLEL = 1 << 21        # below this many input bytes one thread is faster
 _POOL: list[ThreadPoolExecutor] = []
-_TLS = threading.local()       # per-thread scratch buffers, reused across calls
 
 
 # ----------------------------------------------------------------------------- plumbing
@@ -97,11 +96,7 @@ def _run(fn, items, nbytes: int) -> None:
 
 def _scratch(name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
     """A per-thread reusable buffer (fresh large arrays page-fault on every item)."""
-    bufs = _TLS.__dict__.setdefault("bufs", {})
-    n, key = int(np.prod(shape)), (name, np.dtype(dtype))
-    if key not in bufs or bufs[key].size < n:
-        bufs[key] = np.empty(n, dtype)
-    return bufs[key][:n].reshape(shape)
+    return scratch(f"pool.{name}.{np.dtype(dtype)}", shape, dtype)
 
 
 def _padded_cols(X: np.ndarray, p: int, n: int, value) -> np.ndarray:

@@ -1,0 +1,86 @@
+"""Scratch buffers (numpy_layers/functional/_workspace.py): reuse within a thread, isolation
+between tags and threads, the size limit, and results that never alias a scratch buffer."""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+import numpy_layers as nl
+from numpy_layers.functional import _workspace as ws
+
+
+@pytest.fixture(autouse=True)
+def _fresh_pool():
+    ws.release()
+    yield
+    ws.release()
+
+
+def test_same_tag_reuses_memory_and_tags_are_separate():
+    a = ws.scratch("t.a", (4, 5), np.float32)
+    assert a.shape == (4, 5) and a.dtype == np.float32 and a.flags.c_contiguous
+    b = ws.scratch("t.a", (3, 2), np.float64)             # smaller: same buffer
+    assert np.shares_memory(a, b)
+    c = ws.scratch("t.c", (4, 5), np.float32)
+    assert not np.shares_memory(a, c)
+    big = ws.scratch("t.a", (100, 100), np.float32)        # larger: a new buffer
+    assert big.shape == (100, 100) and not np.shares_memory(big, c)
+
+
+def test_threads_get_their_own_buffers():
+    mine = ws.scratch("t.thread", (64,), np.float32)
+    theirs = []
+    t = threading.Thread(target=lambda: theirs.append(ws.scratch("t.thread", (64,), np.float32)))
+    t.start()
+    t.join()
+    assert not np.shares_memory(mine, theirs[0])
+
+
+def test_requests_past_the_limit_get_fresh_arrays(monkeypatch):
+    monkeypatch.setattr(ws, "LIMIT_BYTES", 1000)
+    kept = ws.scratch("t.small", (100,), np.float32)       # 400 bytes: pooled
+    assert np.shares_memory(kept, ws.scratch("t.small", (100,), np.float32))
+    a = ws.scratch("t.big", (200,), np.float32)            # 400 + 800 > 1000: fresh
+    b = ws.scratch("t.big", (200,), np.float32)
+    assert not np.shares_memory(a, b)
+
+
+def _conv_cases():
+    rng = np.random.default_rng(0)
+    for name, (c, o, k, s, hw) in {"winograd": (32, 32, 3, 1, 10), "gemm": (4, 6, 3, 2, 9),
+                                   "pointwise": (8, 5, 1, 1, 6)}.items():
+        layer = nl.Conv2d(c, o, k, stride=s, padding=k // 2)
+        xs = [rng.standard_normal((2, c, hw, hw)).astype(np.float32) for _ in range(2)]
+        yield name, layer, xs
+
+
+@pytest.mark.parametrize("name", ["winograd", "gemm", "pointwise"])
+def test_conv_results_survive_the_next_call(name):
+    """A second forward/backward must not overwrite what the first returned: y, dx and the
+    parameter gradients (zero_grad(set_to_none) drops the references, not the arrays)."""
+    layer, xs = next((lay, xs) for n, lay, xs in _conv_cases() if n == name)
+    first = None
+    for x in xs:
+        y = layer(x)
+        dx = layer.backward(np.ones_like(y))
+        got = [y, dx] + [g for _, g in layer.named_grads()]
+        if first is None:
+            first = (got, [a.copy() for a in got])
+        layer.zero_grad()
+    for kept, copy in zip(*first):
+        assert np.array_equal(kept, copy)
+    assert not np.array_equal(got[0], first[0][0])            # the inputs differed
+
+
+def test_pool_results_survive_the_next_call():
+    rng = np.random.default_rng(1)
+    layer = nl.MaxPool2d(3, stride=2, padding=1)
+    x1, x2 = (rng.standard_normal((2, 3, 40, 40)).astype(np.float32) for _ in range(2))
+    y1 = layer(x1)
+    dx1 = layer.backward(np.ones_like(y1))
+    y1c, dx1c = y1.copy(), dx1.copy()
+    y2 = layer(x2)
+    layer.backward(np.ones_like(y2))
+    assert np.array_equal(y1, y1c) and np.array_equal(dx1, dx1c)
