@@ -3,13 +3,13 @@
 Choice rule (timed on 2 cores against torch):
 - ``pointwise`` (1x1 kernel, stride 1): no im2col, the input is the column matrix:
   y (n, G, Og, P) = W (G, Og, Cg) @ x (n, G, Cg, P), one batched matmul.
-- ``depthwise`` (groups == C == O): a GEMM with K = kh*kw is wasteful; instead a per-tap
-  multiply-add over the kh*kw shifted slices, on blocks of channel planes that stay in
-  cache (padded and cropped block-wise), the blocks spread over THREADS threads.
-- ``gemm`` otherwise: pad once, im2col as kh*kw slice copies into one contiguous col
-  (C*kh*kw, n*Ho*Wg), ONE matmul batched over groups, output transposed back. The batch
-  sits in the columns (one wide GEMM beats n small ones when Ho*Wo is small); chunks of
-  n samples keep each buffer under CHUNK_BYTES (bigger fresh arrays page-fault).
+- ``depthwise`` (``_depthwise.py``; groups == C == O): a GEMM with K = kh*kw is wasteful;
+  instead a per-tap multiply-add over the kh*kw shifted slices, on blocks of channel planes
+  that stay in cache (padded and cropped block-wise), the blocks spread over THREADS threads.
+- ``gemm`` (``_im2col.py``) otherwise: pad once, im2col as kh*kw slice copies into one
+  contiguous col (C*kh*kw, n*Ho*Wg), ONE matmul batched over groups, output transposed back.
+  The batch sits in the columns (one wide GEMM beats n small ones when Ho*Wo is small);
+  chunks of n samples keep each buffer under CHUNK_BYTES (bigger fresh arrays page-fault).
 ``flat`` grid: the padded input is split into its stride phases (nothing to do at stride
 1), planes flattened; a tap is then one contiguous run per plane and outputs live on rows
 of the phase width Wq instead of Wo (extra columns cropped). im2col/col2im get long inner
@@ -26,20 +26,18 @@ Large temporaries live in per-thread scratch buffers (``_workspace``), never in 
 """
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, NamedTuple
+from typing import Callable
 
 import numpy as np
 
 from .._checks import as_pair
-from .padding import _check as _check_pad
-from .padding import pad_backward, pad_forward
 from . import winograd
+from ._depthwise import _depthwise
+from ._im2col import (WORKSPACE_BYTES, _chunk, _col2im, _Geom, _gemm_emit, _grid, _im2col,
+                      _pad, _unpad)
 from ._workspace import scratch
+from .padding import _check as _check_pad
 
-WORKSPACE_BYTES = 256 * 2**20    # hard bound on the extra memory of one conv
-CHUNK_BYTES = 16 * 2**20         # soft cap on the largest buffer of one chunk
 FLAT_MAX_WASTE, FLAT_MAX_WIDTH = 0.08, 256
 WINOGRAD_MIN_CO = 32 * 32        # C_in * C_out from which 3x3 stride-1 convs use Winograd
 WINOGRAD_CHUNK_BYTES = 4 * 2**20  # cap on Winograd's V or M buffer of one chunk, raised to
@@ -47,25 +45,7 @@ WINOGRAD_CHUNK_BYTES = 4 * 2**20  # cap on Winograd's V or M buffer of one chunk
 # of 30 alternating calls, (8, C, 56*64/C, same) 3x3: 2/4/8/16 MB at C=64: 33.0/31.9/34.2/
 # 36.3 ms; 4/8 MB at C=128: 24.6/26.0, C=256: 24.1/22.8; C=512 at 7x7: 46 ms at 4 MB, 38 ms
 # with the whole batch in one chunk (U is 16 MB).
-DEPTHWISE_BLOCK_BYTES = 512 * 2**10
-THREADS = min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-              else os.cpu_count() or 1)
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
-_POOL: list = [None, None]      # executor, (threads, pid): a forked child makes its own
-
-
-def _parallel(fn: Callable[[int, int], None], n: int) -> None:
-    """fn(lo, hi) over [0, n) in THREADS contiguous parts (numpy releases the GIL)."""
-    k = max(1, min(THREADS, n))
-    if k == 1:
-        return fn(0, n)
-    if _POOL[1] != (k, os.getpid()):
-        _POOL[:] = [ThreadPoolExecutor(k - 1), (k, os.getpid())]
-    cuts = [n * i // k for i in range(k + 1)]
-    futures = [_POOL[0].submit(fn, cuts[i], cuts[i + 1]) for i in range(1, k)]
-    fn(cuts[0], cuts[1])
-    for f in futures:
-        f.result()
 
 
 def _serial(fn: Callable[[int, int], None], n: int) -> None:
@@ -74,27 +54,6 @@ def _serial(fn: Callable[[int, int], None], n: int) -> None:
     (fwd+bwd medians of 30 alternating calls, (8, C, 56*64/C, same), 1 vs 2 threads:
     C=64 27.9 vs 29.9 ms, C=128 22.8 vs 23.8, C=256 21.4 vs 21.9, C=512 30.3 vs 30.8)."""
     fn(0, n)
-
-
-class _Geom(NamedTuple):
-    N: int; C: int; H: int; W: int; O: int; G: int; kh: int; kw: int   # noqa: E702
-    sh: int; sw: int; dh: int; dw: int; pad: tuple; mode: str           # noqa: E702
-    Hp: int; Wp: int; Ho: int; Wo: int; Hq: int; Wq: int; path: str; flat: bool  # noqa: E702
-    taps: tuple   # (i, j, phase row, phase col, offset in the flat phase plane) per tap
-
-    @property
-    def Wg(self) -> int:                  # output row width in col and in the grid
-        return self.Wq if self.flat else self.Wo
-
-    @property
-    def L(self) -> int:                   # flat run covering every valid output
-        return (self.Ho - 1) * self.Wq + self.Wo
-
-    def window(self, i: int, j: int) -> tuple:
-        """(:, :, rows, cols) of tap (i, j) in the padded input (compact mode)."""
-        r, c = i * self.dh, j * self.dw
-        return (slice(None), slice(None), slice(r, r + self.sh * (self.Ho - 1) + 1, self.sh),
-                slice(c, c + self.sw * (self.Wo - 1) + 1, self.sw))
 
 
 def _check_arrays(layer: str, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None) -> None:
@@ -170,163 +129,6 @@ def _geometry(xshape: tuple, wshape: tuple, stride, pad, dilation, groups, mode,
                                    and Wo <= FLAT_MAX_WIDTH)
     return _Geom(N, C, H, W, O, groups, kh, kw, sh, sw, dh, dw, tuple(pad), mode,
                  Hp, Wp, Ho, Wo, Hq, Wq, path, flat, taps)
-
-
-def _pad(x: np.ndarray, g: _Geom) -> np.ndarray:
-    """x (..., H, W) -> padded (..., Hp, Wp), C-contiguous."""
-    if not any(g.pad):
-        return np.ascontiguousarray(x)
-    return pad_forward(x, g.pad, "constant" if g.mode == "zeros" else g.mode)[0]
-
-
-def _unpad(dxp: np.ndarray, g: _Geom) -> np.ndarray:
-    """dxp (..., Hp, Wp) -> dx (..., H, W): padded positions fold back onto the input."""
-    if not any(g.pad):
-        return dxp
-    if g.mode == "zeros":
-        return dxp[..., g.pad[2]:g.pad[2] + g.H, g.pad[0]:g.pad[0] + g.W]   # a view
-    return pad_backward(dxp, (dxp.shape[:-2] + (g.H, g.W), g.pad, g.mode))
-
-
-def _phases(xp: np.ndarray, g: _Geom) -> np.ndarray:
-    """xp (..., Hp, Wp) -> its stride phases as flat planes (sh, sw, ..., Hq*Wq)."""
-    lead = xp.shape[:-2]
-    if g.sh == g.sw == 1:
-        return xp.reshape((1, 1) + lead + (g.Hq * g.Wq,))           # a view
-    xph = np.zeros((g.sh, g.sw) + lead + (g.Hq, g.Wq), xp.dtype)
-    for a in range(g.sh):
-        for b in range(g.sw):
-            src = xp[..., a::g.sh, b::g.sw]
-            xph[a, b, ..., :src.shape[-2], :src.shape[-1]] = src
-    return xph.reshape((g.sh, g.sw) + lead + (g.Hq * g.Wq,))
-
-
-def _unphase(dxph: np.ndarray, g: _Geom) -> np.ndarray:
-    """Inverse of ``_phases``: (sh, sw, ..., Hq*Wq) -> (..., Hp, Wp)."""
-    lead = dxph.shape[2:-1]
-    if g.sh == g.sw == 1:
-        return dxph.reshape(lead + (g.Hp, g.Wp))
-    planes = dxph.reshape(dxph.shape[:-1] + (g.Hq, g.Wq))
-    dxp = np.empty(lead + (g.Hp, g.Wp), dxph.dtype)
-    for a in range(g.sh):
-        for b in range(g.sw):
-            dst = dxp[..., a::g.sh, b::g.sw]
-            dst[...] = planes[a, b, ..., :dst.shape[-2], :dst.shape[-1]]
-    return dxp
-
-
-def _im2col(xc: np.ndarray, g: _Geom, tag: str | None = None) -> np.ndarray:
-    """x chunk (n, C, H, W) -> col (G, Cg*kh*kw, n*Ho*Wg), in scratch buffer ``tag`` if given."""
-    xp, n, L = _pad(xc, g), len(xc), g.L
-    shape = (g.C, g.kh, g.kw, n, g.Ho * g.Wg)                         # (C, kh, kw, n, Ho*Wg)
-    col = np.empty(shape, xc.dtype) if tag is None else scratch(tag, shape, xc.dtype)
-    if g.flat:
-        xph = _phases(xp, g)                                          # (sh, sw, n, C, Hq*Wq)
-        for i, j, a, b, off in g.taps:
-            col[:, i, j, :, :L] = xph[a, b, :, :, off:off + L].transpose(1, 0, 2)
-        col[..., L:] = 0                                              # tail of the last row
-    else:
-        col6 = col.reshape(g.C, g.kh, g.kw, n, g.Ho, g.Wo)
-        for i, j, _, _, _ in g.taps:
-            col6[:, i, j] = xp[g.window(i, j)].transpose(1, 0, 2, 3)
-    return col.reshape(g.G, -1, n * g.Ho * g.Wg)
-
-
-def _col2im(dcol: np.ndarray, g: _Geom, out: np.ndarray) -> None:
-    """dcol (G, Cg*kh*kw, n*Ho*Wg) -> out (n, C, H, W): taps add back, padding folds."""
-    n, L = len(out), g.L
-    direct = not any(g.pad) and out.flags.c_contiguous and (not g.flat or g.sh == g.sw == 1)
-    if g.flat:
-        dcol = dcol.reshape(g.C, g.kh, g.kw, n, -1)                  # (C, kh, kw, n, Ho*Wq)
-        dxph = (out.reshape(1, 1, n, g.C, -1) if direct               # (sh, sw, n, C, Hq*Wq)
-                else np.empty((g.sh, g.sw, n, g.C, g.Hq * g.Wq), dcol.dtype))
-        dxph[...] = 0
-        for i, j, a, b, off in g.taps:
-            dxph[a, b, :, :, off:off + L] += dcol[:, i, j, :, :L].transpose(1, 0, 2)
-        dxp = _unphase(dxph, g)
-    else:
-        dcol = dcol.reshape(g.C, g.kh, g.kw, n, g.Ho, g.Wo)          # (C, kh, kw, n, Ho, Wo)
-        dxp = out if direct else np.empty((n, g.C, g.Hp, g.Wp), dcol.dtype)
-        dxp[...] = 0
-        for i, j, _, _, _ in g.taps:
-            dxp[g.window(i, j)] += dcol[:, i, j].transpose(1, 0, 2, 3)
-    if not direct:
-        out[...] = _unpad(dxp, g)
-
-
-def _emit(yc: np.ndarray, src: np.ndarray, bias: np.ndarray | None) -> None:
-    """yc (n, O, Ho, Wo) = src (+ bias (O,)), in one pass."""
-    if bias is None:
-        yc[...] = src
-    else:
-        np.add(src, bias[:, None, None], out=yc)
-
-
-def _chunk(g: _Geom, isz: int, budget: int = WORKSPACE_BYTES) -> int:
-    """Samples per chunk: a chunk's buffers fit ``budget``, its largest one CHUNK_BYTES."""
-    K, Pg, P = g.C * g.kh * g.kw, g.Ho * g.Wg, g.Hp * g.Wp
-    largest = isz * max(K * Pg if g.path == "gemm" else 0, g.O * Pg, g.C * P)
-    return int(max(1, min(g.N, budget // (isz * (3 * g.C * P + 2 * K * Pg + g.O * Pg)),
-                          CHUNK_BYTES // max(largest, 1))))
-
-
-def _gemm_emit(wg: np.ndarray, col: np.ndarray, yc: np.ndarray, bias: np.ndarray | None,
-               g: _Geom) -> None:
-    """yc (n, O, Ho, Wo), C-contiguous = wg (G, Og, Kg) @ col (G, Kg, n*Ho*Wg) (+ bias)."""
-    n = len(yc)
-    if n > 1 or g.flat:
-        out = np.matmul(wg, col, out=scratch("conv.out", (g.G, g.O // g.G, col.shape[2]),
-                                             col.dtype)).reshape(g.O, n, g.Ho, g.Wg)  # (O, n, Ho, Wg)
-        _emit(yc, out[..., :g.Wo].transpose(1, 0, 2, 3), bias)
-        return
-    np.matmul(wg, col, out=yc.reshape(g.G, -1, g.Ho * g.Wo))          # (G, Og, Ho*Wo)
-    if bias is not None:
-        yc += bias[:, None, None]
-
-
-def _grid(dyc: np.ndarray, g: _Geom) -> np.ndarray:
-    """dy chunk (n, O, Ho, Wo) -> (G, Og, n*Ho*Wg), the columns of col (extra ones zero)."""
-    n = len(dyc)
-    if n == 1 and not g.flat:
-        return dyc.reshape(g.G, g.O // g.G, -1)                       # (G, Og, Ho*Wo)
-    grid = np.empty((g.O, n, g.Ho, g.Wg), dyc.dtype)                  # (O, n, Ho, Wg)
-    grid[..., g.Wo:] = 0
-    grid[..., :g.Wo] = dyc.transpose(1, 0, 2, 3)
-    return grid.reshape(g.G, g.O // g.G, -1)                          # (G, Og, n*Ho*Wg)
-
-
-def _depthwise(g: _Geom, x, weight, bias=None, y=None, dy=None, dx=None, dwp=None) -> None:
-    """Per-tap multiply-add on blocks of the N*C planes. Forward fills y (N, C, Ho, Wo);
-    backward (``dy`` given) fills dx (N, C, H, W) and dwp (N*C, kh*kw) per plane."""
-    nc, L = g.N * g.C, g.L
-    xpl = x.reshape(nc, g.H, g.W)                                     # planes
-    wpl = np.tile(weight.reshape(g.C, -1), (g.N, 1))                  # (N*C, taps)
-    bpl = None if bias is None else np.tile(bias, g.N)                # (N*C,)
-    pb = max(1, DEPTHWISE_BLOCK_BYTES // (g.Hp * g.Wp * x.itemsize))
-
-    def block(q0: int, q1: int) -> None:
-        m = q1 - q0
-        xph = _phases(_pad(xpl[q0:q1], g), g)                          # (sh, sw, m, Hq*Wq)
-        t = np.empty((m, L), x.dtype)
-        if dy is None:
-            yg = np.empty((m, g.Ho, g.Wq), x.dtype)                   # output on the grid
-            acc = yg.reshape(m, -1)[:, :L]
-            for k, (_, _, a, b, off) in enumerate(g.taps):
-                np.multiply(xph[a, b, :, off:off + L], wpl[q0:q1, k:k + 1], out=t if k else acc)
-                if k:
-                    acc += t
-            _emit(y.reshape(nc, g.Ho, g.Wo)[q0:q1], yg[..., :g.Wo], None if bpl is None else bpl[q0:q1])
-            return
-        dyg = np.zeros((m, g.Ho, g.Wq), x.dtype)                      # dy on the grid
-        dyg[..., :g.Wo] = dy.reshape(nc, g.Ho, g.Wo)[q0:q1]
-        d, dxph = dyg.reshape(m, -1)[:, :L], np.zeros(xph.shape, x.dtype)
-        for k, (_, _, a, b, off) in enumerate(g.taps):
-            dwp[q0:q1, k] = np.vecdot(d, xph[a, b, :, off:off + L])
-            np.multiply(d, wpl[q0:q1, k:k + 1], out=t)
-            dxph[a, b, :, off:off + L] += t
-        dx.reshape(nc, g.H, g.W)[q0:q1] = _unpad(_unphase(dxph, g), g)
-
-    _parallel(lambda p0, p1: [block(q, min(q + pb, p1)) for q in range(p0, p1, pb)], nc)
 
 
 def _forward(x, weight, bias, stride, padding, dilation, groups, mode, keep_col=True):
@@ -419,7 +221,8 @@ def conv2d_backward(dy: np.ndarray, cache):
         col = cols[k] if cols is not None else _im2col(x[n0:n0 + n], g, "conv.col")
         dyt = _grid(dyc, g)                                           # (G, Og, n*Ho*Wg)
         dwg += np.matmul(dyt, col.transpose(0, 2, 1), out=scratch("conv.dw", wg.shape, dy.dtype))
-        _col2im(np.matmul(wgt, dyt, out=scratch("conv.dcol", col.shape, dy.dtype)), g, dx[n0:n0 + n])
+        dcol = np.matmul(wgt, dyt, out=scratch("conv.dcol", col.shape, dy.dtype))
+        _col2im(dcol, g, dx[n0:n0 + n])
     db = dy.sum(axis=(0, 2, 3)) if has_bias else None
     return dx, dwg.reshape(weight.shape), db
 

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from .._checks import as_pair
-from .conv import _check_arrays, _chunk, _col2im, _geometry, _Geom, _gemm_emit, _grid, _im2col
+from ._im2col import _chunk, _col2im, _Geom, _gemm_emit, _grid, _im2col
+from .conv import _check_arrays, _geometry
 
 LAYER = "conv_transpose2d"
 

@@ -30,13 +30,15 @@ def tiles(ho: int, wo: int) -> tuple[int, int]:
     return -(-ho // 2), -(-wo // 2)
 
 
-def weight_transform(w: np.ndarray, signed: bool = False, scratch_tag: str | None = None) -> np.ndarray:
+def weight_transform(w: np.ndarray, signed: bool = False,
+                     scratch_tag: str | None = None) -> np.ndarray:
     """w (O, C, 3, 3) -> U (16, O, C) = G w G^T per (O, C), as one (16, 9) @ (9, O*C) GEMM
     (einsum took 25x longer at 512x512). ``signed``: with Z's signs (G's last row negated),
     for the backward. ``scratch_tag``: the result lives in that scratch buffer."""
     g = _G * _SIGN[:, None] if signed else _G
     k = np.kron(g, g).astype(w.dtype)                                 # (16, 9)
-    out = None if scratch_tag is None else scratch(scratch_tag, (16, w.shape[0] * w.shape[1]), w.dtype)
+    out = None if scratch_tag is None else scratch(scratch_tag, (16, w.shape[0] * w.shape[1]),
+                                                   w.dtype)
     return np.matmul(k, w.reshape(-1, 9).T, out=out).reshape(16, *w.shape[:2])  # (16, O, C)
 
 
