@@ -93,44 +93,48 @@ def _bt(d: list, out: np.ndarray) -> None:
     np.subtract(d[1], d[3], out=out[3])
 
 
-def _fold(v: list, e: np.ndarray, o: np.ndarray, tmp: np.ndarray, axis: int) -> None:
-    """B (= (B^T)^T) along the tile axis ``axis`` (-2 or -1) with the 2-wide overlap of
-    neighbouring tiles folded: tile m's rows 0, 1, 2, 3 land on even row m, odd row m, even
-    row m+1, odd row m+1. v: 4 arrays (..., t, w); e, o: even and odd rows (..., t+1, w)."""
-    def at(a: int | None, b: int | None) -> tuple:
-        return (Ellipsis, slice(a, b)) + ((slice(None),) if axis == -2 else ())
-    t = v[0].shape[axis]
-    e[at(None, t)] = v[0]                                             # B row 0: dv0
-    e[at(t, None)] = 0
+def _fold(v: list, e: np.ndarray, o: np.ndarray, tmp: np.ndarray, shift: int) -> None:
+    """B (= (B^T)^T) along one tile axis of flat planes, the 2-wide overlap of neighbouring
+    tiles folded: tile m's rows 0, 1, 2, 3 land on even row m, odd row m, even row m+1, odd
+    row m+1, where "the next tile" is ``shift`` values on in the flat plane. v: 4 arrays
+    (..., L); e, o (..., L or L + shift): even and odd rows; tmp (..., L)."""
+    n, k = v[0].shape[-1], min(v[0].shape[-1], e.shape[-1] - shift)
+    e[..., :n] = v[0]                                                 # B row 0: dv0
+    e[..., n:] = 0
     np.add(v[1], v[2], out=tmp)                                       # B row 2: dv1 + dv2 - dv0
     tmp -= v[0]
-    e[at(1, None)] += tmp
-    np.subtract(v[1], v[2], out=o[at(None, t)])                       # B row 1: dv1 - dv2 + dv3
-    o[at(None, t)] += v[3]
-    o[at(t, None)] = 0
-    o[at(1, None)] -= v[3]                                            # B row 3: -dv3
+    e[..., shift:shift + k] += tmp[..., :k]
+    np.subtract(v[1], v[2], out=o[..., :n])                           # B row 1: dv1 - dv2 + dv3
+    o[..., :n] += v[3]
+    o[..., n:] = 0
+    o[..., shift:shift + k] -= v[3][..., :k]                          # B row 3: -dv3
 
 
 def input_adjoint(dv: np.ndarray, dx: np.ndarray, pad: tuple, parallel: Parallel) -> None:
     """dV (16, C, n*th*(tw+1)) -> dx (n, C, H, W) = the adjoint of ``input_transform``:
-    B dV B^T per tile, overlapping tiles added, padding cropped."""
+    B dV B^T per tile, overlapping tiles added, padding cropped.
+
+    Planes stay flat with rows of tw+1 tiles: the next tile row is w1 = tw+1 values on, the
+    next tile column 1 value on, and a row's last column tile spills into the filler tile
+    (zero in dV) instead of the next row."""
     n, C, H, W = dx.shape
     l, r, t, b = pad
     th, tw = tiles(H + t + b - 2, W + l + r - 2)
-    w1 = tw + 1
-    dv6 = dv.reshape(4, 4, C, n, th, w1)
+    w1, lr = tw + 1, (th + 1) * (tw + 1)
+    dv5 = dv.reshape(4, 4, C, n, th * w1)
     dxt = dx.transpose(1, 0, 2, 3)                                    # (C, n, H, W)
 
     def block(c0: int, c1: int) -> None:
         m = c1 - c0
-        rows = np.empty((2, 4, m, n, th + 1, w1), dv.dtype)          # (row phase, b, ...)
-        tmp = np.empty((m, n, th, w1), dv.dtype)
+        rows = np.empty((2, 4, m, n, lr), dv.dtype)                  # (row phase, b, ...)
+        tmp = np.empty((m, n, lr), dv.dtype)
         for k in range(4):
-            _fold([dv6[a, k, c0:c1] for a in range(4)], rows[0, k], rows[1, k], tmp, -2)
-        planes = np.empty((2, 2, m, n, th + 1, w1 + 1), dv.dtype)    # (row phase, col phase)
-        tmp = np.empty((m, n, th + 1, w1), dv.dtype)
+            _fold([dv5[a, k, c0:c1] for a in range(4)], rows[0, k], rows[1, k],
+                  tmp[..., :th * w1], w1)
+        planes = np.empty((2, 2, m, n, lr), dv.dtype)                 # (row phase, col phase)
         for p in range(2):
-            _fold(list(rows[p]), planes[p, 0], planes[p, 1], tmp, -1)
+            _fold(list(rows[p]), planes[p, 0], planes[p, 1], tmp, 1)
+        planes = planes.reshape(2, 2, m, n, th + 1, w1)
         for p in range(2):                                            # padded row 2i+p = row 2i+p-t
             sr = (p - t) % 2
             for q in range(2):
@@ -139,7 +143,7 @@ def input_adjoint(dv: np.ndarray, dx: np.ndarray, pad: tuple, parallel: Parallel
                 i0, j0 = (sr + t) // 2, (sc + l) // 2
                 dst[...] = planes[p, q, ..., i0:i0 + dst.shape[2], j0:j0 + dst.shape[3]]
 
-    _blocks(parallel, block, C, 12 * n * (th + 1) * (w1 + 1) * dv.itemsize)
+    _blocks(parallel, block, C, 12 * n * lr * dv.itemsize)
 
 
 def output_transform(m: np.ndarray, y: np.ndarray, bias: np.ndarray | None,
