@@ -146,9 +146,10 @@ def _forward(x, weight, bias, stride, padding, dilation, groups, mode, keep_col=
         keep = keep_col and N * per <= WORKSPACE_BYTES // 2
         nb = int(max(1, min(N, (WORKSPACE_BYTES - (N * per if keep else 0)) // (3 * per),
                             max(WINOGRAD_CHUNK_BYTES, 16 * C * O * isz) // per)))
-        u = winograd.weight_transform(weight, scratch_tag="winograd.U")  # (16, O, C)
-        y, vs = winograd.forward(x, u, bias, g.pad, _serial, nb, keep)
-        return y, (g, weight, bias is not None, None if keep else x, vs, nb)
+        u = winograd.weight_transform(weight, None if keep else "winograd.U")  # (16, O, C)
+        y, vs = winograd.forward(x, u, bias, g.pad, _serial, nb, keep)   # kept: V and U
+        kept = (vs, u if keep else None)
+        return y, (g, weight, bias is not None, None if keep else x, kept, nb)
     y = np.empty((N, O, g.Ho, g.Wo), x.dtype)
     if g.path == "depthwise":
         _depthwise(g, x, weight, bias, y=y)
@@ -192,8 +193,8 @@ def conv2d_backward(dy: np.ndarray, cache):
     g, weight, has_bias, x, cols, nb = cache
     dy = dy.astype(weight.dtype, copy=False)
     if g.path == "winograd":
-        dx, dw = winograd.backward(dy, x, weight, g.pad, cols, _serial, nb,
-                                   (g.N, g.C, g.H, g.W))
+        dx, dw = winograd.backward(dy, x, weight, g.pad, cols[0], _serial, nb,
+                                   (g.N, g.C, g.H, g.W), cols[1])
         return dx, dw, dy.sum(axis=(0, 2, 3)) if has_bias else None
     G, C, Og, P = g.G, g.C, g.O // g.G, g.Hp * g.Wp
     wg = weight.reshape(G, Og, -1)                                    # (G, Og, Kg)

@@ -5,9 +5,10 @@ U = G g G^T (weight, per (O, C)), V = B^T d B (input, per (C, tile)). The 16 pro
 C are 16 GEMMs (O, C) @ (C, tiles): 2.25x fewer flops than im2col, and V (16*C*tiles) is
 smaller than im2col's col (9*C*4*tiles). The transforms are adds of strided slices on blocks
 of channels that stay in cache, spread over threads by the caller's ``parallel``.
-Backward from Z = A dY A^T per tile: dV = U^T Z, dx = B dV B^T per tile with the
-overlapping tiles added (the adjoint of the input transform: one transform less than running
-the forward algorithm on dy with the flipped kernel); dU (16, O, C) = Z V^T, dW = G^T dU G.
+Backward from Z = A dY A^T per tile: dV = U^T Z (U kept from the forward), dx = B dV B^T
+per tile with the overlapping tiles added (the adjoint of the input transform: one transform
+less than running the forward algorithm on dy with the flipped kernel); dU (16, O, C) =
+Z V^T, dW = G^T dU G.
 """
 from __future__ import annotations
 
@@ -20,7 +21,6 @@ from ._workspace import scratch
 
 BLOCK_BYTES = 4 * 2**20         # channel block of the transforms (fewer numpy calls won)
 _G = np.array([[1, 0, 0], [.5, .5, .5], [.5, -.5, .5], [0, 0, 1]])         # (4, 3)
-_SIGN = np.array([1, 1, 1, -1])  # A = [[1,0],[1,1],[1,-1],[0,-1]]: Z uses A's column 1 negated
 
 Parallel = Callable[[Callable[[int, int], None], int], None]
 
@@ -30,13 +30,11 @@ def tiles(ho: int, wo: int) -> tuple[int, int]:
     return -(-ho // 2), -(-wo // 2)
 
 
-def weight_transform(w: np.ndarray, signed: bool = False,
-                     scratch_tag: str | None = None) -> np.ndarray:
+def weight_transform(w: np.ndarray, scratch_tag: str | None = None) -> np.ndarray:
     """w (O, C, 3, 3) -> U (16, O, C) = G w G^T per (O, C), as one (16, 9) @ (9, O*C) GEMM
-    (einsum took 25x longer at 512x512). ``signed``: with Z's signs (G's last row negated),
-    for the backward. ``scratch_tag``: the result lives in that scratch buffer."""
-    g = _G * _SIGN[:, None] if signed else _G
-    k = np.kron(g, g).astype(w.dtype)                                 # (16, 9)
+    (einsum took 25x longer at 512x512). ``scratch_tag``: the result lives in that scratch
+    buffer."""
+    k = np.kron(_G, _G).astype(w.dtype)                               # (16, 9)
     out = None if scratch_tag is None else scratch(scratch_tag, (16, w.shape[0] * w.shape[1]),
                                                    w.dtype)
     return np.matmul(k, w.reshape(-1, 9).T, out=out).reshape(16, *w.shape[:2])  # (16, O, C)
@@ -181,8 +179,9 @@ def output_transform(m: np.ndarray, y: np.ndarray, bias: np.ndarray | None,
 
 
 def grad_transform(dy: np.ndarray, parallel: Parallel) -> np.ndarray:  # Z in scratch
-    """dy (n, O, Ho, Wo) -> Z (16, O, n*th*(tw+1)) = A' dY A'^T per 2x2 tile (filler column
-    0), A' = A with its last row negated (the sign is applied by ``weight_grad``)."""
+    """dy (n, O, Ho, Wo) -> Z (16, O, n*th*(tw+1)) = A dY A^T per 2x2 tile (filler column
+    0), A = [[1, 0], [1, 1], [1, -1], [0, -1]]: corners are dy's phases (negated where A's
+    -1 enters once), the rest sums and differences of them."""
     n, O, ho, wo = dy.shape
     th, tw = tiles(ho, wo)
     z = scratch("winograd.Z", (4, 4, O, n, th, tw + 1), dy.dtype)
@@ -193,23 +192,26 @@ def grad_transform(dy: np.ndarray, parallel: Parallel) -> np.ndarray:  # Z in sc
         for i in range(2):                                            # corners: dy's phases
             for j in range(2):
                 src, dst = dyt[o0:o1, :, i::2, j::2], zb[3 * i, 3 * j]
-                dst[..., :src.shape[2], :src.shape[3]] = src
+                corner = dst[..., :src.shape[2], :src.shape[3]]
+                if i == j:
+                    corner[...] = src
+                else:                                                 # not np.negative: NumPy
+                    np.multiply(src, dy.dtype.type(-1), out=corner)   # 2.4 misreads some strides
                 dst[..., src.shape[2]:, :] = 0
                 dst[..., :, src.shape[3]:] = 0
         for a in (0, 3):
-            np.add(zb[a, 0], zb[a, 3], out=zb[a, 1])
-            np.subtract(zb[a, 0], zb[a, 3], out=zb[a, 2])
-        np.add(zb[0], zb[3], out=zb[1])
-        np.subtract(zb[0], zb[3], out=zb[2])
+            np.subtract(zb[a, 0], zb[a, 3], out=zb[a, 1])
+            np.add(zb[a, 0], zb[a, 3], out=zb[a, 2])
+        np.subtract(zb[0], zb[3], out=zb[1])
+        np.add(zb[0], zb[3], out=zb[2])
 
     _blocks(parallel, block, O, 16 * n * th * (tw + 1) * dy.itemsize)
     return z.reshape(16, O, -1)
 
 
 def weight_grad(du: np.ndarray, shape: tuple) -> np.ndarray:
-    """dU (16, O, C) summed over tiles -> dW (O, C, 3, 3) = G^T dU G (with Z's signs)."""
-    gs = _G * _SIGN[:, None]                                          # (4, 3)
-    k = np.kron(gs, gs).astype(du.dtype)                              # (16, 9)
+    """dU (16, O, C) summed over tiles -> dW (O, C, 3, 3) = G^T dU G."""
+    k = np.kron(_G, _G).astype(du.dtype)                              # (16, 9)
     return (du.reshape(16, -1).T @ k).reshape(shape)                  # (O*C, 9) -> (O, C, 3, 3)
 
 
@@ -231,21 +233,21 @@ def forward(x: np.ndarray, u: np.ndarray, bias: np.ndarray | None, pad: tuple,
 
 
 def backward(dy: np.ndarray, x: np.ndarray | None, weight: np.ndarray, pad: tuple,
-             vs: list | None, parallel: Parallel, nb: int,
-             xshape: tuple) -> tuple[np.ndarray, np.ndarray]:
+             vs: list | None, parallel: Parallel, nb: int, xshape: tuple,
+             u: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """dy (N, O, Ho, Wo) -> dx (N, C, H, W) of ``xshape``, dW (O, C, 3, 3); V from ``vs``
-    or from x.
+    or from x, U (16, O, C) from the forward or recomputed.
 
-    Both come from Z = A dY A^T (``grad_transform``, Z's signs folded into U):
-    dV = U^T Z, dx = the adjoint of the input transform of dV; dU = Z V^T.
+    Both come from Z = A dY A^T (``grad_transform``): dV = U^T Z, dx = the adjoint of the
+    input transform of dV; dU = Z V^T.
     """
-    us = weight_transform(weight, True, "winograd.Us").transpose(0, 2, 1)  # (16, C, O)
-    dx = np.empty(xshape, dy.dtype)
+    ut = (weight_transform(weight, "winograd.U") if u is None else u).transpose(0, 2, 1)
+    dx = np.empty(xshape, dy.dtype)                                   # U^T: (16, C, O)
     shape = (16,) + weight.shape[:2]                                  # dU (16, O, C)
     du, part = scratch("winograd.dU", shape, dy.dtype), scratch("winograd.part", shape, dy.dtype)
     for k, n0 in enumerate(range(0, len(dy), nb)):
         z = grad_transform(dy[n0:n0 + nb], parallel)                  # (16, O, n*th*(tw+1))
-        dv = np.matmul(us, z, out=scratch("winograd.M", (16, us.shape[1], z.shape[2]), dy.dtype))
+        dv = np.matmul(ut, z, out=scratch("winograd.M", (16, ut.shape[1], z.shape[2]), dy.dtype))
         input_adjoint(dv, dx[n0:n0 + nb], pad, parallel)
         v = vs[k] if vs is not None else input_transform(x[n0:n0 + nb], pad, parallel,
                                                           "winograd.V")

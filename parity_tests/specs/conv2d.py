@@ -67,6 +67,9 @@ def _cases() -> list[Case]:
         _case(3, 1, 2, cin=48, cout=32, hw=(7, 7), bias=False),
         _case(3, 1, (1, 2), b=3, cin=40, cout=32, hw=(6, 9)),
         _case(3, 1, "same", cin=32, cout=40, hw=(5, 8), unbatched=True),
+        # 2x2 and 1x1 outputs: dy's phases are single elements at a 4-value stride (NumPy
+        # 2.4's np.negative misreads that stride; the gradient transform must not use it).
+        _case(3, 1, 1, b=1, cin=32, cout=32, hw=(2, 2)), _case(3, 1, 1, cin=32, cout=32, hw=(1, 1)),
     ]
     return unique(out)
 
