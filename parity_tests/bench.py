@@ -318,8 +318,7 @@ MISS_REASONS = {
               "allows 4x). The float64 1x1 row is one GEMM on both sides and measures 1.00-1.03 "
               "from run to run.",
     "resnet18": "~70% of the NumPy step is the 3x3 convolutions (per-layer timing), so the conv "
-                "rows' BLAS limit sets it; the ratio measured 1.87-1.96 in the last runs, near "
-                "its 2.0 target.",
+                "rows' BLAS limit sets it; the ratio measured 1.72-1.96 over the last runs.",
 }
 
 

@@ -38,13 +38,23 @@ def test_threads_get_their_own_buffers():
     assert not np.shares_memory(mine, theirs[0])
 
 
-def test_requests_past_the_limit_get_fresh_arrays(monkeypatch):
+def test_the_limit_drops_least_recently_used_buffers(monkeypatch):
     monkeypatch.setattr(ws, "LIMIT_BYTES", 1000)
-    kept = ws.scratch("t.small", (100,), np.float32)       # 400 bytes: pooled
-    assert np.shares_memory(kept, ws.scratch("t.small", (100,), np.float32))
-    a = ws.scratch("t.big", (200,), np.float32)            # 400 + 800 > 1000: fresh
-    b = ws.scratch("t.big", (200,), np.float32)
-    assert not np.shares_memory(a, b)
+    a = ws.scratch("t.a", (100,), np.float32)              # 400 bytes
+    b = ws.scratch("t.b", (100,), np.float32)              # 800 held
+    assert np.shares_memory(a, ws.scratch("t.a", (100,), np.float32))   # a: most recent
+    c = ws.scratch("t.c", (100,), np.float32)              # 1200 > 1000: drops b
+    assert np.shares_memory(a, ws.scratch("t.a", (100,), np.float32))
+    assert np.shares_memory(c, ws.scratch("t.c", (100,), np.float32))
+    assert not np.shares_memory(b, ws.scratch("t.b", (100,), np.float32))
+    a[:] = 1                                               # handed-out arrays stay valid
+    assert np.all(a == 1)
+
+
+def test_a_request_past_the_limit_gets_a_fresh_array(monkeypatch):
+    monkeypatch.setattr(ws, "LIMIT_BYTES", 1000)
+    x, y = ws.scratch("t.big", (300,), np.float32), ws.scratch("t.big", (300,), np.float32)
+    assert x.shape == (300,) and not np.shares_memory(x, y)
 
 
 def _conv_cases():

@@ -74,7 +74,7 @@ def _run(fn, items, nbytes: int) -> None:
 
 def _scratch(name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
     """A per-thread reusable buffer (fresh large arrays page-fault on every item)."""
-    return scratch(f"pool.{name}.{np.dtype(dtype)}", shape, dtype)
+    return scratch(("pool", name, dtype), shape, dtype)
 
 
 def _padded_cols(X: np.ndarray, p: int, n: int, value) -> np.ndarray:

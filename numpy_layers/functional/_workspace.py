@@ -9,7 +9,10 @@ dU; im2col's col and dcol) in per-thread buffers took a (512, 512) 3x3 conv at 7
 """
 from __future__ import annotations
 
+import math
 import threading
+from collections import OrderedDict
+from typing import Hashable
 
 import numpy as np
 
@@ -17,20 +20,36 @@ LIMIT_BYTES = 256 * 2**20       # per thread; a request past it gets a fresh arr
 _LOCAL = threading.local()
 
 
-def scratch(tag: str, shape: tuple, dtype) -> np.ndarray:
+def scratch(tag: Hashable, shape: tuple, dtype) -> np.ndarray:
     """An uninitialised C-contiguous array of ``shape`` and ``dtype`` backed by this thread's
     buffer ``tag``: valid until the next ``scratch(tag, ...)`` in this thread, so a caller
-    uses one tag per live temporary and never returns the array."""
-    dtype = np.dtype(dtype)
-    size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    pool = _LOCAL.__dict__.setdefault("pool", {})
-    buf = pool.get(tag)
+    uses one tag per live temporary and never returns the array.
+
+    Buffers past LIMIT_BYTES in all are dropped least recently used first (an array already
+    handed out keeps its memory until its user lets go); a single request past it gets a
+    fresh array."""
+    pool = _LOCAL.__dict__.get("pool")
+    if pool is None:
+        pool = _LOCAL.pool = OrderedDict()
+    entry = pool.get(tag)                          # (buffer, shape, dtype, last view)
+    if entry is not None and entry[1] == shape and (entry[2] is dtype or entry[2] == dtype):
+        pool.move_to_end(tag)                      # the common case: same request again
+        return entry[3]
+    asked, dtype = dtype, np.dtype(dtype)
+    size = math.prod(shape) * dtype.itemsize
+    buf = None if entry is None else entry[0]
     if buf is None or buf.nbytes < size:
-        held = sum(b.nbytes for t, b in pool.items() if t != tag)
-        if held + size > LIMIT_BYTES:
+        if size > LIMIT_BYTES:
             return np.empty(shape, dtype)
-        buf = pool[tag] = np.empty(max(size, 64), np.uint8)
-    return buf[:size].view(dtype).reshape(shape)
+        pool.pop(tag, None)
+        held = sum(e[0].nbytes for e in pool.values())
+        while pool and held + size > LIMIT_BYTES:
+            held -= pool.popitem(last=False)[1][0].nbytes
+        buf = np.empty(max(size, 64), np.uint8)
+    view = buf[:size].view(dtype).reshape(shape)
+    pool[tag] = (buf, tuple(shape), asked, view)
+    pool.move_to_end(tag)
+    return view
 
 
 def release() -> None:
