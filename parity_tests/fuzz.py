@@ -52,6 +52,13 @@ REGRESSIONS: list[tuple[str, Case, str, str]] = [
     ('BatchNorm2d', Case(id='fuzz_x2x1x4x4_eps0.1_track_running_stats', params={
         'num_features': 1, 'eps': 0.1, 'momentum': None, 'affine': False,
         'track_running_stats': True}, input_shapes=((2, 1, 4, 4),)), 'float32', 'train'),
+    # A bias gradient of 0.127 summed from 96 standard-normal upstream gradients
+    # (specs/conv_transpose2d.py states its terms' size).
+    ('ConvTranspose2d', Case(id='fuzz_x2x1x5x5_k1x2_s1x3_p1x1_op0x0_d3x3_g1_size3x16', params={
+        'in_channels': 1, 'out_channels': 1, 'kernel_size': (1, 2), 'stride': (1, 3),
+        'padding': (1, 1), 'output_padding': (0, 0), 'groups': 1, 'bias': True,
+        'dilation': (3, 3), 'output_size': (3, 16)}, input_shapes=((2, 1, 5, 5),)),
+     'float32', 'train'),
 ]
 
 

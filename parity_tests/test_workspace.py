@@ -94,3 +94,42 @@ def test_pool_results_survive_the_next_call():
     y2 = layer(x2)
     layer.backward(np.ones_like(y2))
     assert np.array_equal(y1, y1c) and np.array_equal(dx1, dx1c)
+
+
+_PATHS = {  # name: (C, O, k, stride, size, groups); batch 64 so that the whole batch at once
+    "gemm": (32, 32, 3, 2, 32, 1),          # would need more than the bound
+    "gemm_k5": (16, 16, 5, 1, 48, 1),
+    "winograd": (32, 32, 3, 1, 32, 1),
+    "pointwise": (64, 64, 1, 1, 32, 1),
+    "depthwise": (32, 32, 3, 1, 64, 32),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_PATHS))
+def test_one_conv_stays_under_the_workspace_bound(monkeypatch, name):
+    """Forward + backward of one conv on a batch of 64: peak traced memory beyond its inputs
+    and results (y, dy, dx, dW) stays under WORKSPACE_BYTES (set to 16 MiB), scratch included."""
+    import tracemalloc
+
+    from numpy_layers.functional import conv as conv_mod
+
+    bound = 16 * 2**20
+    monkeypatch.setattr(conv_mod, "WORKSPACE_BYTES", bound)
+    c, o, k, s, size, groups = _PATHS[name]
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, c, size, size)).astype(np.float32)
+    w = rng.standard_normal((o, c // groups, k, k)).astype(np.float32)
+    ws.release()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        y, cache = conv_mod.conv2d_forward(x, w, None, (s, s), (k // 2,) * 4, (1, 1), groups)
+        dy = np.ones_like(y)
+        dx, dw, _ = conv_mod.conv2d_backward(dy, cache)
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    extra = peak - (y.nbytes + dy.nbytes + dx.nbytes + dw.nbytes)
+    assert extra <= bound, f"{name}: {extra / 2**20:.1f} MiB beyond the results"
+    if name in ("gemm", "gemm_k5", "winograd"):
+        assert cache[-1] < 64, "the batch should have been split into chunks"

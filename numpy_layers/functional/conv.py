@@ -19,7 +19,7 @@ FLAT_MAX_WASTE, Wo <= FLAT_MAX_WIDTH (long rows are fast anyway) and x and W are
 Threads did not speed up the GEMM path's copies (memory-bound), so they run on one.
 ``winograd`` (winograd.py): 3x3, stride 1, dilation 1, groups 1, zeros padding <= 2, finite
 x and W, C_in*C_out >= WINOGRAD_MIN_CO. Measured float32 (8,64,56,56) 64->64 p1, 2 threads,
-fwd+bwd medians: im2col 41.8 ms, Winograd 29 ms (GEMMs 16, transforms 13), torch 14-22 ms.
+fwd+bwd medians: im2col 41.8 ms, Winograd 28 ms (GEMMs 15, transforms 13), torch 14-22 ms.
 F(4x4,3x3) would cut the GEMM work 1.8x more, but its float32 error measured 13-19x torch's
 (C=64, 256; the parity policy allows 4x), so it is not used.
 Large temporaries live in per-thread scratch buffers (``_workspace``), never in results.
@@ -50,7 +50,7 @@ PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 def _serial(fn: Callable[[int, int], None], n: int) -> None:
     """fn(0, n) on the calling thread: the Winograd transforms' runner. Their chunks are
-    small and sit between 2-thread GEMMs; spreading them over THREADS lost in every shape
+    small and sit between 2-thread GEMMs; spreading them over 2 threads lost in every shape
     (fwd+bwd medians of 30 alternating calls, (8, C, 56*64/C, same), 1 vs 2 threads:
     C=64 27.9 vs 29.9 ms, C=128 22.8 vs 23.8, C=256 21.4 vs 21.9, C=512 30.3 vs 30.8)."""
     fn(0, n)

@@ -241,8 +241,9 @@ def backward(dy: np.ndarray, x: np.ndarray | None, weight: np.ndarray, pad: tupl
     Both come from Z = A dY A^T (``grad_transform``): dV = U^T Z, dx = the adjoint of the
     input transform of dV; dU = Z V^T.
     """
-    ut = (weight_transform(weight, "winograd.U") if u is None else u).transpose(0, 2, 1)
-    dx = np.empty(xshape, dy.dtype)                                   # U^T: (16, C, O)
+    u = weight_transform(weight, "winograd.U") if u is None else u
+    ut = u.transpose(0, 2, 1)                                         # U^T: (16, C, O)
+    dx = np.empty(xshape, dy.dtype)
     shape = (16,) + weight.shape[:2]                                  # dU (16, O, C)
     du, part = scratch("winograd.dU", shape, dy.dtype), scratch("winograd.part", shape, dy.dtype)
     for k, n0 in enumerate(range(0, len(dy), nb)):
