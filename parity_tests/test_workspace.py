@@ -108,13 +108,15 @@ _PATHS = {  # name: (C, O, k, stride, size, groups); batch 64 so that the whole 
 @pytest.mark.parametrize("name", sorted(_PATHS))
 def test_one_conv_stays_under_the_workspace_bound(monkeypatch, name):
     """Forward + backward of one conv on a batch of 64: peak traced memory beyond its inputs
-    and results (y, dy, dx, dW) stays under WORKSPACE_BYTES (set to 16 MiB), scratch included."""
+    and results (y, dy, dx, dW) stays under the bound
+    (``numpy_layers.functional._im2col.WORKSPACE_BYTES``, set to 16 MiB), scratch included."""
     import tracemalloc
 
+    from numpy_layers.functional import _im2col
     from numpy_layers.functional import conv as conv_mod
 
     bound = 16 * 2**20
-    monkeypatch.setattr(conv_mod, "WORKSPACE_BYTES", bound)
+    monkeypatch.setattr(_im2col, "WORKSPACE_BYTES", bound)
     c, o, k, s, size, groups = _PATHS[name]
     rng = np.random.default_rng(0)
     x = rng.standard_normal((64, c, size, size)).astype(np.float32)

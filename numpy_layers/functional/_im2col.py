@@ -10,7 +10,7 @@ import numpy as np
 from ._workspace import scratch
 from .padding import pad_backward, pad_forward
 
-WORKSPACE_BYTES = 256 * 2**20    # hard bound on the extra memory of one conv
+WORKSPACE_BYTES = 256 * 2**20    # bound on the extra memory of one conv (read at call time)
 CHUNK_BYTES = 16 * 2**20         # soft cap on the largest buffer of one chunk
 
 
@@ -125,8 +125,10 @@ def _emit(yc: np.ndarray, src: np.ndarray, bias: np.ndarray | None) -> None:
         np.add(src, bias[:, None, None], out=yc)
 
 
-def _chunk(g: _Geom, isz: int, budget: int = WORKSPACE_BYTES) -> int:
-    """Samples per chunk: a chunk's buffers fit ``budget``, its largest one CHUNK_BYTES."""
+def _chunk(g: _Geom, isz: int, budget: int | None = None) -> int:
+    """Samples per chunk: a chunk's buffers fit ``budget`` (default WORKSPACE_BYTES), its
+    largest one CHUNK_BYTES."""
+    budget = WORKSPACE_BYTES if budget is None else budget
     K, Pg, P = g.C * g.kh * g.kw, g.Ho * g.Wg, g.Hp * g.Wp
     largest = isz * max(K * Pg if g.path == "gemm" else 0, g.O * Pg, g.C * P)
     return int(max(1, min(g.N, budget // (isz * (3 * g.C * P + 2 * K * Pg + g.O * Pg)),

@@ -33,8 +33,8 @@ import numpy as np
 from .._checks import as_pair
 from . import winograd
 from ._depthwise import _depthwise
-from ._im2col import (WORKSPACE_BYTES, _chunk, _col2im, _Geom, _gemm_emit, _grid, _im2col,
-                      _pad, _unpad)
+from . import _im2col as im2col
+from ._im2col import _chunk, _col2im, _Geom, _gemm_emit, _grid, _im2col, _pad, _unpad
 from ._workspace import scratch
 from .padding import _check as _check_pad
 
@@ -143,8 +143,9 @@ def _forward(x, weight, bias, stride, padding, dilation, groups, mode, keep_col=
     if g.path == "winograd":
         th, tw = winograd.tiles(g.Ho, g.Wo)
         per = 16 * max(C, O) * th * (tw + 1) * isz                    # V or M of one sample
-        keep = keep_col and N * per <= WORKSPACE_BYTES // 2
-        nb = int(max(1, min(N, (WORKSPACE_BYTES - (N * per if keep else 0)) // (3 * per),
+        bound = im2col.WORKSPACE_BYTES
+        keep = keep_col and N * per <= bound // 2
+        nb = int(max(1, min(N, (bound - (N * per if keep else 0)) // (3 * per),
                             max(WINOGRAD_CHUNK_BYTES, 16 * C * O * isz) // per)))
         u = winograd.weight_transform(weight, None if keep else "winograd.U")  # (16, O, C)
         y, vs = winograd.forward(x, u, bias, g.pad, _serial, nb, keep)   # kept: V and U
@@ -155,8 +156,9 @@ def _forward(x, weight, bias, stride, padding, dilation, groups, mode, keep_col=
         _depthwise(g, x, weight, bias, y=y)
         return y, (g, weight, bias is not None, x, None, N)
     # Chunks of nb samples: a chunk's buffers fit WORKSPACE_BYTES minus the kept col.
-    keep = g.path == "gemm" and keep_col and N * K * Pg * isz <= WORKSPACE_BYTES // 2
-    nb = _chunk(g, isz, WORKSPACE_BYTES - (N * K * Pg * isz if keep else 0))
+    bound = im2col.WORKSPACE_BYTES
+    keep = g.path == "gemm" and keep_col and N * K * Pg * isz <= bound // 2
+    nb = _chunk(g, isz, bound - (N * K * Pg * isz if keep else 0))
     cols = [] if keep else None
     for n0 in range(0, N, nb):
         xc, yc = x[n0:n0 + nb], y[n0:n0 + nb]
