@@ -65,14 +65,9 @@ def input_transform(x: np.ndarray, pad: tuple, parallel: Parallel,
     def block(c0: int, c1: int) -> None:
         m = c1 - c0
         ph = np.zeros((2, 2, m, n, (th + 2) * w1), x.dtype)           # phases, flat planes
-        ph4 = ph.reshape(2, 2, m, n, th + 2, w1)                      # of the padded input:
-        for p in range(2):                                            # padded row 2i+p is
-            r0 = (p - t) % 2                                          # x row 2i+p-t
-            for q in range(2):
-                s0 = (q - l) % 2
-                src = xt[c0:c1, :, r0::2, s0::2]
-                i0, j0 = (r0 + t) // 2, (s0 + l) // 2
-                ph4[p, q, :, :, i0:i0 + src.shape[2], j0:j0 + src.shape[3]] = src
+        ph4 = ph.reshape(2, 2, m, n, th + 2, w1)
+        for src, window in _phase_windows(xt[c0:c1], ph4, t, l):     # of the padded input
+            window[...] = src
         rows = np.empty((2, 4, m, n, lr), x.dtype)                    # B^T d per column phase
         for q in range(2):
             _bt([ph[p, q, ..., s * w1:s * w1 + lr] for s in range(2) for p in range(2)], rows[q])
@@ -81,6 +76,19 @@ def input_transform(x: np.ndarray, pad: tuple, parallel: Parallel,
 
     _blocks(parallel, block, C, 8 * n * (th + 2) * w1 * x.itemsize)
     return v.reshape(16, C, n * th * w1)
+
+
+def _phase_windows(a: np.ndarray, planes: np.ndarray, t: int, l: int):
+    """For the input padded by t rows on top and l columns on the left, split into its 2x2
+    phases (padded row 2i+p = a's row 2i+p-t): yield, per phase (p, q), a's strided view
+    a[..., r::2, s::2] and the window of planes[p, q] (..., rows, cols) that holds it."""
+    for p in range(2):
+        r = (p - t) % 2
+        for q in range(2):
+            s = (q - l) % 2
+            view = a[..., r::2, s::2]
+            i, j = (r + t) // 2, (s + l) // 2
+            yield view, planes[p, q, ..., i:i + view.shape[-2], j:j + view.shape[-1]]
 
 
 def _bt(d: list, out: np.ndarray) -> None:
@@ -133,13 +141,8 @@ def input_adjoint(dv: np.ndarray, dx: np.ndarray, pad: tuple, parallel: Parallel
         for p in range(2):
             _fold(list(rows[p]), planes[p, 0], planes[p, 1], tmp, 1)
         planes = planes.reshape(2, 2, m, n, th + 1, w1)
-        for p in range(2):                                            # padded row 2i+p = row 2i+p-t
-            sr = (p - t) % 2
-            for q in range(2):
-                sc = (q - l) % 2
-                dst = dxt[c0:c1, :, sr::2, sc::2]
-                i0, j0 = (sr + t) // 2, (sc + l) // 2
-                dst[...] = planes[p, q, ..., i0:i0 + dst.shape[2], j0:j0 + dst.shape[3]]
+        for dst, window in _phase_windows(dxt[c0:c1], planes, t, l):
+            dst[...] = window
 
     _blocks(parallel, block, C, 12 * n * lr * dv.itemsize)
 
