@@ -7,6 +7,8 @@ torch has NaN) within float64 reordering (rtol 1e-10).
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -126,3 +128,31 @@ ONE_BY_ONE = [
 def test_one_by_one_spatial_input_like_torch(name, make, shape):
     x = np.random.default_rng(3).standard_normal(shape)
     _assert_same(make(), x)
+
+
+@pytest.mark.parametrize("name, make", [
+    ("winograd", lambda: torch.nn.Conv2d(32, 32, 3, padding=1)),
+    ("gemm", lambda: torch.nn.Conv2d(4, 6, 3, stride=2, padding=1)),
+    ("pointwise", lambda: torch.nn.Conv2d(4, 6, 1)),
+    ("depthwise", lambda: torch.nn.Conv2d(8, 8, 3, padding=1, groups=8)),
+])
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_conv_input_gradient_of_a_non_finite_upstream_gradient(name, make, bad):
+    """NaN or +-inf in dy: dx has torch's NaN and inf positions and values on every conv
+    path (the Winograd path hands such a dy to the gemm path: its sums would turn
+    inf - inf into NaN), and nothing warns. (Weight gradients differ where torch skips
+    padded zeros that im2col multiplies: inf * 0.)"""
+    tmod = make().double()
+    nmod = nl.from_torch(tmod)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, tmod.in_channels, 8, 8))
+    y = nmod(x)
+    dy = rng.standard_normal(y.shape)
+    dy[0, 0, 3, 3], dy[1, 1, 0, 0] = bad, -bad
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dx = nmod.backward(dy)
+    xt = torch.from_numpy(x.copy()).requires_grad_(True)
+    tmod(xt).backward(torch.from_numpy(dy))
+    _close(dx, xt.grad.numpy(), f"{name}: dx")
+

@@ -39,6 +39,7 @@ def _depthwise(g: _Geom, x, weight, bias=None, y=None, dy=None, dx=None, dwp=Non
     bpl = None if bias is None else np.tile(bias, g.N)                # (N*C,)
     pb = max(1, DEPTHWISE_BLOCK_BYTES // (g.Hp * g.Wp * x.itemsize))
 
+    @np.errstate(invalid="ignore", over="ignore")      # per thread: inf dy -> NaN silently
     def block(q0: int, q1: int) -> None:
         m = q1 - q0
         xph = _phases(_pad(xpl[q0:q1], g), g)                          # (sh, sw, m, Hq*Wq)

@@ -131,6 +131,12 @@ def _geometry(xshape: tuple, wshape: tuple, stride, pad, dilation, groups, mode,
                  Hp, Wp, Ho, Wo, Hq, Wq, path, flat, taps)
 
 
+# inf and NaN inputs or gradients give inf/NaN results silently, as in torch (errstate is
+# per thread: the depthwise blocks set it themselves).
+_quiet = np.errstate(invalid="ignore", over="ignore", divide="ignore")
+
+
+@_quiet
 def _forward(x, weight, bias, stride, padding, dilation, groups, mode, keep_col=True):
     """The core of ``conv2d_forward`` (arguments already checked)."""
     kh, kw = weight.shape[2:]
@@ -149,8 +155,8 @@ def _forward(x, weight, bias, stride, padding, dilation, groups, mode, keep_col=
                             max(WINOGRAD_CHUNK_BYTES, 16 * C * O * isz) // per)))
         u = winograd.weight_transform(weight, None if keep else "winograd.U")  # (16, O, C)
         y, vs = winograd.forward(x, u, bias, g.pad, _serial, nb, keep)   # kept: V and U
-        kept = (vs, u if keep else None)
-        return y, (g, weight, bias is not None, None if keep else x, kept, nb)
+        kept = (vs, u if keep else None)       # x too: a non-finite dy takes the gemm path
+        return y, (g, weight, bias is not None, x, kept, nb)
     y = np.empty((N, O, g.Ho, g.Wo), x.dtype)
     if g.path == "depthwise":
         _depthwise(g, x, weight, bias, y=y)
@@ -190,14 +196,18 @@ def conv2d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = 
     return _forward(x, weight, bias, stride, padding, dilation, groups, padding_mode)
 
 
+@_quiet
 def conv2d_backward(dy: np.ndarray, cache):
     """dy (N, O, Ho, Wo) -> dx (N, C, H, W), dweight (O, C/groups, kh, kw), dbias (O,) or None."""
     g, weight, has_bias, x, cols, nb = cache
     dy = dy.astype(weight.dtype, copy=False)
-    if g.path == "winograd":
+    if g.path == "winograd" and np.isfinite(dy).all():
         dx, dw = winograd.backward(dy, x, weight, g.pad, cols[0], _serial, nb,
                                    (g.N, g.C, g.H, g.W), cols[1])
         return dx, dw, dy.sum(axis=(0, 2, 3)) if has_bias else None
+    if g.path == "winograd":   # inf in dy: Winograd's sums would turn inf - inf into NaN
+        g, cols = g._replace(path="gemm"), None
+        nb = _chunk(g, dy.itemsize, im2col.WORKSPACE_BYTES)
     G, C, Og, P = g.G, g.C, g.O // g.G, g.Hp * g.Wp
     wg = weight.reshape(G, Og, -1)                                    # (G, Og, Kg)
     wgt = wg.transpose(0, 2, 1)                                       # (G, Kg, Og)
