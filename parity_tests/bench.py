@@ -309,16 +309,16 @@ MISS_REASONS = {
               "for every GEMM layout tried (one wide GEMM, N batched GEMMs, transposed "
               "operands, tensordot); torch's convolutions use AVX-512 at ~430-450. The 1x1 and "
               "stride-2 rows are GEMM work at that rate: their GEMMs alone take ~1.5x torch's "
-              "whole fwd+bwd (stride-2: 12.6 ms of GEMMs vs torch's 7.7-9.1 ms). The 3x3 "
-              "stride-1 row runs Winograd F(2x2,3x3): of its ~29 ms, the three GEMM sets take "
-              "~16 ms (K=64 GEMMs at 150-180 GFLOP/s, the weight-gradient ones ~120), about "
-              "torch's whole 14-22 ms (torch varies that much from run to run), and the "
-              "transforms ~13 ms of memory-bound NumPy passes. F(4x4,3x3) would cut the GEMM "
+              "whole fwd+bwd (stride-2: 12.6 ms of GEMMs vs torch's 7-9 ms). The 3x3 "
+              "stride-1 row runs Winograd F(2x2,3x3): of its 26-29 ms, the three GEMM sets take "
+              "~15 ms (K=64 GEMMs at 150-190 GFLOP/s), about torch's whole 13-22 ms (torch "
+              "varies that much from run to run), and the transforms ~12 ms of memory-bound "
+              "NumPy passes. F(4x4,3x3) would cut the GEMM "
               "work 1.8x more but measured 13-19x torch's float32 error (the parity policy "
               "allows 4x). The float64 1x1 row is one GEMM on both sides and measures 1.00-1.03 "
               "from run to run.",
     "resnet18": "~70% of the NumPy step is the 3x3 convolutions (per-layer timing), so the conv "
-                "rows' BLAS limit sets it; the ratio measured 1.72-1.96 over the last runs.",
+                "rows' BLAS limit sets it; the ratio measured 1.68-1.96 over the last runs.",
 }
 
 
