@@ -137,11 +137,10 @@ def test_one_by_one_spatial_input_like_torch(name, make, shape):
     ("depthwise", lambda: torch.nn.Conv2d(8, 8, 3, padding=1, groups=8)),
 ])
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
-def test_conv_input_gradient_of_a_non_finite_upstream_gradient(name, make, bad):
-    """NaN or +-inf in dy: dx has torch's NaN and inf positions and values on every conv
-    path (the Winograd path hands such a dy to the gemm path: its sums would turn
-    inf - inf into NaN), and nothing warns. (Weight gradients differ where torch skips
-    padded zeros that im2col multiplies: inf * 0.)"""
+def test_conv_gradients_of_a_non_finite_upstream_gradient(name, make, bad):
+    """NaN or +-inf in dy: dx, dW and db have torch's NaN and inf positions and values on
+    every conv path (the Winograd path hands such a dy to the gemm path: its sums would
+    turn inf - inf into NaN), and nothing warns."""
     tmod = make().double()
     nmod = nl.from_torch(tmod)
     rng = np.random.default_rng(0)
@@ -155,4 +154,6 @@ def test_conv_input_gradient_of_a_non_finite_upstream_gradient(name, make, bad):
     xt = torch.from_numpy(x.copy()).requires_grad_(True)
     tmod(xt).backward(torch.from_numpy(dy))
     _close(dx, xt.grad.numpy(), f"{name}: dx")
+    for (key, g), (_, p) in zip(nmod.named_grads(), tmod.named_parameters()):
+        _close(g, p.grad.numpy(), f"{name}: grad of {key}")
 
