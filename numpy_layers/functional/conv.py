@@ -33,7 +33,7 @@ import numpy as np
 from .._checks import as_pair
 from . import winograd
 from ._depthwise import _depthwise
-from . import _im2col as im2col
+from . import _im2col as im2col              # the module: WORKSPACE_BYTES read at call time
 from ._im2col import _chunk, _col2im, _Geom, _gemm_emit, _grid, _im2col, _pad, _unpad
 from ._workspace import scratch
 from .padding import _check as _check_pad
@@ -207,7 +207,7 @@ def conv2d_backward(dy: np.ndarray, cache):
         return dx, dw, dy.sum(axis=(0, 2, 3)) if has_bias else None
     if g.path == "winograd":   # inf in dy: Winograd's sums would turn inf - inf into NaN
         g, cols = g._replace(path="gemm"), None
-        nb = _chunk(g, dy.itemsize, im2col.WORKSPACE_BYTES)
+        nb = _chunk(g, dy.itemsize)
     G, C, Og, P = g.G, g.C, g.O // g.G, g.Hp * g.Wp
     wg = weight.reshape(G, Og, -1)                                    # (G, Og, Kg)
     wgt = wg.transpose(0, 2, 1)                                       # (G, Kg, Og)
