@@ -135,3 +135,31 @@ def test_one_conv_stays_under_the_workspace_bound(monkeypatch, name):
     assert extra <= bound, f"{name}: {extra / 2**20:.1f} MiB beyond the results"
     if name in ("gemm", "gemm_k5", "winograd"):
         assert cache[-1] < 64, "the batch should have been split into chunks"
+
+
+def test_convs_running_in_two_threads_at_once_match_their_serial_results():
+    """Each thread has its own scratch buffers: two threads running the same conv paths
+    (same scratch tags: a Winograd and an im2col conv, each holding several buffers at
+    once) give the same bytes as one thread at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(2)
+    nets = [[nl.Conv2d(32, 32, 3, padding=1), nl.Conv2d(32, 16, 3, stride=2, padding=1)]
+            for _ in range(2)]
+    xs = [[rng.standard_normal((2, 32, 12, 12)).astype(np.float32) for _ in range(8)]
+          for _ in range(2)]
+
+    def run(i: int) -> list:
+        out = []
+        for x in xs[i]:
+            for lay in nets[i]:
+                y = lay(x)
+                out.append((y, lay.backward(np.ones_like(y))))
+        return out
+
+    serial = [run(0), run(1)]
+    with ThreadPoolExecutor(2) as pool:
+        concurrent = list(pool.map(run, [0, 1]))
+    for s_runs, c_runs in zip(serial, concurrent):
+        for (ys, dxs), (yc, dxc) in zip(s_runs, c_runs):
+            assert np.array_equal(ys, yc) and np.array_equal(dxs, dxc)
