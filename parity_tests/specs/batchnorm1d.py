@@ -6,8 +6,7 @@ import torch
 import numpy_layers as nl
 from parity_tests.harness.spec import Case, ParitySpec, case_id
 from parity_tests.harness.tolerance import Terms
-from parity_tests.specs._norm_common import batch_norm_terms
-from parity_tests.specs.batchnorm2d import _init
+from parity_tests.specs._norm_common import batch_norm_terms, redraw_norm
 
 
 def _case(shape, affine=True, momentum=0.1, track=True, steps=3) -> Case:
@@ -37,7 +36,7 @@ SPEC = ParitySpec(
     numpy_module=lambda c, dt: nl.BatchNorm1d(**c.params, dtype=dt),
     cases=_CASES,
     train_eval_differ=True,
-    init=_init,
+    init=redraw_norm,
     reduction=_reduction,
     input_scale=2.0,
     description="batch normalisation of (N, C) or (N, C, L) input per channel",

@@ -7,7 +7,7 @@ import torch
 import numpy_layers as nl
 from parity_tests.harness.spec import Case, ParitySpec, case_id
 from parity_tests.harness.tolerance import Terms
-from parity_tests.specs._norm_common import batch_norm_terms
+from parity_tests.specs._norm_common import batch_norm_terms, redraw_norm
 
 _SHAPES = [(4, 3, 5, 5), (2, 8, 7, 9), (1, 2, 3, 3), (8, 1, 4, 4), (3, 16, 6, 5)]
 
@@ -32,17 +32,6 @@ _CASES = [
 ]
 
 
-def _init(m: torch.nn.BatchNorm2d, rng) -> None:
-    """Parameters and running statistics away from the trivial ones/zeros."""
-    c = m.num_features
-    if m.affine:
-        m.weight.copy_(torch.from_numpy(rng.uniform(0.5, 1.5, c)))
-        m.bias.copy_(torch.from_numpy(rng.normal(0, 0.5, c)))
-    if m.track_running_stats:
-        m.running_mean.copy_(torch.from_numpy(rng.normal(0, 0.5, c)))
-        m.running_var.copy_(torch.from_numpy(rng.uniform(0.5, 2.0, c)))
-
-
 def _reduction(case: Case, tensor: str) -> int | Terms:
     n, _, h, w = case.input_shapes[0]
     return batch_norm_terms(tensor, max(1, n * h * w))
@@ -54,7 +43,7 @@ SPEC = ParitySpec(
     numpy_module=lambda c, dt: nl.BatchNorm2d(**c.params, dtype=dt),
     cases=_CASES,
     train_eval_differ=True,
-    init=_init,
+    init=redraw_norm,
     reduction=_reduction,
     input_scale=2.0,
     description="batch normalisation over (N, H, W) per channel",

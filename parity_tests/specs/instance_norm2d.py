@@ -8,8 +8,7 @@ import torch
 
 from parity_tests.harness.spec import Case, ParitySpec, case_id
 from parity_tests.harness.tolerance import Terms
-from parity_tests.specs._norm_common import batch_norm_terms
-from parity_tests.specs.batchnorm2d import _init
+from parity_tests.specs._norm_common import batch_norm_terms, redraw_norm
 
 
 def _case(shape, affine=False, track=False, momentum=0.1, eps=1e-5) -> Case:
@@ -45,7 +44,7 @@ SPEC = ParitySpec(
     numpy_module="from_torch",
     cases=_CASES,
     train_eval_differ=True,
-    init=_init,
+    init=redraw_norm,
     reduction=_reduction,
     input_scale=2.0,
     description="instance normalisation: each (sample, channel) plane over (H, W)",

@@ -7,6 +7,8 @@ from typing import Callable
 import torch
 from torch import nn
 
+from parity_tests.specs._norm_common import redraw_norm
+
 
 def conv3x3(in_planes: int, out_planes: int, stride: int = 1, groups: int = 1,
             dilation: int = 1) -> nn.Conv2d:
@@ -155,10 +157,4 @@ def redraw_batchnorm(module: nn.Module, rng) -> None:
     wrongly wired twin cannot hide behind identity normalisations (a spec's ``init``)."""
     for m in module.modules():
         if isinstance(m, nn.BatchNorm2d):
-            c = m.num_features
-            if m.affine:
-                m.weight.copy_(torch.from_numpy(rng.uniform(0.5, 1.5, c)))
-                m.bias.copy_(torch.from_numpy(rng.normal(0, 0.5, c)))
-            if m.track_running_stats:
-                m.running_mean.copy_(torch.from_numpy(rng.normal(0, 0.5, c)))
-                m.running_var.copy_(torch.from_numpy(rng.uniform(0.5, 2.0, c)))
+            redraw_norm(m, rng)
