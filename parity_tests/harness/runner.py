@@ -50,10 +50,23 @@ def _output_names(n: int) -> list[str]:
     return ["output"] if n == 1 else ["output", "indices"] + [f"output{i}" for i in range(2, n)]
 
 
+def default_torch_forward(module: Any, xs: list, seed: int = 0) -> Any:
+    """``module(*xs)``. An in-place torch module cannot write into a leaf that requires grad:
+    it gets a copy (the gradient still flows back to the leaf); numpy_layers never modifies
+    its input. Softmax(dim=None)'s warning that the implicit dim is deprecated is known and
+    silenced."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Implicit dimension choice", UserWarning)
+        if getattr(module, "inplace", False):
+            return module(xs[0].clone(), *xs[1:])
+        return module(*xs)
+
+
 def _torch_call(spec: ParitySpec, module: Any, xs: list, seed: int) -> Any:
     if spec.torch_forward is not None:
         return spec.torch_forward(module, xs, seed)
-    return module(*xs)
+    return default_torch_forward(module, xs, seed)
 
 
 def run_case(spec: ParitySpec, case: Case, dtype: str, mode: str, seed: int = 0) -> CaseResult:
@@ -99,7 +112,10 @@ def _run(spec: ParitySpec, case: Case, dtype: np.dtype, mode: str, seed: int,
         n = from_torch(tc)
     else:
         n = spec.numpy_module(case, dtype)
-    state = {k: _to_numpy(v) for k, v in tc.state_dict().items()}
+    # A checked user layer may keep fewer buffers (no num_batches_tracked): it names the
+    # ones it keeps, and only those are loaded and compared.
+    keep = getattr(n, "compared_state", None)
+    state = {k: _to_numpy(v) for k, v in tc.state_dict().items() if keep is None or k in keep}
     keys = list(n.state_dict().keys())
     if keys != list(state):
         res.rows.append(Row(**label, tensor="state_dict_keys", passed=False, rule="exact",
@@ -147,12 +163,14 @@ def _run(spec: ParitySpec, case: Case, dtype: np.dtype, mode: str, seed: int,
         # Buffers (running statistics) right after the forward.
         nstate = n.state_dict()
         for bname, b in tc.named_buffers():
+            if keep is not None and bname not in keep:
+                continue
             ref = _to_numpy(dict(t64.named_buffers())[bname] if f32 else b)
             res.rows.append(compare(bname + sfx, nstate.get(bname), ref, dtype,
                                     torch_value=_to_numpy(b) if f32 else None,
                                     reduction=red(case, bname), row=label))
 
-        if not yt[0].requires_grad:
+        if not yt[0].requires_grad or getattr(n, "forward_only", False):
             continue
         stage[0] = "torch backward"
         dy = rng.standard_normal(yt[0].shape).astype(dtype)
@@ -177,7 +195,7 @@ def _run(spec: ParitySpec, case: Case, dtype: np.dtype, mode: str, seed: int,
         ngrads = dict(n.named_grads())
         p64 = dict(t64.named_parameters())
         for pname, p in tc.named_parameters():
-            if p.grad is None:
+            if p.grad is None or (keep is not None and pname not in keep):
                 continue
             gname = f"grad_{pname}"
             ref = p64[pname].grad if f32 else p.grad

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import warnings
 from typing import Any, Callable
 
 import numpy as np
@@ -70,17 +69,6 @@ def make_inputs(kink: Callable[[np.ndarray, Case], np.ndarray] | None) -> Callab
     return make
 
 
-def _torch_forward(m: torch.nn.Module, xs: list, seed: int) -> Any:
-    # An in-place torch module cannot write into a leaf that requires grad: give it a copy
-    # (the gradient still flows back to the leaf). numpy_layers never modifies its input.
-    # Softmax(dim=None) makes torch warn that the implicit dim is deprecated: known, silenced.
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "Implicit dimension choice", UserWarning)
-        if getattr(m, "inplace", False):
-            return m(xs[0].clone())
-        return m(*xs)
-
-
 def activation_spec(name: str, torch_cls: Any, numpy_cls: Any, cases: list[Case], *,
                     kink: Callable[[np.ndarray, Case], np.ndarray] | None = None,
                     reduction: Callable[[Case, str], int] | None = None,
@@ -99,7 +87,7 @@ def activation_spec(name: str, torch_cls: Any, numpy_cls: Any, cases: list[Case]
     return ParitySpec(
         name=name, torch_module=lambda c: torch_cls(**ctor_kwargs(c.params)),
         numpy_module=numpy_module, cases=cases, kink=kink, make_inputs=make_inputs(kink),
-        reduction=reduction, init=init, torch_forward=_torch_forward,
+        reduction=reduction, init=init,
         description=description, options=options or {})
 
 

@@ -1,18 +1,26 @@
-"""``CheckResult``: rows, a verdict per quantity, the first failure, hints, a reproduction."""
+"""``CheckResult``: rows, a verdict per quantity, what was not covered, hints, a reproduction.
+
+The first line is the verdict, for example::
+
+    check MyConv vs torch.nn.Conv2d: PASS on 96 of 170 cases; not covered: dilation, groups, 3-D input
+
+PASS means every covered case passed and at least one ran; cases a layer cannot express
+(an option it does not take, an input rank it raises on everywhere) are listed, never failed.
+"""
 from __future__ import annotations
 
 import html
 import re
 from dataclasses import dataclass, field
 
-from .harness.results import CaseResult, Row
+from ..harness.results import CaseResult, Row
 
 _STEP = re.compile(r"@\d+$")
 
 
 def quantity(tensor: str) -> str:
     """Which verdict a row counts towards: output, grad_input, grad_<param>, a buffer name,
-    'inputs intact' or 'parameters'."""
+    'inputs intact', 'parameters' or 'mask'."""
     t = _STEP.sub("", tensor)
     if t in ("output", "indices") or re.fullmatch(r"output\d+", t):
         return "output"
@@ -22,7 +30,17 @@ def quantity(tensor: str) -> str:
         return "inputs intact"
     if t == "state_dict_keys":
         return "parameters"
+    if t == "mask_keep_fraction":
+        return "dropout mask"
     return t
+
+
+@dataclass
+class NotCovered:
+    """A run the layer cannot express, and why."""
+    key: tuple                 # (case id, dtype, mode)
+    reasons: list[str]
+    exception: str = ""
 
 
 @dataclass
@@ -41,22 +59,25 @@ class Verdict:
         state = "PASS" if self.passed else "FAIL"
         text = f"  {self.quantity:<20s}{state}  "
         if self.passed:
-            return text + f"{self.runs} runs, worst headroom {self.worst_headroom:.3g}"
-        return text + f"{self.failed} of {self.runs} runs; first: {self.first[:110]}"
+            return text + f"{self.runs} cases, worst headroom {self.worst_headroom:.3g}"
+        return text + f"{self.failed} of {self.runs} cases; first: {self.first[:160]}"
 
 
 @dataclass
 class CheckResult:
-    """Outcome of ``check_layer``. ``rows`` are the report's rows (parity_tests Row objects);
-    ``verdicts`` one per quantity; ``passed`` is True only when every run passed."""
+    """Outcome of a check. ``rows`` are the report's rows; ``verdicts()`` one per quantity;
+    ``passed`` is True when every covered case passed and at least one ran."""
     layer: str
     reference: str
-    source: str                                   # 'spec' or 'generated'
+    source: str                                   # 'spec', 'generated', 'gradcheck'
     results: list[CaseResult] = field(default_factory=list)
     mapping: dict[str, str] = field(default_factory=dict)
     hints: list[str] = field(default_factory=list)
     reproduction: str = ""
     notes: list[str] = field(default_factory=list)
+    not_covered: list[NotCovered] = field(default_factory=list)
+    forward_only: bool = False
+    arguments: str = ""
 
     @property
     def passed(self) -> bool:
@@ -73,6 +94,15 @@ class CheckResult:
     @property
     def first_failure(self) -> CaseResult | None:
         return next(iter(self.failures), None)
+
+    def uncovered(self) -> list[str]:
+        """Distinct reasons, in order of first appearance."""
+        out: list[str] = []
+        for nc in self.not_covered:
+            for r in nc.reasons:
+                if r not in out:
+                    out.append(r)
+        return out
 
     def verdicts(self) -> dict[str, Verdict]:
         out: dict[str, Verdict] = {}
@@ -97,15 +127,33 @@ class CheckResult:
             out["exceptions"].runs = len(self.results)
         return out
 
-    def summary(self) -> str:
+    def headline(self) -> str:
         n, bad = len(self.results), len(self.failures)
-        state = "PASS" if self.passed else "FAIL"
-        lines = [f"check {self.layer} vs {self.reference}: {state} "
-                 f"({n - bad} of {n} runs passed; cases from {self.source})"]
+        total = n + len(self.not_covered)
+        head = f"check {self.layer} vs {self.reference}: "
+        nc = f"; not covered: {', '.join(self.uncovered())}" if self.not_covered else ""
+        if not n:
+            return head + f"NOTHING CHECKED: none of the {total} cases is covered{nc}"
+        if self.passed:
+            return head + f"PASS on {n} of {total} cases{nc}"
+        return head + f"FAIL on {bad} of {n} covered cases ({total} cases{nc})"
+
+    def summary(self) -> str:
+        lines = [self.headline()]
+        if self.forward_only:
+            lines.append("forward only: no gradient checked (give the backward as "
+                         "forward_fn,backward_fn, or name it *_backward)")
+        lines.append(f"cases from {self.source}")
+        if self.arguments:
+            lines.append(f"arguments: {self.arguments}")
         if self.mapping:
-            lines.append("parameters: " + ", ".join(
-                f"{t} <- {u}" for t, u in self.mapping.items()))
+            lines.append("parameters: " + ", ".join(f"{t} <- {u}" for t, u in self.mapping.items()))
         lines += [v.line() for v in self.verdicts().values()]
+        shown: set[str] = set()
+        for nc in self.not_covered:
+            if nc.exception and nc.exception not in shown and len(shown) < 3:
+                shown.add(nc.exception)
+                lines.append(f"  {', '.join(nc.reasons)}: raised {nc.exception[:160]}")
         lines += [f"note: {n}" for n in self.notes]
         first = self.first_failure
         if first is not None:
@@ -121,13 +169,13 @@ class CheckResult:
     def _repr_html_(self) -> str:
         e = html.escape
         state = "PASS" if self.passed else "FAIL"
-        head = (f"<b>{e(self.layer)} vs {e(self.reference)}: "
-                f"<span style='color:{'green' if self.passed else 'red'}'>{state}</span></b>")
+        head = (f"<b>{e(self.headline())}</b>".replace(
+            state, f"<span style='color:{'green' if self.passed else 'red'}'>{state}</span>", 1))
         rows = "".join(
             f"<tr><td>{e(v.quantity)}</td><td>{'PASS' if v.passed else 'FAIL'}</td>"
             f"<td>{v.runs}</td><td>{v.failed}</td><td>{v.worst_headroom:.3g}</td>"
             f"<td>{e(v.first[:200])}</td></tr>" for v in self.verdicts().values())
-        table = ("<table><tr><th>quantity</th><th>verdict</th><th>runs</th><th>failed</th>"
+        table = ("<table><tr><th>quantity</th><th>verdict</th><th>cases</th><th>failed</th>"
                  f"<th>worst headroom</th><th>first failure</th></tr>{rows}</table>")
         extra = "".join(f"<p>hint: {e(h)}</p>" for h in self.hints)
         if self.reproduction:

@@ -1,0 +1,116 @@
+"""Where a user's object keeps its arrays and their gradients.
+
+A *path* names one array: ``('W',)`` is the attribute ``W``, ``('params', 'W')`` the key
+``'W'`` of the dict attribute ``params``. Parameters are found as array attributes or in
+parameter dicts (``params``, ``parameters``, ``weights``); the gradient of ``W`` as an
+attribute or dict entry named like ``dW``, ``dweights``, ``grad_W``, ``W_grad``, or under
+``W`` in a gradient dict (``grads``, ``gradients``).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import names
+
+Path = tuple
+
+
+def is_module(obj: Any) -> bool:
+    """A numpy_layers-style Module: arrays by state_dict name, gradients by named_grads."""
+    return callable(getattr(obj, "state_dict", None)) and callable(getattr(obj, "named_grads", None))
+
+
+def _attrs(obj: Any) -> dict[str, Any]:
+    try:
+        return {k: v for k, v in vars(obj).items() if not k.startswith("__")}
+    except TypeError:
+        return {}
+
+
+def scan(obj: Any) -> dict[Path, np.ndarray]:
+    """Every float or integer array the object holds directly or in a parameter dict."""
+    out: dict[Path, np.ndarray] = {}
+    grad_like = set(names.GRAD_DICTS)
+    for k, v in _attrs(obj).items():
+        if isinstance(v, np.ndarray) and v.dtype.kind in "fiu":
+            out[(k,)] = v
+        elif isinstance(v, dict) and k not in grad_like and (
+                k in names.PARAM_DICTS or (v and all(isinstance(x, np.ndarray) for x in v.values()))):
+            for kk, vv in v.items():
+                if isinstance(vv, np.ndarray) and vv.dtype.kind in "fiu":
+                    out[(k, kk)] = vv
+    return out
+
+
+def get(obj: Any, path: Path) -> Any:
+    if len(path) == 1:
+        return getattr(obj, path[0], None)
+    d = getattr(obj, path[0], None)
+    return d.get(path[1]) if isinstance(d, dict) else None
+
+
+def put(obj: Any, path: Path, value: np.ndarray) -> None:
+    """Store ``value`` at ``path``; in place when the old array has the same shape and dtype
+    (layers that share one array between a dict and an attribute keep sharing it)."""
+    old = get(obj, path)
+    if isinstance(old, np.ndarray) and old.shape == value.shape and old.dtype == value.dtype \
+            and old.flags.writeable:
+        old[...] = value
+        return
+    value = np.array(value, copy=True)
+    if len(path) == 1:
+        setattr(obj, path[0], value)
+    else:
+        getattr(obj, path[0])[path[1]] = value
+
+
+def text(path: Path) -> str:
+    return path[0] + "".join(f"[{p!r}]" for p in path[1:])
+
+
+def grad_of(obj: Any, path: Path, params: set[Path]) -> tuple[np.ndarray | None, str]:
+    """The gradient array of the parameter at ``path`` and where it was found."""
+    attrs = _attrs(obj)
+    key = path[-1]
+    for cand in names.grad_names(key):
+        if len(path) == 2:                       # a dict entry: a sibling key, then attributes
+            d = attrs.get(path[0])
+            if isinstance(d, dict) and isinstance(d.get(cand), np.ndarray) \
+                    and (path[0], cand) not in params:
+                return d[cand], text((path[0], cand))
+        v = attrs.get(cand)
+        if isinstance(v, np.ndarray) and (cand,) not in params:
+            return v, cand
+    for dname in names.GRAD_DICTS:
+        d = attrs.get(dname)
+        if not isinstance(d, dict):
+            continue
+        for cand in (key, *names.grad_names(key)):
+            if isinstance(d.get(cand), np.ndarray):
+                return d[cand], text((dname, cand))
+    return None, ""
+
+
+def first_attr(obj: Any, candidates: tuple[str, ...]) -> tuple[Any, str]:
+    attrs = _attrs(obj)
+    for n in candidates:
+        v = attrs.get(n)
+        if isinstance(v, np.ndarray):
+            return v, n
+    return None, ""
+
+
+def mode_attribute(cls: type) -> str | None:
+    """The attribute through which the class's code reads its mode (``self.training``)."""
+    import inspect
+    import re
+    try:
+        src = inspect.getsource(cls)
+    except (OSError, TypeError):
+        return None
+    for n in names.MODE_ATTRS:
+        if re.search(rf"self\.{n}\b", src):
+            return n
+    return None

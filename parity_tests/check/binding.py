@@ -1,0 +1,327 @@
+"""Bind the parameters of a user's function, constructor, forward or backward to the roles
+of the reference: by name, by a common synonym, by a component name (``pool_height``), from
+an option dict (``conv_param={'stride': .., 'pad': ..}``), and by position for the rest.
+
+``Binding.call(values)`` then builds the arguments for one call from role values, in the
+form each parameter expects (an int where the layer's default is an int, a tuple where it is
+a tuple, ``'train'``/``'test'`` for a string mode), and records which options the layer read.
+"""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from . import names
+from .reference import Reference
+
+EMPTY = inspect.Parameter.empty
+
+
+class BindingError(TypeError):
+    """A required parameter of the user's callable matches no role of the reference."""
+
+
+class ModeStr(str):
+    """'train' or 'test' that also equals the other spellings of its mode ('eval', ...)."""
+    TRAIN = {"train", "training", "fit", "trn"}
+    EVAL = {"test", "eval", "evaluation", "inference", "predict", "val", "valid",
+            "validation", "infer", "testing", "deploy"}
+
+    def __new__(cls, train: bool) -> "ModeStr":
+        s = super().__new__(cls, "train" if train else "test")
+        s.train = train
+        return s
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            return other.lower() in (self.TRAIN if self.train else self.EVAL)
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    __hash__ = str.__hash__
+
+
+@dataclass
+class Bound:
+    """One parameter of the user's callable and where its value comes from."""
+    param: str
+    role: str | None              # a reference role, or None for special ones
+    how: str                      # name, synonym, component, position, dict, grad_output,
+    index: int | None = None      # cache, lr, mask, default
+    inverted: bool = False
+    default: Any = EMPTY
+    kind: Any = inspect.Parameter.POSITIONAL_OR_KEYWORD
+
+    def describe(self) -> str:
+        if self.how in ("name", "default"):
+            return self.param
+        target = self.role or self.how
+        if self.index is not None:
+            target += f"[{self.index}]"
+        if self.inverted:
+            target = ("not " if self.role == "training" else "1 - ") + target
+        return f"{self.param}={target}"
+
+
+class OptionDict(dict):
+    """An option dict that answers to the layer's own key names (``'pad'`` for padding,
+    ``'mode'`` 'train'/'test') and records which options were read and what was written."""
+
+    def __init__(self, values: dict[str, Any], roles: set[str], forms: "Forms") -> None:
+        super().__init__(values)
+        self._roles, self._forms = roles, forms
+        self.read: set[str] = set()
+        self.written: dict[str, Any] = {}
+
+    def _resolve(self, key: Any) -> tuple[bool, Any]:
+        if not isinstance(key, str):
+            return False, None
+        if dict.__contains__(self, key) and key not in self.written:
+            self.read.add(key)
+            return True, self._forms.value(key, dict.__getitem__(self, key), key)
+        if key in self.written:
+            return True, self.written[key]
+        m = names.match(key, {r for r in self._roles if dict.__contains__(self, r)})
+        if m is None:
+            return False, None
+        self.read.add(m.role)
+        v = dict.__getitem__(self, m.role)
+        if m.index is not None and isinstance(v, (tuple, list)):
+            v = v[m.index]
+        return True, self._forms.transform(m, v, key)
+
+    def __getitem__(self, key: Any) -> Any:
+        ok, v = self._resolve(key)
+        if not ok:
+            raise KeyError(key)
+        return v
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        ok, v = self._resolve(key)
+        return v if ok else default
+
+    def __contains__(self, key: object) -> bool:
+        return self._resolve(key)[0]
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        ok, v = self._resolve(key)
+        if ok:
+            return v
+        self[key] = default
+        return default
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self.written[key] = value
+
+    def pop(self, key: Any, *default: Any) -> Any:
+        ok, v = self._resolve(key)
+        if ok:
+            return v
+        if default:
+            return default[0]
+        raise KeyError(key)
+
+    def role_writes(self) -> dict[str, Any]:
+        """Written keys resolved to roles (``bn_param['running_mean'] = ...``)."""
+        out = {}
+        for k, v in self.written.items():
+            m = names.match(k, self._roles) if isinstance(k, str) else None
+            if m is not None and m.index is None:
+                out[m.role] = v
+        return out
+
+
+@dataclass
+class Forms:
+    """How a value reaches one user parameter: int or tuple, bool or mode string."""
+    defaults: dict[str, Any] = field(default_factory=dict)    # user param -> default
+    spatial: int = 2                                          # length of tuple options
+
+    def value(self, param: str, v: Any, role: str) -> Any:
+        d = self.defaults.get(param, EMPTY)
+        if role in ("training", "use_input_stats"):
+            if isinstance(d, str) or param in ("mode", "phase"):
+                return ModeStr(bool(v))
+            return bool(v)
+        if isinstance(d, bool) and not isinstance(v, (bool, np.bool_)):
+            return v is not None                   # bias=True/False for an array role
+        if isinstance(v, (tuple, list)) and len(v) > 0 and not isinstance(d, (tuple, list)):
+            if all(x == v[0] for x in v) and not isinstance(v[0], (tuple, list)):
+                return v[0]
+            return tuple(v)
+        if isinstance(v, (int, np.integer)) and not isinstance(v, bool) and (
+                isinstance(d, (tuple, list)) or param.endswith("shape")):
+            n = len(d) if isinstance(d, (tuple, list)) and d else (
+                1 if param.endswith("shape") else self.spatial)
+            return (int(v),) * n
+        return v
+
+    def transform(self, m: names.Match, v: Any, param: str) -> Any:
+        if m.inverted:
+            if m.role in ("training", "use_input_stats"):
+                return self.value(param, not v, m.role)
+            return None if v is None else 1.0 - v
+        if m.index is not None:
+            if isinstance(v, (tuple, list)):
+                return v[m.index]
+            return v
+        return self.value(param, v, m.role)
+
+
+@dataclass
+class Binding:
+    """How to call one user callable from role values."""
+    label: str
+    bound: list[Bound]
+    forms: Forms
+    dicts: list[OptionDict] = field(default_factory=list)      # of the last call
+
+    def roles(self) -> set[str]:
+        """Roles this callable can receive (dict keys count once the dict was read)."""
+        out = {b.role for b in self.bound if b.role and b.how not in ("dict",)}
+        for d in self.dicts:
+            out |= d.read
+        return out
+
+    def has(self, how: str) -> bool:
+        return any(b.how == how for b in self.bound)
+
+    def param_for(self, role: str) -> Bound | None:
+        return next((b for b in self.bound if b.role == role and b.how != "dict"), None)
+
+    def call(self, fn: Callable, values: dict[str, Any], extra: dict[str, Any] | None = None,
+             fixed: dict[str, Any] | None = None) -> Any:
+        """``fn(...)`` with each bound parameter filled from ``values`` (role -> value) or
+        ``extra`` (grad_output, cache, lr, mask, dtype), option dicts from ``values``, and
+        ``fixed`` (user parameter -> value, from ``--init``) as given."""
+        extra = extra or {}
+        args: list[Any] = []
+        kwargs: dict[str, Any] = dict(fixed or {})
+        self.dicts = []
+        for b in self.bound:
+            if b.param in kwargs:
+                continue
+            if b.how == "dict":
+                v: Any = OptionDict(dict(values), set(values), self.forms)
+                self.dicts.append(v)
+            elif b.how in extra:
+                v = extra[b.how]
+            elif b.role is not None and b.role in values:
+                v = self.forms.transform(names.Match(b.role, b.how, b.index, b.inverted),
+                                         values[b.role], b.param)
+            else:
+                continue                       # left to its default
+            if b.kind == inspect.Parameter.POSITIONAL_ONLY:
+                args.append(v)
+            else:
+                kwargs[b.param] = v
+        return fn(*args, **kwargs)
+
+
+def signature(fn: Callable) -> list[inspect.Parameter]:
+    """Parameters of ``fn`` (bound methods without self; classes through __init__)."""
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return []
+    return [p for p in sig.parameters.values() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+
+
+def takes_var_keyword(fn: Callable) -> bool:
+    try:
+        return any(p.kind == p.VAR_KEYWORD for p in inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return False
+
+
+def bind(fn: Callable, ref: Reference, context: str, *, explicit: dict[str, str] | None = None,
+         label: str = "", positional: list[str] | None = None, skip: tuple[str, ...] = (),
+         spatial: int = 2) -> Binding:
+    """Bind ``fn``'s parameters to ``ref``'s roles.
+
+    ``context``: 'function' (a forward function or a forward method: arrays first),
+    'ctor' (sizes and options first), 'backward' (the upstream gradient and the cache
+    first). ``explicit``: user parameter -> role, from ``--arg`` or a binding file.
+    ``positional``: the role order used for parameters no name matches."""
+    explicit = explicit or {}
+    roles = set(ref.roles)
+    arrays = ("input", "target", "weight", "bias")
+    prefer = arrays if context != "ctor" else ("in_channels", "out_channels", "kernel_size",
+                                               "in_features", "out_features")
+    params = signature(fn)
+    bound: list[Bound] = []
+    taken: set[str] = set()
+    pending: list[inspect.Parameter] = []
+    for i, p in enumerate(params):
+        if p.name in skip:
+            continue
+        b = _bind_one(p, i, roles, context, explicit, prefer, taken)
+        if b is None:
+            pending.append(p)
+            continue
+        bound.append(b)
+        if b.role and b.index is None and b.how not in ("dict",):
+            taken.add(b.role)
+    order = [r for r in (positional or ref.positional or list(ref.roles)) if r in roles]
+    free = [r for r in order if r not in taken and ref.roles[r].kind in
+            ("input", "param", "buffer", "option")]
+    missing = []
+    for p in pending:
+        if p.default is not EMPTY:
+            bound.append(Bound(p.name, None, "default", default=p.default, kind=p.kind))
+            continue
+        if free and p.kind != p.KEYWORD_ONLY:
+            r = free.pop(0)
+            bound.append(Bound(p.name, r, "position", default=p.default, kind=p.kind))
+            taken.add(r)
+        else:
+            missing.append(p.name)
+    if missing:
+        raise BindingError(
+            f"{label or getattr(fn, '__qualname__', fn)}: cannot fill the required argument"
+            f"{'s' if len(missing) > 1 else ''} {', '.join(repr(m) for m in missing)}: "
+            f"{'they match' if len(missing) > 1 else 'it matches'} no argument of "
+            f"{ref.label} (roles: {', '.join(sorted(r for r in roles if r not in names.INERT_OPTIONS))}); "
+            f"name the role with --arg {missing[0]}=<role> or give a value with "
+            f"--init {missing[0]}=<value>")
+    bound.sort(key=lambda b: [p.name for p in params].index(b.param))
+    forms = Forms({p.name: p.default for p in params}, spatial)
+    return Binding(label or getattr(fn, "__qualname__", str(fn)), bound, forms)
+
+
+def _bind_one(p: inspect.Parameter, i: int, roles: set[str], context: str,
+              explicit: dict[str, str], prefer: tuple[str, ...], taken: set[str]) -> Bound | None:
+    name = p.name
+    kw = dict(default=p.default, kind=p.kind)
+    if name in explicit:
+        target = explicit[name]
+        if target in ("grad_output", "cache", "lr", "mask", "dict", "default"):
+            return Bound(name, None, target, **kw)
+        m = names.match(target, roles)
+        if m is None:
+            raise BindingError(f"--arg {name}={target}: {target!r} is not a role of the "
+                               f"reference (roles: {', '.join(sorted(roles))})")
+        return Bound(name, m.role, "explicit", m.index, m.inverted, **kw)
+    if context == "backward":
+        if name in names.GRAD_OUTPUT or (i == 0 and name not in names.CACHE):
+            return Bound(name, None, "grad_output", **kw)
+        if name in names.CACHE:
+            return Bound(name, None, "cache", **kw)
+        if name in names.LEARNING_RATE:
+            return Bound(name, None, "lr", **kw)
+    if name in ("mask", "keep_mask", "drop_mask", "dropout_mask") and "p" in roles:
+        return Bound(name, None, "mask", **kw)
+    if names.OPTION_DICT.match(name) or isinstance(p.default, dict):
+        return Bound(name, None, "dict", **kw)
+    if name in ("dtype",):
+        return Bound(name, None, "dtype", **kw)
+    m = names.match(name, roles - taken, prefer) or names.match(name, roles, prefer)
+    if m is not None and not (m.role in taken and m.index is None):
+        return Bound(name, m.role, m.how, m.index, m.inverted, **kw)
+    return None

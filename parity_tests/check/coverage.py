@@ -1,0 +1,90 @@
+"""Which cases a layer can express, and which it cannot (*not covered*, never failures).
+
+Before a run: a case that sets an option the layer does not take (a constructor or function
+argument, or a key it reads from its option dict), needs a parameter the layer has no array
+for, or runs in eval mode when the layer has no train/eval switch, is not covered.
+
+After all runs: a *feature* (an input rank, an option that differs from torch's default, a
+tuple-valued or string-valued option) on which every run raised, while other runs did not,
+is not covered either, with the exception shown; a raise anywhere else is a failure.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import names
+from .reference import Reference, non_default
+
+
+def _describe(k: str, v: Any) -> str:
+    if isinstance(v, str):
+        return f"{k}={v!r}"
+    if v is None:
+        return f"{k}=None"
+    if isinstance(v, (tuple, list)) and len(set(map(repr, v))) > 1:
+        return f"tuple {k}"
+    if k == "return_indices" and v:
+        return "return_indices"
+    return k
+
+
+def features(ref: Reference, case: Any, module: Any) -> dict[str, str]:
+    """option -> feature name for each non-default option, plus the input rank."""
+    out = {f"rank{len(case.input_shapes[0])}": f"{len(case.input_shapes[0])}-D input"
+           if case.input_shapes else "no input"}
+    for k, v in non_default(ref, case, module).items():
+        if k not in names.INERT_OPTIONS:
+            out[k] = _describe(k, v)
+    for k, v in case.params.items():        # required options given as uneven tuples
+        if k not in out and k in ref.roles and _describe(k, v).startswith("tuple"):
+            out[k] = _describe(k, v)
+    return out
+
+
+@dataclass
+class Coverage:
+    """Why a run was not covered (empty when it was)."""
+    reasons: list[str] = field(default_factory=list)
+    exception: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.reasons)
+
+
+def static(adapter: Any, ref: Reference, case: Any, module: Any, mode: str) -> Coverage:
+    """What the layer cannot express in this run, known before running it."""
+    cov = Coverage()
+    if mode == "eval" and ref.spec is not None and ref.spec.train_eval_differ \
+            and not adapter.mode_takes:
+        cov.reasons.append("eval mode")
+        return cov
+    taken = adapter.taken()
+    kept = adapter.compared_state
+    buffers = [t for t in kept if t not in adapter.ctx.params]
+    feats = features(ref, case, module)
+    for k, v in non_default(ref, case, module).items():
+        if k in names.INERT_OPTIONS or k in taken:
+            continue
+        if k in ("bias", "affine", "elementwise_affine") and v is False:
+            continue                          # an array held at its neutral value does it
+        if k in names.BUFFER_ONLY_OPTIONS and not buffers and (
+                not names.BUFFER_ONLY_OPTIONS[k] or mode != "eval"):
+            continue                          # only the running statistics would differ
+        cov.reasons.append(feats.get(k, k))
+    for t in sorted(adapter.missing):
+        cov.reasons.append(f"{t} (the layer has no array for it)")
+    return cov
+
+
+def raising_features(runs: list[tuple[Any, dict[str, str], str]]) -> dict[str, str]:
+    """feature -> exception, for features on which every run raised while some run did not.
+
+    ``runs``: (run key, its features, the error text or '')."""
+    if all(err for _, _, err in runs) or not runs:
+        return {}
+    by_feature: dict[str, list[str]] = {}
+    for _, feats, err in runs:
+        for f in feats.values():
+            by_feature.setdefault(f, []).append(err)
+    return {f: errs[0] for f, errs in by_feature.items() if errs and all(errs)}

@@ -1,0 +1,143 @@
+"""What the user asked to check: a class, a function, or a forward/backward pair, loaded
+from ``path/to/file.py:Name``, ``package.module:Name`` or ``file.py:forward_fn,backward_fn``.
+
+A function named ``*_forward*`` (``conv_forward_naive``) finds its partner by the same name
+with ``backward`` (``conv_backward_naive``) in the same module; so do ``fwd``/``bwd`` and
+``fprop``/``bprop``. Without a partner, a function is checked forward only.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+
+class TargetError(ValueError):
+    """The layer to check cannot be loaded or is not something the check can drive."""
+
+
+@dataclass
+class Target:
+    kind: str                          # 'class', 'function', 'object'
+    label: str                         # the name printed in verdicts
+    where: str                         # how the command line names it again
+    cls: type | None = None
+    fwd: Callable | None = None
+    bwd: Callable | None = None
+    factory: Callable | None = None    # (case, dtype) -> object, for check_spec
+
+
+def _load_module(where: str) -> Any:
+    if where.endswith(".py") or "/" in where or "\\" in where:
+        path = Path(where).resolve()
+        if not path.is_file():
+            raise TargetError(f"check: no file {where}")
+        name = f"_parity_check_{path.stem}_{abs(hash(str(path)))}"
+        if name in sys.modules:
+            return sys.modules[name]
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        sys.path.insert(0, str(path.parent))
+        try:
+            spec.loader.exec_module(module)
+        except Exception as e:  # noqa: BLE001 - the user's file: say what it raised
+            del sys.modules[name]
+            raise TargetError(f"check: importing {where} raised {type(e).__name__}: {e}") from None
+        finally:
+            sys.path.remove(str(path.parent))
+        return module
+    try:
+        return importlib.import_module(where)
+    except ImportError as e:
+        raise TargetError(f"check: cannot import {where}: {e}") from None
+
+
+def load_object(ref: str) -> Any:
+    """'path/to/file.py:Name', 'package.module:Name' or 'package.module.Name' -> the object."""
+    if ":" in ref:
+        where, name = ref.rsplit(":", 1)
+    else:
+        where, _, name = ref.rpartition(".")
+    if not where or not name:
+        raise TargetError(f"check: cannot read {ref!r}; write path/to/file.py:Name")
+    module = _load_module(where)
+    if not hasattr(module, name):
+        defined = sorted(n for n, v in vars(module).items()
+                         if not n.startswith("_") and callable(v)
+                         and getattr(v, "__module__", None) == module.__name__)
+        raise TargetError(f"check: {where} has no name {name!r}"
+                          + (f" (it defines {', '.join(defined)})" if defined else ""))
+    return getattr(module, name)
+
+
+_PARTNERS = (("forward", "backward"), ("Forward", "Backward"), ("fwd", "bwd"),
+             ("fprop", "bprop"), ("fp", "bp"))
+
+
+def partner(fn: Callable) -> Callable | None:
+    """``conv_forward_naive`` -> ``conv_backward_naive`` from the same module, if defined."""
+    name = getattr(fn, "__name__", "")
+    module = sys.modules.get(getattr(fn, "__module__", ""), None)
+    if module is None:
+        return None
+    for a, b in _PARTNERS:
+        if a in name:
+            other = getattr(module, name.replace(a, b), None)
+            if callable(other) and other is not fn:
+                return other
+    return None
+
+
+def _where(obj: Any, given: str | None) -> str:
+    if given:
+        return given
+    try:
+        return f"{inspect.getsourcefile(obj)}:{obj.__qualname__}"
+    except TypeError:
+        return f"{obj.__module__}:{obj.__qualname__}"
+
+
+def load_target(layer: Any) -> Target:
+    """A Target from what the user gave: text, a class, a function or a (fwd, bwd) pair."""
+    text = layer if isinstance(layer, str) else None
+    if text is not None:
+        where, _, names_ = text.rpartition(":") if ":" in text else ("", "", text)
+        parts = [p.strip() for p in names_.split(",") if p.strip()]
+        if len(parts) == 2 and where:
+            fwd, bwd = (load_object(f"{where}:{p}") for p in parts)
+            return _pair(fwd, bwd, text)
+        obj = load_object(text)
+    else:
+        obj = layer
+    if isinstance(obj, (tuple, list)) and len(obj) == 2:
+        return _pair(obj[0], obj[1], text)
+    if inspect.isclass(obj):
+        return Target("class", obj.__qualname__, _where(obj, text), cls=obj)
+    if callable(obj):
+        _check_function(obj)
+        return Target("function", obj.__name__, _where(obj, text), fwd=obj, bwd=partner(obj))
+    raise TargetError(f"check: {text or obj!r} is not a class or a function")
+
+
+def _pair(fwd: Any, bwd: Any, text: str | None) -> Target:
+    for f in (fwd, bwd):
+        if not callable(f) or inspect.isclass(f):
+            raise TargetError(f"check: {getattr(f, '__name__', f)!r} is not a function")
+    _check_function(fwd)
+    return Target("function", f"{fwd.__name__},{bwd.__name__}",
+                  text or f"{_where(fwd, None)},{bwd.__name__}", fwd=fwd, bwd=bwd)
+
+
+def _check_function(fn: Callable) -> None:
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return
+    if not params:
+        raise TargetError(f"check: {fn.__name__}() takes no argument: a layer function takes "
+                          f"the input array (and its parameters and options)")
