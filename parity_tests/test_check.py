@@ -1,258 +1,213 @@
-"""``check_layer`` and ``python -m parity_tests check`` on layers written outside the package."""
+"""The drop-in check on layers written as tutorials, courses and the source article write
+them: each convention has a correct layer that passes and a wrong one that fails with the
+right hint (the layers live in ``parity_tests/examples/``)."""
 from __future__ import annotations
 
-import os
-import re
-import shlex
-import subprocess
-import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 
-from parity_tests.check import MappingError, check_layer, load_object, main, parse_kv
+from parity_tests.check import MappingError, check_layer
 
-ROOT = Path(__file__).resolve().parents[1]
-README = ROOT / "README.md"
-
-USER_LAYERS = '''
-import numpy as np
+EX = Path(__file__).resolve().parent / "examples"
+SEED, COURSE, TUT = EX / "seed_article.py", EX / "course_layers.py", EX / "tutorial_layers.py"
 
 
-class NaiveConv2d:
-    """Plain attributes W, b and gradients dW, db; a loop over the kernel taps."""
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True):
-        k = kernel_size if isinstance(kernel_size, int) else kernel_size[0]
-        self.stride = stride if isinstance(stride, int) else stride[0]
-        self.padding = padding if isinstance(padding, int) else padding[0]
-        self.W = np.zeros((out_channels, in_channels, k, k), np.float32)
-        self.b = np.zeros(out_channels, np.float32) if bias else None
-
-    def _taps(self, hp, wp, ho, wo):
-        s, k = self.stride, self.W.shape[2]
-        for i in range(k):
-            for j in range(k):
-                yield i, j, (slice(None), slice(None), slice(i, i + s * (ho - 1) + 1, s),
-                             slice(j, j + s * (wo - 1) + 1, s))
-
-    def _kernel(self):
-        return self.W
-
-    def forward(self, x):
-        p, k, s = self.padding, self.W.shape[2], self.stride
-        self.xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
-        ho = (self.xp.shape[2] - k) // s + 1
-        wo = (self.xp.shape[3] - k) // s + 1
-        w = self._kernel()
-        y = np.zeros((x.shape[0], w.shape[0], ho, wo), x.dtype)
-        for i, j, win in self._taps(*self.xp.shape[2:], ho, wo):
-            y += np.einsum("nchw,oc->nohw", self.xp[win], w[:, :, i, j])
-        return y if self.b is None else y + self.b[:, None, None]
-
-    def backward(self, dy):
-        p = self.padding
-        w = self._kernel()
-        dxp = np.zeros_like(self.xp)
-        self.dW = np.zeros_like(self.W)
-        for i, j, win in self._taps(*self.xp.shape[2:], *dy.shape[2:]):
-            dxp[win] += np.einsum("nohw,oc->nchw", dy, w[:, :, i, j])
-            self.dW[:, :, i, j] = np.einsum("nohw,nchw->oc", dy, self.xp[win])
-        if self.b is not None:
-            self.db = dy.sum(axis=(0, 2, 3))
-        return dxp[:, :, p:dxp.shape[2] - p, p:dxp.shape[3] - p]
+def _failing_tensors(r) -> set[str]:
+    return {row.tensor.partition("@")[0] for row in r.rows if not row.passed}
 
 
-class FlippedConv2d(NaiveConv2d):
-    """A true convolution: the kernel is flipped (torch cross-correlates)."""
-
-    def _kernel(self):
-        return self.W[:, :, ::-1, ::-1]
+def _hinted(r, text: str) -> bool:
+    return any(text in h for h in r.hints)
 
 
-class MyReLU:
-    def forward(self, x):
-        self.x = x
-        return np.maximum(x, 0)
-
-    def backward(self, dy):
-        return np.where(self.x <= 0, dy.dtype.type(0), dy)   # NaN passes, as torch
-
-
-class MyHardtanh:
-    def __init__(self, min_val=-1.0, max_val=1.0):
-        self.min_val, self.max_val = min_val, max_val
-
-    def forward(self, x):
-        self.x = x
-        return np.clip(x, x.dtype.type(self.min_val), x.dtype.type(self.max_val))
-
-    def backward(self, dy):
-        return dy * ((self.x > self.min_val) & (self.x < self.max_val))
+# ----------------------------------------------------------------------------- functions
+def test_forward_only_conv_function_values_match_but_output_is_float64():
+    """The article's conv2d: np.zeros without dtype makes float64 from float32 input."""
+    r = check_layer(f"{SEED}:conv2d", "torch.nn.functional.conv2d", only="k3_s2_p1_b")
+    assert r.forward_only and "forward only: no gradient checked" in r.summary()
+    assert r.mapping == {"weight": "w", "bias": "b"}
+    assert "x=input, w=weight, b=bias, stride, padding" in r.summary()
+    by_dtype = {d: [x.passed for x in r.results if x.dtype == d] for d in ("float32", "float64")}
+    assert by_dtype["float64"] and all(by_dtype["float64"])
+    assert by_dtype["float32"] and not any(by_dtype["float32"])
+    assert _hinted(r, "float64 for a float32 input") and _hinted(r, "match torch's once cast")
+    assert not any(row.tensor.startswith("grad_") for row in r.rows)
 
 
-class LowerBoundHardtanh(MyHardtanh):
-    """Bug: the gradient uses the default lower bound -1 whatever min_val is."""
-
-    def backward(self, dy):
-        return dy * ((self.x > -1.0) & (self.x < self.max_val))
-
-
-class MyBatchNorm:
-    """Four (C,) arrays with non-torch names: the mapping needs --param-map."""
-
-    def __init__(self, num_features):
-        self.gamma = np.ones(num_features, np.float32)
-        self.beta = np.zeros(num_features, np.float32)
-        self.mu = np.zeros(num_features, np.float32)
-        self.sigma2 = np.ones(num_features, np.float32)
-'''
-
-CONV_CASES = "k3_s2_p1_b"         # Conv2d spec cases: kernel 3, stride 2, padding 1, no dilation
-
-
-@pytest.fixture(scope="module")
-def layers(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("user") / "my_layers.py"
-    path.write_text(USER_LAYERS)
-    return path
-
-
-def _cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "parity_tests.check", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
-
-
-def test_correct_user_conv_passes_with_shape_mapping(layers):
-    r = check_layer(f"{layers}:NaiveConv2d", torch.nn.Conv2d, only=CONV_CASES)
+def test_forward_only_pooling_function_lists_what_it_cannot_express():
+    r = check_layer(f"{SEED}:max_pooling", torch.nn.MaxPool2d)
     assert r.passed, r.summary()
-    assert r.mapping == {"weight": "W", "bias": "b"}          # unique shapes
-    assert len(r.results) >= 4 and {x.dtype for x in r.results} == {"float32", "float64"}
-    v = r.verdicts()
-    assert {"output", "grad_input", "grad_weight", "grad_bias"} <= set(v)
-    assert all(x.passed for x in v.values())
-    assert "PASS" in repr(r) and "<table>" in r._repr_html_()
-    # the rows are the report's rows: one per tensor, with the tolerance applied
-    assert all(row.rule and row.tolerance is not None for row in r.rows if row.tensor == "output")
+    for option in ("padding", "dilation", "ceil_mode", "return_indices", "tuple kernel_size"):
+        assert option in r.uncovered(), r.uncovered()
+    kinds = {c.kind for c in torch_cases("MaxPool2d", {x.case for x in r.results})}
+    assert {"ties", "nan"} <= kinds             # ties and NaN run without return_indices
 
 
-def test_param_map_is_used(layers):
-    r = check_layer(f"{layers}:NaiveConv2d", "torch.nn.Conv2d", only=CONV_CASES,
-                    param_map={"weight": "W", "bias": "b"}, dtypes=["float64"])
-    assert r.passed and r.mapping == {"weight": "W", "bias": "b"}
-    with pytest.raises(MappingError, match="no array attribute 'V'"):
-        check_layer(f"{layers}:NaiveConv2d", "torch.nn.Conv2d", only=CONV_CASES,
-                    param_map={"weight": "V"})
+def torch_cases(spec_name: str, ids: set[str]):
+    from parity_tests.harness.registry import get_spec
+    return [c for c in get_spec(spec_name).cases if c.id in ids]
 
 
-def test_buggy_conv_fails_with_hint_via_cli(layers):
-    out = _cli(f"{layers}:FlippedConv2d", "--ref", "torch.nn.Conv2d", "-k", CONV_CASES)
-    assert out.returncode == 1, out.stdout + out.stderr
-    assert "FAIL" in out.stdout.splitlines()[0]
-    assert re.search(r"output\s+FAIL", out.stdout)
-    assert "hint: output matches torch with the kernel flipped" in out.stdout
-    assert "first failure: Conv2d[" in out.stdout and "worst at index" in out.stdout
-    assert "--dtype" in out.stdout and "check_layer(" in out.stdout     # reproduction
-
-
-def test_correct_relu_passes_the_whole_spec_via_cli(layers):
-    out = _cli(f"{layers}:MyReLU", "--ref", "torch.nn.ReLU")
-    assert out.returncode == 0, out.stdout + out.stderr
-    assert "PASS" in out.stdout.splitlines()[0]
-    wrapper = subprocess.run([sys.executable, "scripts/check_layer.py", f"{layers}:MyReLU",
-                              "--ref", "torch.nn.ReLU", "--dtype", "float64"], cwd=ROOT,
-                             capture_output=True, text=True, timeout=300)
-    assert wrapper.returncode == 0 and "PASS" in wrapper.stdout, wrapper.stdout + wrapper.stderr
-
-
-def test_ambiguous_mapping_lists_candidates(layers):
-    with pytest.raises(MappingError) as err:
-        check_layer(f"{layers}:MyBatchNorm", torch.nn.BatchNorm2d)
-    msg = str(err.value)
-    assert "ambiguous" in msg and all(n in msg for n in ("gamma", "beta", "mu", "sigma2"))
-    out = _cli(f"{layers}:MyBatchNorm", "--ref", "torch.nn.BatchNorm2d")
-    assert out.returncode == 2 and "ambiguous" in out.stderr and "--param-map" in out.stderr
-
-
-def test_missing_parameter_is_reported(layers):
-    with pytest.raises(MappingError, match=r"no array for torch's weight \(3, 5\); candidates: none"):
-        check_layer(f"{layers}:MyReLU", torch.nn.Linear, only="in5_out3_x10x5")
-    with pytest.raises(MappingError, match="transpose"):     # a transposed weight is named
-        _transposed_linear()
-
-
-def _transposed_linear():
-    class WT:
-        def __init__(self, in_features, out_features, bias=True):
-            self.weight = np.zeros((in_features, out_features), np.float32)
-            self.bias = np.zeros(out_features, np.float32)
-    return check_layer(WT, torch.nn.Linear, only="in5_out3_x10x5")
-
-
-def test_module_without_spec_generated_cases_pass(layers):
-    r = check_layer(f"{layers}:MyHardtanh", torch.nn.Hardtanh, input_shape=(2, 3, 8),
-                    examples=10)
+def test_forward_only_batch_norm_function_is_train_mode_only():
+    r = check_layer(f"{SEED}:batch_norm", "torch.nn.BatchNorm2d", dtypes=["float64"])
     assert r.passed, r.summary()
-    assert "hypothesis" in r.source
-    configs = {x.case for x in r.results}
-    assert len(configs) >= 3                        # the given one and drawn ones
-    assert {x.mode for x in r.results} == {"train", "eval"}
+    assert r.mapping == {"weight": "gamma", "bias": "beta"}
+    assert "eval mode" in r.uncovered()
+    assert {x.mode for x in r.results} == {"train"}
 
 
-def test_module_without_spec_failure_is_shrunk(layers):
-    r = check_layer(f"{layers}:LowerBoundHardtanh", "torch.nn.Hardtanh", input_shape=(4, 3, 8),
-                    examples=30)
+def test_forward_only_dropout_divides_by_zero_at_p_equal_1():
+    r = check_layer(f"{SEED}:dropout", "torch.nn.functional.dropout")
     assert not r.passed
-    first = r.first_failure
-    case_id = first.case
-    # the default configuration passes (the bug needs min_val != -1), the shrunk one is small
-    assert r.results[0].passed
-    shape = tuple(int(n) for n in re.search(r"x(\d+(?:x\d+)*)", case_id).group(1).split("x"))
-    assert np.prod(shape) < 4 * 3 * 8, case_id
-    assert "min_val" in case_id
-    assert "--examples 0" in r.reproduction and "--kwargs" in r.reproduction
-    if not first.error:        # (a 1-element all-zero reference can make compare raise)
-        assert any("grad_input" in h for h in r.hints), r.summary()
-    # the reproduction reruns exactly the failing configuration and still fails
-    line = r.reproduction.splitlines()[0].split(" check ", 1)[1]
-    assert main(shlex.split(line)) == 1
+    assert {x.case for x in r.failures} == {"p1.0_x3x7"}
+    assert _hinted(r, "divides by 1 - p = 0")
+    assert any(row.tensor == "mask_keep_fraction" and row.passed for row in r.rows)
 
 
-def test_helpers():
-    assert parse_kv("in_channels=3,kernel_size=(3,3),padding_mode=zeros") == {
-        "in_channels": 3, "kernel_size": (3, 3), "padding_mode": "zeros"}
-    assert load_object("torch.nn.Conv2d") is torch.nn.Conv2d
-    with pytest.raises(ValueError, match="input_shape"):
-        check_layer(object, torch.nn.Hardtanh)
+# ----------------------------------------------------------------------------- function pairs
+def test_pair_found_by_name_with_options_from_a_dict():
+    r = check_layer(f"{COURSE}:conv_forward_naive", torch.nn.Conv2d, only="_s2_", dtypes=["float64"])
+    assert r.passed and not r.forward_only, r.summary()
+    assert {"grad_input", "grad_weight", "grad_bias"} <= {q for q in r.verdicts()}
+    assert "conv_param=dict" in r.summary()
+    assert {"groups", "tuple dilation", "padding='valid'"} <= set(r.uncovered())
 
 
-def _section(text: str, heading: str = "## Checking your own layer") -> str | None:
-    if heading not in text:
-        return None
-    rest = text.split(heading, 1)[1]
-    return rest.split("\n## ", 1)[0]
+def test_pair_conv_backward_that_crops_with_minus_pad_fails_at_padding_0():
+    r = check_layer(f"{COURSE}:buggy_conv_forward_naive,buggy_conv_backward_naive",
+                    torch.nn.Conv2d, only="_p0_", dtypes=["float32"])
+    assert not r.passed and _failing_tensors(r) == {"grad_input"}
+    assert _hinted(r, "empty at padding 0")
 
 
-def test_readme_worked_example(tmp_path):
-    """The README's worked example runs as printed and prints what it shows."""
-    section = _section(README.read_text())
-    if section is None:
-        pytest.skip("README.md has no 'Checking your own layer' section")
-    blocks = re.findall(r"```(\w+)\n(.*?)```", section, re.S)
-    code = [b for lang, b in blocks if lang == "python"]
-    shell = [b for lang, b in blocks if lang in ("sh", "console")]
-    shown = [b for lang, b in blocks if lang == "text"]
-    assert code and shell and shown
-    name = re.match(r"# (\S+\.py)", code[0]).group(1)
-    (tmp_path / name).write_text(code[0])
-    mask = lambda s: re.sub(r"\d[\d.e+-]*", "#", s).rstrip()          # noqa: E731
-    for cmd, expected in zip(shell, shown):
-        argv = cmd.strip().split()
-        assert argv[:4] == ["python", "-m", "parity_tests", "check"]
-        out = _cli(*argv[4:], cwd=tmp_path)
-        got = [mask(s) for s in out.stdout.splitlines()]
-        for line in expected.strip().splitlines():
-            assert mask(line) in got, f"{line!r} not printed:\n{out.stdout}{out.stderr}"
+def test_pair_affine_with_transposed_weight_is_mapped_and_printed():
+    r = check_layer(f"{COURSE}:affine_forward", "torch.nn.Linear")
+    assert r.passed, r.summary()
+    assert r.mapping["weight"] == "w.T"
+    assert "1-D input" in r.uncovered() and "3-D input" in r.uncovered()
+
+
+def test_pair_batch_norm_mode_and_running_statistics_through_bn_param():
+    r = check_layer(f"{COURSE}:batchnorm_forward", torch.nn.BatchNorm1d, dtypes=["float64"])
+    assert r.passed, r.summary()
+    assert {x.mode for x in r.results} == {"train", "eval"}
+    assert {"running_mean", "running_var"} <= {q for q in r.verdicts()}
+    assert r.mapping["running_mean"] == "bn_param['running_mean']"
+
+
+def test_pair_batch_norm_other_momentum_convention_is_named():
+    r = check_layer(f"{COURSE}:buggy_batchnorm_forward", torch.nn.BatchNorm1d, only="x8x5",
+                    dtypes=["float64"])
+    assert not r.passed
+    assert _hinted(r, "momentum 0.9 instead of 0.1")
+    assert "output" not in _failing_tensors(r)
+
+
+def test_pair_spatial_batch_norm_backward_dividing_by_n_is_named():
+    good = check_layer(f"{COURSE}:spatial_batchnorm_forward", torch.nn.BatchNorm2d,
+                       only="x4x3x5x5", dtypes=["float32"])
+    assert good.passed, good.summary()
+    bad = check_layer(f"{COURSE}:buggy_spatial_batchnorm_forward", torch.nn.BatchNorm2d,
+                      only="x4x3x5x5", dtypes=["float32"])
+    assert "grad_input" in _failing_tensors(bad)
+    assert _hinted(bad, "divides by N = 4 (the batch) instead of N*H*W = 100")
+
+
+def test_pair_max_pool_backward_to_every_tied_maximum_fails_on_ties():
+    good = check_layer(f"{COURSE}:max_pool_forward_naive", torch.nn.MaxPool2d)
+    assert good.passed, good.summary()
+    bad = check_layer(f"{COURSE}:buggy_max_pool_forward_naive", torch.nn.MaxPool2d)
+    assert {c.kind for c in torch_cases("MaxPool2d", {x.case for x in bad.failures})} == {"ties", "nan"}
+    assert _hinted(bad, "every tied maximum")
+
+
+def test_pair_dropout_with_the_keep_probability_is_named():
+    r = check_layer(f"{COURSE}:dropout_forward", torch.nn.Dropout, only="p0.1")
+    assert not r.passed
+    assert _hinted(r, "keep and drop probability swapped")
+    mask = [row for row in r.rows if row.tensor == "mask_keep_fraction"]
+    assert mask and not any(row.passed for row in mask)
+
+
+# ----------------------------------------------------------------------------- classes
+def test_class_storing_output_and_dinputs_with_n_inputs_n_neurons():
+    r = check_layer(f"{TUT}:Layer_Dense", torch.nn.Linear)
+    assert r.passed, r.summary()
+    assert r.mapping == {"weight": "weights.T", "bias": "biases.reshape(3)"}
+
+
+def test_class_gradient_mean_instead_of_sum_is_named_and_only_for_that_tensor():
+    r = check_layer(f"{TUT}:BuggyLayer_Dense", torch.nn.Linear)
+    assert _failing_tensors(r) == {"grad_bias"}
+    assert _hinted(r, "a mean instead of a sum")
+    assert all("grad_bias" in h for h in r.hints)          # never for a tensor that passed
+
+
+def test_class_taking_its_arrays_in_the_constructor():
+    for name, ref, only in (("Affine", torch.nn.Linear, None),
+                            ("Convolution", torch.nn.Conv2d, "_s2_"),
+                            ("Pooling", torch.nn.MaxPool2d, None)):
+        r = check_layer(f"{TUT}:{name}", ref, only=only, dtypes=["float64"])
+        assert r.passed, r.summary()
+    assert check_layer(f"{TUT}:Affine", torch.nn.Linear).mapping["weight"] == "W.T"
+
+
+def test_class_with_parameter_dicts_and_gradients_returned_as_a_tuple():
+    r = check_layer(f"{TUT}:ConvLayer", torch.nn.Conv2d, only="_s2_", dtypes=["float32"])
+    assert r.passed, r.summary()
+    assert r.mapping == {"weight": "params['W']", "bias": "params['b']"}
+    bad = check_layer(f"{TUT}:BuggyConvLayer", torch.nn.Conv2d, only="k3_s2", dtypes=["float32"])
+    assert "output" in _failing_tensors(bad)
+    assert _hinted(bad, "kernel flipped")
+
+
+def test_class_creating_channels_last_filters_at_the_first_call():
+    r = check_layer(f"{TUT}:ChannelsLastConv", torch.nn.Conv2d, layout="NHWC", only="k3_s2",
+                    dtypes=["float64"])
+    assert r.passed, r.summary()
+    assert r.mapping["weight"] == "kernel.transpose(3, 2, 0, 1)"
+
+
+def test_class_with_column_vectors_applying_its_own_update():
+    r = check_layer(f"{TUT}:ColumnDense", torch.nn.Linear, layout="CN")
+    assert r.passed, r.summary()
+    assert any("learning_rate" in n for n in r.notes)
+    assert r.mapping == {"weight": "weights", "bias": "bias.reshape(3)"}
+
+
+def test_explicit_param_map_and_a_wrong_one():
+    r = check_layer(f"{TUT}:Layer_Dense", torch.nn.Linear, param_map={"weight": "weights.T"},
+                    only="in5_out3", dtypes=["float64"])
+    assert r.passed and r.mapping["weight"] == "weights.T"
+    with pytest.raises(MappingError, match="no such array"):
+        check_layer(f"{TUT}:Layer_Dense", torch.nn.Linear, param_map={"weight": "V"})
+
+
+def test_mode_as_a_forward_argument_and_non_inverted_dropout():
+    r = check_layer(f"{TUT}:Dropout", torch.nn.Dropout, only="p0.3")
+    assert {x.mode for x in r.results} == {"train", "eval"}       # train_flg drives the mode
+    assert not r.passed and _hinted(r, "non-inverted dropout")
+
+
+def test_random_layer_checked_through_its_recovered_mask():
+    assert check_layer(f"{TUT}:InvertedDropout", torch.nn.Dropout).passed
+    r = check_layer(f"{TUT}:Layer_Dropout", torch.nn.Dropout)
+    assert {x.case for x in r.failures} == {"p1.0_x3x7"}
+    assert _hinted(r, "divides by 1 - p = 0")
+
+
+def test_book_batch_norm_names_momentum_and_eps():
+    r = check_layer(f"{TUT}:BatchNormalization", torch.nn.BatchNorm1d, only="x8x5_mom0.1",
+                    dtypes=["float32"])
+    assert _hinted(r, "momentum 0.9 instead of 0.1") and _hinted(r, "uses another eps")
+
+
+def test_article_fully_connected_layer_as_written():
+    r = check_layer(f"{SEED}:FullyConnectedLayer", torch.nn.Linear)
+    assert r.passed, r.summary()
+    assert r.mapping["weight"] == "weights.T"
+    assert any("learning_rate" in n for n in r.notes)
+    nc = {tuple(x.reasons): x.exception for x in r.not_covered}
+    assert nc[("3-D input",)].startswith("NumPy backward raised ValueError")

@@ -167,6 +167,7 @@ class ClassAdapter(UserAdapter):
         self.slots: "OrderedDict[str, tuple]" = OrderedDict()
         self.neutral: dict[tuple, float] = {}
         self.primed = False
+        self.prime_error = ""
         self._map()
         self.grads = OrderedDict((t, None) for t in self.slots if t in ctx.params)
 
@@ -295,6 +296,7 @@ class ClassAdapter(UserAdapter):
                     take(t, p, pref if pref in lays else lays[0], lays)
                     if len(lays) == 1 and t not in ctx.prefs.layouts:
                         ctx.prefs.layouts[t] = lays[0]       # the shapes settled it
+                        ctx.prefs.mapping[t] = lays[0].describe(access.text(p), shape)
                 elif len(options) > 1 and t in ctx.shapes:
                     if t in ctx.params or t not in names.SYNONYMS:
                         raise MappingError(
@@ -318,7 +320,8 @@ class ClassAdapter(UserAdapter):
                 xs = [self._to_user(x) for x in draw_inputs(self.ctx)]
                 values = {**self.ctx.options("train"), **dict(zip(self.ctx.ref.inputs(), xs))}
                 self.fwd_binding.call(self.fwd, values, {"dtype": self.ctx.dtype})
-        except Exception:  # noqa: BLE001 - a layer that cannot run is reported by the run
+        except Exception as e:  # noqa: BLE001 - the run reports it as the layer's raise
+            self.prime_error = f"{type(e).__name__}: {e}"
             return False
         return True
 
@@ -443,6 +446,11 @@ class ClassAdapter(UserAdapter):
     def describe_args(self) -> str:
         return ", ".join(b.describe() for b in self.fwd_binding.bound)
 
+    def describe_slot(self, t: str) -> str:
+        """torch's tensor ``t`` as an expression of the layer's array: 'W.T'."""
+        return self.layouts.get(t, IDENTITY).describe(access.text(self.slots[t]),
+                                                      self.ctx.shapes[t])
+
     def taken(self) -> set[str]:
         if self.from_factory:
             return set(self.ctx.ref.roles)           # built from the case by a factory
@@ -506,9 +514,13 @@ class FunctionAdapter(UserAdapter):
                 if len(lays) > 1 and pref is None:
                     self.alternatives[t] = lays
         for t in self.state:
-            b = self.fwd_binding.param_for(t)
-            where = b.param if b is not None else f"{self._dict_name()}[{t!r}]"
-            ctx.prefs.mapping.setdefault(t, self.layouts[t].describe(where, ctx.shapes[t]))
+            ctx.prefs.mapping.setdefault(t, self.describe_slot(t))
+
+    def describe_slot(self, t: str) -> str:
+        """torch's tensor ``t`` as an expression of what the function receives: 'w.T'."""
+        b = self.fwd_binding.param_for(t)
+        where = b.param if b is not None else f"{self._dict_name()}[{t!r}]"
+        return self.layouts[t].describe(where, self.ctx.shapes[t])
 
     def _dict_name(self) -> str:
         return next((b.param for b in self.fwd_binding.bound if b.how == "dict"), "dict")

@@ -132,6 +132,8 @@ class Session:
                 first = (combo, y, len(n.trace.steps))
             if _matches(y, torch_outs, n.ctx.dtype):
                 self.prefs.layouts.update(dict(zip(n.alternatives, combo)))
+                for t in n.alternatives:
+                    self.prefs.mapping[t] = n.describe_slot(t)
                 n.alternatives = {}
                 return y
             n.trace.steps.pop()
@@ -224,6 +226,8 @@ def run_check(session: Session, runs: Iterable[Run], label: str, *, source: str 
             error = "building the NumPy layer raised " + _last_error()
         except Exception as e:  # noqa: BLE001 - a constructor that raises is the layer's
             adapter, error = None, f"building the NumPy layer raised {type(e).__name__}: {e}"
+        if adapter is not None and adapter.missing and getattr(adapter, "prime_error", ""):
+            adapter, error = None, f"NumPy forward raised {adapter.prime_error}"
         feats = coverage.features(ref, case, adapter.ctx.torch if adapter else
                                   _torch(session, case))
         if adapter is not None:

@@ -72,19 +72,34 @@ def static(adapter: Any, ref: Reference, case: Any, module: Any, mode: str) -> C
                 not names.BUFFER_ONLY_OPTIONS[k] or mode != "eval"):
             continue                          # only the running statistics would differ
         cov.reasons.append(feats.get(k, k))
-    for t in sorted(adapter.missing):
-        cov.reasons.append(f"{t} (the layer has no array for it)")
+    if case.params.get("momentum", 0.0) is None and "num_batches_tracked" in adapter.ctx.shapes \
+            and "num_batches_tracked" not in kept:
+        cov.reasons.append("momentum=None (a cumulative average needs a num_batches_tracked count)")
+    if not cov.reasons:                       # else the option explains the odd shape
+        cov.reasons += [f"{t} (the layer has no array for it)" for t in sorted(adapter.missing)]
     return cov
 
 
 def raising_features(runs: list[tuple[Any, dict[str, str], str]]) -> dict[str, str]:
     """feature -> exception, for features on which every run raised while some run did not.
 
-    ``runs``: (run key, its features, the error text or '')."""
+    ``runs``: (run key, its features, the error text or ''). When a run has several such
+    features, the one that explains the most runs takes the blame (a 3-D input that raises
+    everywhere, not the one option its 3-D case also set)."""
     if all(err for _, _, err in runs) or not runs:
         return {}
-    by_feature: dict[str, list[str]] = {}
-    for _, feats, err in runs:
+    by_feature: dict[str, list[int]] = {}
+    for i, (_, feats, _) in enumerate(runs):
         for f in feats.values():
-            by_feature.setdefault(f, []).append(err)
-    return {f: errs[0] for f, errs in by_feature.items() if errs and all(errs)}
+            by_feature.setdefault(f, []).append(i)
+    cands = {f: idx for f, idx in by_feature.items() if all(runs[i][2] for i in idx)}
+    out: dict[str, str] = {}
+    left = {i for idx in cands.values() for i in idx}
+    while left:
+        f = max(cands, key=lambda g: (len(set(cands[g]) & left), g.endswith("-D input")))
+        hit = set(cands[f]) & left
+        if not hit:
+            break
+        out[f] = runs[min(hit)][2]
+        left -= hit
+    return out

@@ -50,6 +50,8 @@ def directional(session: Any, adapter: UserAdapter, case: Case, step: int, tenso
     state = {k: np.asarray(v, np.float64) if np.asarray(v).dtype.kind == "f" else v
              for k, v in adapter.trace.initial.items()}
     xs = [np.asarray(x, np.float64) if np.asarray(x).dtype.kind == "f" else x for x in rec.inputs]
+    if any(np.asarray(x).dtype.kind == "f" and not np.isfinite(x).all() for x in xs):
+        return None                       # no derivative at NaN or inf
     dy = np.asarray(rec.dy, np.float64)
     rng = np.random.default_rng(0)
     train = adapter.ctx.mode == "train"

@@ -97,7 +97,8 @@ def candidates(torch_shape: tuple[int, ...], user_shape: tuple[int, ...] | None)
     if user_shape is not None and not out and int(np.prod(torch_shape)) == int(np.prod(user_shape)) \
             and _drop_units(torch_shape) == _drop_units(user_shape):
         out.append(Layout(None, tuple(user_shape)))
-    # identical layouts (a permutation that leaves the shape alone on unit axes) once
+    # exact permutations before unit-axis reshapes; identical layouts once
+    out.sort(key=lambda lay: lay.shape is not None)
     seen, uniq = set(), []
     for lay in out:
         key = (lay.perm, lay.shape)

@@ -220,6 +220,8 @@ def option_values(ref: Reference, case: Case, module: Any, mode: str) -> dict[st
         if role.kind == "option":
             if name in case.params:
                 v = getattr(module, name, case.params[name])
+                if _is_state(v):
+                    v = case.params[name]
                 out[name] = case.params[name] if v is None and case.params[name] is not None \
                     else v
             elif hasattr(module, name) and not callable(getattr(module, name)):
@@ -252,11 +254,18 @@ def non_default(ref: Reference, case: Case, module: Any) -> dict[str, Any]:
     for k, v in case.params.items():
         if k in required or k not in sig:
             continue
-        have = getattr(module, k, v)
-        base = getattr(plain, k, sig[k].default) if plain is not None else sig[k].default
+        have, base = getattr(module, k, v), getattr(plain, k, sig[k].default) \
+            if plain is not None else sig[k].default
+        if _is_state(have) or _is_state(base):     # bias=True: the option, not the tensor
+            have, base = v, sig[k].default
         if not same_value(have, base):
             out[k] = have if have is not None else v
     return out
+
+
+def _is_state(v: Any) -> bool:
+    """A tensor or array (the module's ``bias`` parameter, not its ``bias`` option)."""
+    return hasattr(v, "shape") and hasattr(v, "dtype")
 
 
 def same_value(a: Any, b: Any) -> bool:

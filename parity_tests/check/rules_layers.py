@@ -75,7 +75,7 @@ def r_mask(c: Ctx) -> str | None:
     if c.tensor != "grad_input" or not _arrays(a, r) or dy is None or a.shape != dy.shape:
         return None
     zero = (r == 0) & (dy != 0)
-    if zero.any() and np.all(a[zero] != 0):
+    if zero.any() and np.isfinite(a).all() and np.all(a[zero] != 0):
         ok = dy != 0
         k = np.median(a[ok] / dy[ok]) if ok.any() else 1.0
         if close(a, (dy * k).astype(a.dtype), c.f32):
@@ -109,15 +109,16 @@ def r_pad_zero(c: Ctx) -> str | None:
 
 
 def r_eps(c: Ctx) -> str | None:
-    eps = c.case.params.get("eps")
+    eps = getattr(c.module, "eps", None)
     a, r = c.pair()
     if c.tensor != "output" or not isinstance(eps, float) or not _arrays(a, r) \
             or a.shape != r.shape:
         return None
     rel = float(np.nanmax(np.abs(a - r)) / max(np.nanmax(np.abs(r)), 1e-30))
     if 0.01 * eps <= rel <= 10 * eps:
-        return (f"output is off by a relative {rel:.2g}, the size of eps = {eps:g}: check "
-                f"where eps is added (torch: 1 / sqrt(var + eps), not sqrt(var) + eps)")
+        return (f"output is off by a relative {rel:.2g}, the size of eps = {eps:g}: the layer "
+                f"uses another eps or adds it elsewhere (torch: 1 / sqrt(var + eps), not "
+                f"sqrt(var) + eps)")
     return None
 
 
@@ -172,5 +173,15 @@ def r_dropout_p1(c: Ctx) -> str | None:
     return None
 
 
-RULES = [r_num_batches, r_dropout_p1, r_biased_running_var, r_bn_count, r_mask, r_ties,
+def r_nan(c: Ctx) -> str | None:
+    if c.tensor != "grad_input" or c.case.kind != "nan":
+        return None
+    if hasattr(c.module, "return_indices"):
+        return ("grad_input differs on inputs with NaN: torch takes NaN as a window's maximum "
+                "and sends the gradient to the last NaN of the window")
+    return ("grad_input differs on inputs with NaN: torch's backward passes or blocks the "
+            "gradient at NaN by the same comparison as its forward (NaN > 0 is False)")
+
+
+RULES = [r_num_batches, r_nan, r_dropout_p1, r_biased_running_var, r_bn_count, r_mask, r_ties,
          r_pad_zero, r_variants, r_eps]

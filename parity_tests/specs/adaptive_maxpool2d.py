@@ -15,10 +15,11 @@ def _cases():
            for i, (hw, o) in enumerate(SIZES)]
     out += [make_case(3, (7, 9), unbatched=True, return_indices=True),
             make_case(1, (5, 5), unbatched=True), make_case(1, (16, 16), b=4, c=8, return_indices=True)]
-    for kind in ("ties", "nan"):
+    for kind in ("ties", "nan"):          # with and without indices (see MaxPool2d)
         out += [make_case(o, hw, kind=kind, return_indices=True)
                 for hw, o in (((6, 6), 1), ((8, 8), 4), ((7, 7), 3), ((9, 7), (4, 5)),
                               ((3, 4), (8, 9)), ((5, 6), (7, None)))]
+        out += [make_case(o, hw, kind=kind) for hw, o in (((8, 8), 4), ((7, 7), 3), ((6, 6), 1))]
     return unique(out)
 
 

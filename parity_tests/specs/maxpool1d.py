@@ -40,10 +40,11 @@ def _cases() -> list[Case]:
             _case(3, 2, 1, d=2, idx=True, n=9), _case(3, 2, 1, unbatched=True, idx=True),
             _case((3,), (2,), (1,), idx=True, n=10), _case(2, 2, 0, b=1, c=1, n=2),
             _case(5, 3, 2, b=4, c=16, n=100, idx=True)]
-    for kind in ("ties", "nan"):
+    for kind in ("ties", "nan"):          # with and without indices (see MaxPool2d)
         out += [_case(2, 2, kind=kind, idx=True), _case(3, 1, 1, kind=kind, idx=True),
                 _case(3, 2, 1, ceil=True, kind=kind, idx=True, n=9),
-                _case(3, 1, 1, d=2, kind=kind, idx=True, n=12)]
+                _case(3, 1, 1, d=2, kind=kind, idx=True, n=12),
+                _case(2, 2, kind=kind), _case(3, 2, kind=kind, n=11), _case(3, 1, kind=kind, n=9)]
     return unique(out)
 
 
