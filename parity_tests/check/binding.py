@@ -269,8 +269,8 @@ def bind(fn: Callable, ref: Reference, context: str, *, explicit: dict[str, str]
         if b.role and b.index is None and b.how not in ("dict",):
             taken.add(b.role)
     order = [r for r in (positional or ref.positional or list(ref.roles)) if r in roles]
-    free = [r for r in order if r not in taken and ref.roles[r].kind in
-            ("input", "param", "buffer", "option")]
+    free = [r for r in order if r not in taken and r not in names.INERT_OPTIONS
+            and ref.roles[r].kind in ("input", "param", "buffer", "option")]
     missing = []
     for p in pending:
         if p.default is not EMPTY:

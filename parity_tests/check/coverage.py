@@ -73,7 +73,7 @@ def static(adapter: Any, ref: Reference, case: Any, module: Any, mode: str) -> C
             continue                          # only the running statistics would differ
         cov.reasons.append(feats.get(k, k))
     if case.params.get("momentum", 0.0) is None and "num_batches_tracked" in adapter.ctx.shapes \
-            and "num_batches_tracked" not in kept:
+            and "num_batches_tracked" not in kept and "running_mean" in kept:
         cov.reasons.append("momentum=None (a cumulative average needs a num_batches_tracked count)")
     if not cov.reasons:                       # else the option explains the odd shape
         cov.reasons += [f"{t} (the layer has no array for it)" for t in sorted(adapter.missing)]

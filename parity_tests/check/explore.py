@@ -87,10 +87,29 @@ def _tie(params: dict[str, Any], shape: tuple[int, ...], given: tuple[int, ...])
     return out
 
 
-def _spec(ref: Reference) -> ParitySpec:
+def _spec(ref: Reference, base: Case) -> ParitySpec:
     return ParitySpec(name=ref.module.__name__, torch_module=lambda c: ref.module(**c.params),
-                      numpy_module=lambda c, dt: None, cases=[], train_eval_differ=True,
+                      numpy_module=lambda c, dt: None, cases=[],
+                      train_eval_differ=_modes_differ(ref.module, base),
                       torch_forward=default_torch_forward)
+
+
+def _modes_differ(module: type, case: Case) -> bool:
+    """Whether torch's module computes anything else in eval mode (on the given case)."""
+    import torch
+    try:
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            m = module(**case.params).double()
+            x = torch.randn(case.input_shapes[0], dtype=torch.float64)
+            outs = []
+            for mode in (True, False):
+                torch.manual_seed(1)
+                y = default_torch_forward(m.train(mode), [x.clone()])
+                outs.append((y[0] if isinstance(y, (tuple, list)) else y).detach())
+        return not torch.equal(outs[0], outs[1]) or any(True for _ in m.buffers())
+    except Exception:  # noqa: BLE001 - when unsure, run both modes
+        return True
 
 
 def explore(target: Target, ref: Reference, prefs: Prefs, *, kwargs: dict[str, Any],
@@ -104,15 +123,16 @@ def explore(target: Target, ref: Reference, prefs: Prefs, *, kwargs: dict[str, A
 
     if ref.module is None:
         raise ValueError(f"check: {ref.label} has no torch.nn module twin to draw cases for")
-    ref.spec = _spec(ref)
-    runs = [(d, m) for d in (dtypes or DTYPES) for m in (modes or MODES)]
+    base = _case(dict(kwargs), input_shape)
+    ref.spec = _spec(ref, base)
+    runs = [(d, m) for d in (dtypes or DTYPES)
+            for m in (modes or (MODES if ref.spec.train_eval_differ else MODES[:1]))]
 
     def run(case: Case, hints: bool = False) -> CheckResult:
         session = Session(ref, target, prefs, seed)
         return run_check(session, [(case, d, m) for d, m in runs], target.label,
                          source="generated", hints=hints)
 
-    base = _case(dict(kwargs), input_shape)
     if not valid(ref.module, base, ref.spec.torch_forward):
         raise ValueError(f"check: torch rejects {ref.label}(**{kwargs}) on input "
                          f"{input_shape}; fix --kwargs / --input-shape")
