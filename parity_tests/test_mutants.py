@@ -34,6 +34,9 @@ HINTS = {
     "relu_grad_at_zero": "input is exactly 0",
     "relu_modifies_input": "modified an array passed to it",
     "softmax_no_max_subtraction": "subtract the max",
+    "dropin_conv_crop_minus_pad": "empty at padding 0",
+    "dropin_maxpool_every_tie": "every tied maximum",
+    "dropin_bn_backward_batch_count": "instead of N*H*W",
 }
 
 
@@ -42,9 +45,13 @@ def test_registry():
     assert len({m.name for m in MUTANTS}) == len(MUTANTS)
     for m in MUTANTS:
         spec = get_spec(m.layer)                       # a real spec catches it
+        assert m.bug
+        if m.drop_in:                                  # a user-style layer and its fix
+            assert m.cls is None and m.fixed is not None and m.fixed != m.target, m.name
+            continue
         real = type(spec.numpy_module(spec.cases[0], "float32"))
         assert issubclass(m.cls, real) and m.cls is not real, m.name
-        assert m.bug
+    assert sum(m.drop_in for m in MUTANTS) >= 3
 
 
 @pytest.mark.parametrize("m", MUTANTS, ids=[m.name for m in MUTANTS])

@@ -254,8 +254,8 @@ def run_check(session: Session, runs: Iterable[Run], label: str, *, source: str 
             res = CaseResult(ref.spec.name, case.id, dtype, mode, error=error)
         result.results.append(res)
         records.append((key, feats, res.error or ""))
-        if stop_at_first and not res.passed:
-            break
+        if stop_at_first and not res.passed and not res.error:
+            break                        # (a raise may turn out to be not covered)
     _raise_coverage(result, records)
     result.mapping = dict(session.prefs.mapping)
     result.notes += session.prefs.notes

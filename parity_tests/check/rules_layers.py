@@ -117,8 +117,8 @@ def r_eps(c: Ctx) -> str | None:
     rel = float(np.nanmax(np.abs(a - r)) / max(np.nanmax(np.abs(r)), 1e-30))
     if 0.01 * eps <= rel <= 10 * eps:
         return (f"output is off by a relative {rel:.2g}, the size of eps = {eps:g}: the layer "
-                f"uses another eps or adds it elsewhere (torch: 1 / sqrt(var + eps), not "
-                f"sqrt(var) + eps)")
+                f"uses another eps, or check where eps is added (torch: 1 / sqrt(var + eps), "
+                f"not sqrt(var) + eps)")
     return None
 
 

@@ -1,9 +1,12 @@
 """Deliberately wrong layers that prove the harness fails when it should.
 
-Each file holds one mutant: a subclass of a real numpy_layers layer with one bug seen in
-from-scratch code, and ``MUTANT = Mutant(layer, bug, cls)`` naming the spec whose cases
-must catch it (the registry collects every file, as for specs). A mutant is built by the
-spec's own factory, then given the mutant class, so it runs exactly the spec's cases.
+Each file holds one mutant and ``MUTANT = Mutant(layer, bug, cls)`` naming the spec whose
+cases must catch it (the registry collects every file, as for specs). Most are a subclass
+of a real numpy_layers layer with one bug seen in from-scratch code: built by the spec's
+own factory, then given the mutant class, so it runs exactly the spec's cases. A *drop-in*
+mutant is a layer written outside the project (a class, a function or a forward/backward
+pair: ``target``) checked the way a user checks one, with a correct twin (``fixed``) that
+must pass the run that caught it.
 
     python -m parity_tests mutants [--out reports]     # writes mutants.json and mutants.md
 
@@ -32,11 +35,19 @@ __all__ = ["Mutant", "all_mutants", "run_mutant", "main"]
 
 @dataclass(frozen=True)
 class Mutant:
-    """``cls`` subclasses the real layer of spec ``layer`` and adds no constructor state."""
+    """``cls`` subclasses the real layer of spec ``layer`` and adds no constructor state;
+    or, for a drop-in mutant, ``target`` is the user-style layer and ``fixed`` its correct
+    twin (``cls`` None)."""
     layer: str
     bug: str
-    cls: type
+    cls: type | None = None
     name: str = ""
+    target: Any = None
+    fixed: Any = None
+
+    @property
+    def drop_in(self) -> bool:
+        return self.target is not None
 
 
 @lru_cache(maxsize=None)
@@ -64,6 +75,18 @@ def mutant_factory(spec: Any, cls: type):
     return make
 
 
+def _drop_in(target: Any, layer: str, runs: Any, seed: int, stop: bool) -> Any:
+    """Check a user-style layer on ``runs`` as ``python -m parity_tests check`` would."""
+    from ..check.api import prefs_from
+    from ..check.core import Session, run_check
+    from ..check.reference import resolve
+    from ..check.targets import load_target
+    import torch
+    t = load_target(target)
+    session = Session(resolve(getattr(torch.nn, layer)), t, prefs_from(), seed)
+    return run_check(session, runs, t.label, stop_at_first=stop)
+
+
 def run_mutant(m: Mutant, seed: int = 0) -> dict[str, Any]:
     """Run ``m`` through its spec's runs until one fails; then the real layer on that run."""
     from ..check import check_spec
@@ -72,8 +95,11 @@ def run_mutant(m: Mutant, seed: int = 0) -> dict[str, Any]:
 
     spec = get_spec(m.layer)
     t0 = time.perf_counter()
-    res = check_spec(spec, mutant_factory(spec, m.cls), stop_at_first=True, seed=seed,
-                     label=m.name, reference=spec.name)
+    if m.drop_in:
+        res = _drop_in(m.target, m.layer, spec.runs(), seed, stop=True)
+    else:
+        res = check_spec(spec, mutant_factory(spec, m.cls), stop_at_first=True, seed=seed,
+                         label=m.name, reference=spec.name)
     first = res.first_failure
     rec: dict[str, Any] = {"mutant": m.name, "layer": m.layer, "bug": m.bug,
                            "caught": first is not None, "first_failing": "",
@@ -81,11 +107,17 @@ def run_mutant(m: Mutant, seed: int = 0) -> dict[str, Any]:
                            "real_layer_passes": None, "hint": res.hints[0] if res.hints else ""}
     if first is not None:
         rec["first_failing"] = first.failure_report().splitlines()[0]
+        rec["hint"] = next((h for h in res.hints if any(
+            r.tensor.partition("@")[0] in h for r in first.rows if not r.passed)), rec["hint"])
         bad = [r.headroom if r.headroom is not None else math.inf
                for r in first.rows if not r.passed]
         rec["worst_headroom"] = max(bad) if bad else math.inf
         case = next(c for c in spec.cases if c.id == first.case)
-        rec["real_layer_passes"] = run_case(spec, case, first.dtype, first.mode, seed).passed
+        if m.drop_in:
+            fixed = _drop_in(m.fixed, m.layer, [(case, first.dtype, first.mode)], seed, False)
+            rec["real_layer_passes"] = fixed.passed
+        else:
+            rec["real_layer_passes"] = run_case(spec, case, first.dtype, first.mode, seed).passed
     rec["seconds"] = round(time.perf_counter() - t0, 3)
     return rec
 
