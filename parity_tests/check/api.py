@@ -1,7 +1,6 @@
 """``check_layer`` and ``check_spec``: the Python entry points of the drop-in check."""
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -9,7 +8,10 @@ import numpy as np
 from .context import Prefs
 from .core import Session, run_check, select_runs
 from .layout import parse_expr
-from .reference import Reference, resolve
+from .explore import explore
+from .gradcheck import gradcheck_layer
+from .reference import for_spec, resolve
+from .repro import reproduction
 from .result import CheckResult
 from .targets import Target, load_target
 from ..harness.spec import Case, ParitySpec
@@ -30,15 +32,7 @@ def check_spec(spec: ParitySpec, make_user: Callable[[Case, np.dtype], Any], *,
                hints: bool = True) -> CheckResult:
     """Run the objects ``make_user(case, dtype)`` builds through ``spec``'s runs (default
     all): the mutants and other layers built from a case's parameters."""
-    import torch
-    ref_cls = getattr(torch.nn, spec.name, None)
-    ref = resolve(ref_cls) if ref_cls is not None and isinstance(ref_cls, type) else None
-    if ref is None or ref.spec is None or ref.spec.name != spec.name:
-        ref = Reference(ref_cls if isinstance(ref_cls, type) else None, None,
-                        reference or spec.name, spec)
-        from .reference import _add_roles
-        _add_roles(ref)
-    ref = dataclasses.replace(ref, spec=spec, label=reference or ref.label)
+    ref = for_spec(spec, reference)
     target = Target("object", label, label, factory=make_user)
     session = Session(ref, target, prefs_from(param_map), seed)
     return run_check(session, spec.runs() if runs is None else runs, label,
@@ -73,7 +67,6 @@ def check_layer(layer: Any, ref: Any, *, param_map: dict[str, str] | None = None
         return _gradcheck(target, input_shape, kwargs, seed, modes)
     reference = resolve(ref)
     if reference.spec is None or kwargs is not None or input_shape is not None:
-        from .explore import explore
         if input_shape is None:
             raise ValueError(f"check: {reference.label} has no parity spec: give the input "
                              f"shape (--input-shape 2,3,8) and the constructor arguments "
@@ -88,7 +81,6 @@ def check_layer(layer: Any, ref: Any, *, param_map: dict[str, str] | None = None
     result = run_check(session, runs, target.label)
     first = result.first_failure
     if first is not None:
-        from .cli import reproduction
         result.reproduction = reproduction(target.where, reference.label, param_map, only=first.case,
                                            dtype=first.dtype, mode=first.mode, args=args,
                                            init=init, layout=layout)
@@ -97,7 +89,6 @@ def check_layer(layer: Any, ref: Any, *, param_map: dict[str, str] | None = None
 
 def _gradcheck(target: Target, input_shape: Sequence[int] | None, kwargs: dict | None,
                seed: int, modes: Sequence[str] | None) -> CheckResult:
-    from .gradcheck import gradcheck_layer
     if input_shape is None:
         raise ValueError("check: --ref gradcheck needs the input shape (--input-shape 2,3,8) "
                          "and the constructor arguments (--kwargs name=value,...)")

@@ -20,11 +20,13 @@ from . import coverage
 from .adapters import ClassAdapter, FunctionAdapter, UserAdapter, deep_probe
 from .binding import Binding, BindingError, bind
 from .context import Context, MappingError, Prefs, build_context
+from .hints import hints_for
+from .masks import apply_mask, mask_row, recover_mask
 from .reference import Reference
 from .replay import close
 from .result import CheckResult, NotCovered
 from .targets import Target
-from ..harness.results import CaseResult, Row
+from ..harness.results import CaseResult
 from ..harness.runner import run_case
 from ..harness.spec import Case
 
@@ -166,44 +168,6 @@ def _matches(y: Any, torch_outs: list, dtype: np.dtype) -> bool:
                for a, t in zip(ys, torch_outs))
 
 
-def recover_mask(y: np.ndarray, kind: str) -> np.ndarray:
-    """The keep-mask a dropout applied, read from its output (inputs are never 0)."""
-    kept = (y != 0) & np.isfinite(y)
-    if kind == "channel" and y.ndim >= 3:
-        axes = tuple(range(2 if y.ndim == 4 else 1, y.ndim))
-        kept = kept.any(axis=axes, keepdims=True)
-    return kept
-
-
-def apply_mask(x: Any, keep: np.ndarray, p: float) -> Any:
-    """torch's dropout with a given keep-mask: x * mask / (1 - p), zeros at p = 1."""
-    import torch
-    scale = 0.0 if p >= 1 else 1.0 / (1.0 - p)
-    return x * torch.from_numpy(np.ascontiguousarray(keep)).to(x.dtype) * scale
-
-
-def mask_row(session: Session, res: CaseResult, case: Case) -> Row | None:
-    """A statistical row for a dropout's mask: the kept fraction against 1 - p."""
-    p = case.params.get("p")
-    masks = [m for m in session.masks.values()]
-    if not masks or not isinstance(p, float) or not 0 < p < 1:
-        return None
-    keep = np.concatenate([m.ravel() for m in masks])
-    n = keep.size
-    if n < 50:
-        return None
-    frac = float(keep.mean())
-    bound = 5 * np.sqrt(p * (1 - p) / n) + 1.0 / n
-    ok = abs(frac - (1 - p)) <= bound
-    msg = "" if ok else (
-        f"mask_keep_fraction: the layer keeps {frac:.1%} of the elements at p={p:g}; torch "
-        f"keeps 1 - p = {1 - p:.0%} (p is the drop probability; keep and drop swapped?)")
-    return Row(layer=res.layer, case=res.case, dtype=res.dtype, mode=res.mode,
-               tensor="mask_keep_fraction", passed=ok, rule="binomial",
-               tolerance=float(bound), max_abs_err=abs(frac - (1 - p)),
-               headroom=abs(frac - (1 - p)) / bound, n_elements=n, message=msg)
-
-
 # ============================================================================= the check
 def run_check(session: Session, runs: Iterable[Run], label: str, *, source: str = "spec",
               stop_at_first: bool = False, hints: bool = True) -> CheckResult:
@@ -244,7 +208,7 @@ def run_check(session: Session, runs: Iterable[Run], label: str, *, source: str 
                 result.not_covered.append(NotCovered(key, cov.reasons, res.error))
                 continue
             if ref.random and mode == "train":
-                row = mask_row(session, res, case)
+                row = mask_row(list(session.masks.values()), res, case)
                 if row is not None:
                     res.rows.append(row)
             if adapter.forward_only:
@@ -262,7 +226,6 @@ def run_check(session: Session, runs: Iterable[Run], label: str, *, source: str 
     if session.target.kind == "function" and session.fwd is not None:
         result.arguments = ", ".join(b.describe() for b in session.fwd.bound)
     if hints:
-        from .hints import hints_for
         result.hints = hints_for(session, result, traces)
     return result
 

@@ -21,6 +21,7 @@ import numpy as np
 from .context import Prefs
 from .core import Session, run_check
 from .reference import Reference
+from .repro import reproduction
 from .result import CheckResult
 from .targets import Target
 from ..harness.runner import default_torch_forward
@@ -118,8 +119,6 @@ def explore(target: Target, ref: Reference, prefs: Prefs, *, kwargs: dict[str, A
     """Run the given configuration, then ``examples`` drawn ones; shrink the first failure."""
     from hypothesis import HealthCheck, Phase, given, reject, settings
     from hypothesis import strategies as st
-
-    from .cli import reproduction
 
     if ref.module is None:
         raise ValueError(f"check: {ref.label} has no torch.nn module twin to draw cases for")

@@ -19,6 +19,7 @@ import numpy as np
 from . import access
 from .adapters import ClassAdapter, RNGState, UserAdapter
 from .context import Context, MappingError, Prefs
+from .names import grad_names
 from .reference import Reference, Role
 from .result import CheckResult
 from ..harness.results import CaseResult, Row
@@ -121,7 +122,7 @@ def gradcheck_layer(cls: type, label: str, input_shape: Sequence[int], kwargs: d
         obj = cls(**kwargs, **extra)
         x = rng.standard_normal(tuple(input_shape))
         arrays = _parameters(obj, x)
-        gradish = {p for p in arrays for q in arrays if q != p and p[-1] in _gnames(q[-1])}
+        gradish = {p for p in arrays for q in arrays if q != p and p[-1] in grad_names(q[-1])}
         shapes = OrderedDict((access.text(p), tuple(a.shape)) for p, a in arrays.items()
                              if p not in gradish)
         ref.roles.update({n: Role(n, "param") for n in shapes})
@@ -137,11 +138,6 @@ def gradcheck_layer(cls: type, label: str, input_shape: Sequence[int], kwargs: d
             res.error = f"{type(e).__name__}: {e}"
         result.results.append(res)
     return result
-
-
-def _gnames(name: str) -> list[str]:
-    from .names import grad_names
-    return grad_names(name)
 
 
 def _parameters(obj: Any, x: np.ndarray) -> dict:

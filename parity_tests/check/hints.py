@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from . import rules, rules_layers
+from .masks import apply_mask
 from .replay import Ctx, replay, user_arrays
 from .result import CheckResult
 from ..harness.results import CaseResult, Row
@@ -29,8 +30,6 @@ TOTAL = 8
 
 def _forward(session: Any):
     """torch forward for the replay: a recorded dropout mask, else the spec's own."""
-    from .core import apply_mask
-
     def run(module: Any, xs: list, seed: int, step: Any) -> Any:
         mask = step.kwargs.get("mask")
         if mask is not None and getattr(module, "training", False) and hasattr(module, "p"):

@@ -28,6 +28,8 @@ from typing import Any
 import pytest
 
 KEY = "parity_rows"
+# The check itself (and torch) is imported only when layers are declared: pytest loads this
+# plugin in every run of a repository where the package is installed.
 
 
 def pytest_addoption(parser: Any) -> None:

@@ -146,6 +146,19 @@ def resolve(ref: Any) -> Reference:
     return r
 
 
+def for_spec(spec: ParitySpec, label: str = "") -> Reference:
+    """The reference a spec describes (its torch.nn class when torch has one by its name)."""
+    import torch
+    cls = getattr(torch.nn, spec.name, None)
+    ref = resolve(cls) if isinstance(cls, type) and issubclass(cls, torch.nn.Module) else None
+    if ref is None:
+        ref = Reference(None, None, label or spec.name, spec)
+        _add_roles(ref)
+    ref.spec = spec
+    ref.label = label or ref.label
+    return ref
+
+
 def _load_torch(text: str) -> Any:
     import importlib
     mod, _, name = text.rpartition(".")

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from .gradcheck import directional
 from .replay import Ctx, close
 
 
@@ -151,7 +152,6 @@ def r_finite_differences(c: Ctx) -> str | None:
     the derivative of its own forward?"""
     if not c.tensor.startswith("grad_") or c.adapter is None or c.session is None:
         return None
-    from .gradcheck import directional
     verdict = directional(c.session, c.adapter, c.case, c.step, c.tensor)
     if verdict is None:
         return None
