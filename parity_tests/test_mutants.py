@@ -95,3 +95,20 @@ def test_from_torch_spec_mutant_factory():
     spec = dataclasses.replace(get_spec("ReLU"), numpy_module="from_torch")
     obj = mutant_factory(spec, type("X", (nl.ReLU,), {}))(spec.cases[0], "float32")
     assert type(obj).__name__ == "X" and isinstance(obj, nl.ReLU)
+
+
+@pytest.mark.parametrize("name, only, verdict", [
+    ("conv_backward_wrong_stride", "k3_s2", "disagrees"),     # the backward is wrong
+    ("conv_kernel_flipped", "k3_s1_p1", "agrees"),            # the forward is torch's other op
+])
+def test_finite_differences_witness_names_the_wrong_pass(name, only, verdict):
+    m = next(m for m in MUTANTS if m.name == name)
+    spec = get_spec(m.layer)
+    case = next(c for c in spec.cases if only in c.id)
+    res = run_case(dataclasses.replace(spec, numpy_module=mutant_factory(spec, m.cls)), case,
+                   "float64", "train")
+    grads = [r for r in res.rows if not r.passed and r.tensor.startswith("grad_")]
+    assert grads and all(r.fd_witness == verdict for r in grads)
+    assert all("finite differences of NumPy's own forward" in r.message for r in grads)
+    passing = [r for r in res.rows if r.passed]
+    assert passing and not any(r.fd_witness for r in passing)

@@ -22,10 +22,11 @@ from .context import Context, MappingError, Prefs
 from .names import grad_names
 from .reference import Reference, Role
 from .result import CheckResult
+from ..harness import witness
 from ..harness.results import CaseResult, Row
 from ..harness.spec import Case
 
-EPS, ATOL, RTOL = 1e-6, 1e-5, 1e-3
+EPS, ATOL, RTOL = witness.EPS, witness.ATOL, witness.RTOL
 SAMPLE = 48               # elements checked per tensor at most
 UPSTREAM = 3              # random upstream gradients
 
@@ -33,62 +34,18 @@ UPSTREAM = 3              # random upstream gradients
 # ----------------------------------------------------------------------------- witness
 def directional(session: Any, adapter: UserAdapter, case: Case, step: int, tensor: str) -> bool | None:
     """Does the failing run's gradient ``tensor`` agree with finite differences of the
-    layer's own forward (float64, two random directions)? None when it cannot be told."""
+    layer's own forward (``harness.witness``)? None when it cannot be told."""
     if step != 0 or session.ref.random or not adapter.trace.steps:
         return None
     rec = adapter.trace.steps[0]
-    if rec.dy is None:
-        return None
     grad = rec.dx if tensor == "grad_input" else rec.grads.get(tensor[len("grad_"):])
     if isinstance(grad, tuple):
         grad = grad[0]
-    if not isinstance(grad, np.ndarray):
+    if rec.dy is None or not isinstance(grad, np.ndarray):
         return None
-    try:
-        twin = session.build(case, "float64")
-    except Exception:  # noqa: BLE001 - a layer that has no float64 form: no witness
-        return None
-    state = {k: np.asarray(v, np.float64) if np.asarray(v).dtype.kind == "f" else v
-             for k, v in adapter.trace.initial.items()}
-    xs = [np.asarray(x, np.float64) if np.asarray(x).dtype.kind == "f" else x for x in rec.inputs]
-    if any(np.asarray(x).dtype.kind == "f" and not np.isfinite(x).all() for x in xs):
-        return None                       # no derivative at NaN or inf
-    dy = np.asarray(rec.dy, np.float64)
-    rng = np.random.default_rng(0)
-    train = adapter.ctx.mode == "train"
-
-    def f(xs_: list, state_: dict) -> float:
-        twin.load_state_dict(state_)
-        twin.train(train)
-        twin.trace.steps.clear()
-        y = twin(*xs_)
-        y = y[0] if isinstance(y, tuple) else y
-        return float(np.sum(dy * np.asarray(y, np.float64)))
-
-    agree = []
-    for _ in range(2):
-        if tensor == "grad_input":
-            v = rng.standard_normal(xs[0].shape)
-            plus, minus = [xs[0] + EPS * v] + xs[1:], [xs[0] - EPS * v] + xs[1:]
-            try:
-                num = (f(plus, state) - f(minus, state)) / (2 * EPS)
-            except Exception:  # noqa: BLE001
-                return None
-        else:
-            name = tensor[len("grad_"):]
-            if name not in state:
-                return None
-            v = rng.standard_normal(np.shape(state[name]))
-            try:
-                num = (f(xs, {**state, name: state[name] + EPS * v})
-                       - f(xs, {**state, name: state[name] - EPS * v})) / (2 * EPS)
-            except Exception:  # noqa: BLE001
-                return None
-        if grad.shape != v.shape:
-            return None
-        ana = float(np.sum(grad.astype(np.float64) * v))
-        agree.append(abs(ana - num) <= ATOL * np.sqrt(v.size) + RTOL * max(abs(num), abs(ana)))
-    return all(agree)
+    verdict = witness.witness(lambda: session.build(case, "float64"), adapter.ctx.mode,
+                              adapter.trace.initial, rec.inputs, rec.dy, {tensor: grad})
+    return None if tensor not in verdict else verdict[tensor] == witness.AGREE
 
 
 # ----------------------------------------------------------------------------- --ref gradcheck

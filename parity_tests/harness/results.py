@@ -34,6 +34,8 @@ class Row:
     numpy_value: float | None = None
     reference_value: float | None = None
     seconds: float = 0.0
+    fd_witness: str = ""                  # failing gradients: finite differences of NumPy's
+                                          # forward 'agrees'/'disagrees' with its gradient
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

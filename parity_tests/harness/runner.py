@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from . import inputs as gen
+from . import witness
 from .compare import compare
 from .results import CaseResult, Row
 from .spec import Case, ParitySpec
@@ -67,6 +68,33 @@ def _torch_call(spec: ParitySpec, module: Any, xs: list, seed: int) -> Any:
     if spec.torch_forward is not None:
         return spec.torch_forward(module, xs, seed)
     return default_torch_forward(module, xs, seed)
+
+
+def _witness(spec: ParitySpec, case: Case, mode: str, tc: Any, state: dict, xs: list,
+             dy: np.ndarray, dxn: tuple, ngrads: dict, rows: list[Row], sfx: str) -> None:
+    """Finite differences of the NumPy layer's own forward for each failing gradient row of
+    the first step (a layer driven through a forward hook, such as dropout's injected
+    mask, has no plain forward to differentiate)."""
+    failing = [r for r in rows if not r.passed and r.tensor.startswith("grad_")
+               and r.tensor.endswith(sfx) and r.fd_witness == ""]
+    if not failing or spec.numpy_forward is not None:
+        return
+    grads = {"grad_input": dxn[0]} if len(xs) == 1 else {}
+    grads.update({f"grad_{k}": v for k, v in ngrads.items() if v is not None})
+    grads = {k: v for k, v in grads.items() if any(r.tensor == k + sfx for r in failing)}
+
+    def build() -> Any:
+        if spec.numpy_module == "from_torch":
+            from numpy_layers import from_torch
+            return from_torch(copy.deepcopy(tc).double())
+        return spec.numpy_module(case, np.dtype(np.float64))
+
+    verdicts = witness.witness(build, mode, state, xs, dy, grads)
+    for r in failing:
+        v = verdicts.get(r.tensor[:len(r.tensor) - len(sfx)] if sfx else r.tensor)
+        if v:
+            r.fd_witness = v
+            r.message += f"; {witness.note(v)}"
 
 
 def run_case(spec: ParitySpec, case: Case, dtype: str, mode: str, seed: int = 0) -> CaseResult:
@@ -205,3 +233,5 @@ def _run(spec: ParitySpec, case: Case, dtype: np.dtype, mode: str, seed: int,
         for i, (x, s) in enumerate(zip(xs, saved)):
             res.rows.append(_unchanged(label, f"input{i}_unchanged_by_backward{sfx}", x, s))
         res.rows.append(_unchanged(label, f"grad_output_unchanged{sfx}", dy, dy_saved))
+        if step == 0:
+            _witness(spec, case, mode, tc, state, xs, dy, dxn, ngrads, res.rows, sfx)
