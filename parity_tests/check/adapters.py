@@ -115,7 +115,10 @@ class UserAdapter:
         self.trace.steps.append(step)
 
     def _split_output(self, ret: Any) -> Any:
-        """The layer's return value as the reference's output(s); the rest is its cache."""
+        """The layer's return value as the reference's output(s); the rest is its cache.
+        A NumPy scalar (``np.mean`` of a loss) counts as the 0-d array it stands for."""
+        if isinstance(ret, np.generic):
+            ret = np.asarray(ret)
         if isinstance(ret, (tuple, list)) and not isinstance(ret, np.ndarray):
             if self.n_outputs > 1 and len(ret) >= self.n_outputs:
                 self.cache = ret[self.n_outputs:] or None
@@ -123,17 +126,41 @@ class UserAdapter:
             if len(ret) == 0:
                 return None
             self.cache = ret[1] if len(ret) == 2 else tuple(ret[1:])
-            return ret[0]
+            return np.asarray(ret[0]) if isinstance(ret[0], np.generic) else ret[0]
         self.cache = None
         return ret
 
-    def _finish_backward(self, dy: np.ndarray, dx: Any, grads: dict[str, np.ndarray | None]) -> Any:
+    def _upstream(self, dy: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """What the layer's backward is given: for a scalar output (a loss) 1, as
+        ``loss.backward()`` gives, and the gradients are scaled by dy after (they are linear
+        in it), so a backward that takes no upstream gradient, or ignores its ``dout=1``,
+        is driven as written; else dy in the layer's layout."""
+        if np.ndim(dy) == 0:
+            return np.ones((), dtype=np.asarray(dy).dtype), np.asarray(dy)
+        return self._to_user(dy), None
+
+    def _finish_backward(self, dy: np.ndarray, dx: Any, grads: dict[str, np.ndarray | None],
+                         scale: np.ndarray | None = None) -> Any:
+        def scaled(g: Any) -> Any:
+            if isinstance(g, np.generic):
+                g = np.asarray(g)
+            if scale is None or not isinstance(g, np.ndarray):
+                return g
+            return np.asarray(g * scale).astype(g.dtype, copy=False)   # 0-d stays an array
+
+        dx = tuple(scaled(d) for d in dx) if isinstance(dx, tuple) else scaled(dx)
         for t, g in grads.items():
             if g is None or t not in self.grads:
                 continue
-            g = self.layouts.get(t, IDENTITY).to_torch(np.asarray(g), self.ctx.shapes[t])
+            g = self.layouts.get(t, IDENTITY).to_torch(np.asarray(scaled(g)), self.ctx.shapes[t])
             self.grads[t] = np.array(g, copy=True) if self.grads[t] is None else self.grads[t] + g
         dx = tuple(self._to_torch(d) for d in dx) if isinstance(dx, tuple) else self._to_torch(dx)
+        if isinstance(dx, tuple):                # a loss's target: compared only if given
+            self.compared_inputs = {0} | {i for i, d in enumerate(dx) if d is not None}
+            for i, name in enumerate(self.ctx.ref.inputs()):
+                if i and i not in self.compared_inputs:
+                    self.ctx.prefs.note(f"the layer gives no gradient for its {name}: not "
+                                        f"compared")
         step = self.trace.steps[-1]
         step.dy, step.dx = dy.copy(), copy_value(dx)
         step.grads = {t: copy_value(g) for t, g in self.grads.items()}
@@ -407,7 +434,7 @@ class ClassAdapter(UserAdapter):
                 g[...] = 0
         lr = self.bwd_binding.has("lr")
         before = {t: np.array(access.get(obj, p), copy=True) for t, p in params.items()} if lr else {}
-        dy_user = self._to_user(dy)
+        dy_user, scale = self._upstream(dy)
         values = {**ctx.options(), **self._inputs_values([s for s in self.trace.steps[-1].inputs])}
         ret = self.bwd_binding.call(self.bwd, values, {"grad_output": dy_user, "cache": self.cache,
                                                        "lr": UPDATE_LR, "dtype": ctx.dtype})
@@ -441,7 +468,7 @@ class ClassAdapter(UserAdapter):
             ctx.prefs.note("gradients read from the update backward(grad, learning_rate) applies")
         if len(ctx.ref.inputs()) > 1:
             dx = (dx,) + (None,) * (len(ctx.ref.inputs()) - 1)
-        return self._finish_backward(dy, dx, grads)
+        return self._finish_backward(dy, dx, grads, scale)
 
     def describe_args(self) -> str:
         return ", ".join(b.describe() for b in self.fwd_binding.bound)
@@ -607,7 +634,8 @@ class FunctionAdapter(UserAdapter):
     def backward(self, dy: np.ndarray) -> Any:
         xs, mode = self._forward_args
         values = self._values(xs, mode)
-        ret = self.bwd_binding.call(self.bwd, values, {"grad_output": self._to_user(dy),
+        dy_user, scale = self._upstream(dy)
+        ret = self.bwd_binding.call(self.bwd, values, {"grad_output": dy_user,
                                                       "cache": self.cache, "dtype": self.ctx.dtype})
         order = [b.role for b in self.fwd_binding.bound
                  if b.role in self.ctx.ref.roles and self.ctx.ref.roles[b.role].kind in
@@ -620,9 +648,9 @@ class FunctionAdapter(UserAdapter):
         dx = tuple(by_role.get(r) for r in ins) if len(ins) > 1 else by_role.get(ins[0], rets[0])
         grads = {t: by_role.get(t) for t in self.grads}
         for t, g in grads.items():
-            if g is not None and not isinstance(g, np.ndarray):
+            if g is not None and not isinstance(g, (np.ndarray, np.generic)):
                 grads[t] = None
-        return self._finish_backward(dy, dx, grads)
+        return self._finish_backward(dy, dx, grads, scale)
 
     def describe_args(self) -> str:
         return ", ".join(b.describe() for b in self.fwd_binding.bound)

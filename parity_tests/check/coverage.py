@@ -39,6 +39,10 @@ def features(ref: Reference, case: Any, module: Any) -> dict[str, str]:
     for k, v in case.params.items():        # required options given as uneven tuples
         if k not in out and k in ref.roles and _describe(k, v).startswith("tuple"):
             out[k] = _describe(k, v)
+    for k, v in case.params.items():        # how the spec draws inputs: ignore_index hits,
+        if k in ref.roles or v in (None, False, 0, 1, "class"):     # probability targets
+            continue
+        out[k] = f"{k}={v}" if isinstance(v, str) else k
     return out
 
 
