@@ -211,3 +211,11 @@ def test_article_fully_connected_layer_as_written():
     assert any("learning_rate" in n for n in r.notes)
     nc = {tuple(x.reasons): x.exception for x in r.not_covered}
     assert nc[("3-D input",)].startswith("NumPy backward raised ValueError")
+
+
+def test_loss_whose_backward_takes_no_upstream_gradient():
+    r = check_layer(f"{TUT}:MeanSquaredError", torch.nn.MSELoss)
+    assert r.passed, r.summary()
+    assert {"reduction='none'", "reduction='sum'"} <= set(r.uncovered())
+    assert any("no gradient for its target" in n for n in r.notes)
+    assert all(row.tensor != "grad_input1" for row in r.rows)

@@ -12,6 +12,7 @@
   channel count, kernel (kh, kw, in, out), input (N, H, W, C): ``--layout NHWC``.
 - ``ColumnDense``: column vectors (features first), ``backward(grad, learning_rate)``
   applies its own update: ``--layout CN``.
+- ``MeanSquaredError``: a loss whose ``backward()`` takes no upstream gradient.
 
 The ``Buggy*`` classes and ``Dropout``/``BatchNormalization`` (as that book writes them:
 dropout not inverted, the running statistics with the other momentum convention) fail, and
@@ -367,3 +368,15 @@ class ColumnDense:
         self.weights -= learning_rate * weights_gradient
         self.bias -= learning_rate * np.sum(output_gradient, axis=1, keepdims=True)
         return input_gradient
+
+
+class MeanSquaredError:
+    """A loss: forward(prediction, target) -> scalar; backward() takes no upstream gradient
+    (it is 1, as for loss.backward()) and gives none for the target."""
+
+    def forward(self, y_pred, y_true):
+        self.diff = y_pred - y_true
+        return np.mean(self.diff ** 2)
+
+    def backward(self):
+        return 2 * self.diff / self.diff.size
