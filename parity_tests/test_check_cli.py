@@ -97,6 +97,19 @@ def no_arguments():
 
 def needs_something(x, foo):
     return x
+
+
+def no_input(n=3):
+    return n
+
+
+class StarForward:
+    def forward(self, *inputs):
+        self.x = inputs[0]
+        return np.maximum(inputs[0], 0)
+
+    def backward(self, dy):
+        return np.where(self.x <= 0, 0, dy).astype(dy.dtype)
 '''
 
 
@@ -140,6 +153,7 @@ def test_a_raise_within_a_feature_that_otherwise_runs_is_a_failure(user):
     (["{user}:no_arguments", "--ref", "torch.nn.ReLU"], "takes no argument"),
     (["{user}:needs_something", "--ref", "torch.nn.ReLU"], "cannot fill the required argument 'foo'"),
     (["{user}:MyHardtanh", "--ref", "torch.nn.Hardtanh"], "has no parity spec"),
+    (["{user}:no_input", "--ref", "torch.nn.ReLU"], "no argument takes the input array"),
     (["{user}:MyHardtanh"], "--ref"),
     (["{user}:MyHardtanh", "--ref", "torch.nn.ReLU", "--bogus"], "unrecognized arguments"),
     (["{user}:MyHardtanh", "--ref", "torch.nn.ReLU", "--param-map", "weight"], "expected name=value"),
@@ -155,6 +169,10 @@ def test_bad_input_from_the_shell_is_one_line_too(user):
     out = _cli(f"{user}:Nope", "--ref", "torch.nn.Conv2d")
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1 and "MyHardtanh" in out.stderr
+
+
+def test_forward_taking_star_args(user):
+    assert check_layer(f"{user}:StarForward", torch.nn.ReLU).passed
 
 
 def test_binding_file_states_the_mapping(tmp_path):

@@ -181,10 +181,11 @@ class Binding:
     bound: list[Bound]
     forms: Forms
     dicts: list[OptionDict] = field(default_factory=list)      # of the last call
+    star: list[str] = field(default_factory=list)   # roles given through *args (forward(*xs))
 
     def roles(self) -> set[str]:
         """Roles this callable can receive (dict keys count once the dict was read)."""
-        out = {b.role for b in self.bound if b.role and b.how not in ("dict",)}
+        out = {b.role for b in self.bound if b.role and b.how not in ("dict",)} | set(self.star)
         for d in self.dicts:
             out |= d.read
         return out
@@ -201,7 +202,7 @@ class Binding:
         ``extra`` (grad_output, cache, lr, mask, dtype), option dicts from ``values``, and
         ``fixed`` (user parameter -> value, from ``--init``) as given."""
         extra = extra or {}
-        args: list[Any] = []
+        args: list[Any] = [values[r] for r in self.star if r in values]
         kwargs: dict[str, Any] = dict(fixed or {})
         self.dicts = []
         for b in self.bound:
@@ -292,7 +293,24 @@ def bind(fn: Callable, ref: Reference, context: str, *, explicit: dict[str, str]
             f"--init {missing[0]}=<value>")
     bound.sort(key=lambda b: [p.name for p in params].index(b.param))
     forms = Forms({p.name: p.default for p in params}, spatial)
-    return Binding(label or getattr(fn, "__qualname__", str(fn)), bound, forms)
+    binding = Binding(label or getattr(fn, "__qualname__", str(fn)), bound, forms)
+    inputs = [r for r, role in ref.roles.items() if role.kind == "input"]
+    if context == "function" and inputs and not any(b.role in inputs for b in bound) \
+            and not binding.has("dict"):
+        if _var_positional(fn):
+            binding.star = sorted(inputs, key=lambda r: ref.roles[r].index)
+        else:
+            raise BindingError(f"{binding.label}: no argument takes the input array (it takes "
+                               f"{', '.join(p.name for p in params) or 'nothing'}); name it "
+                               f"with --arg <argument>=input")
+    return binding
+
+
+def _var_positional(fn: Callable) -> bool:
+    try:
+        return any(p.kind == p.VAR_POSITIONAL for p in inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return False
 
 
 def _bind_one(p: inspect.Parameter, i: int, roles: set[str], context: str,
