@@ -17,7 +17,9 @@ from typing import Any, Iterable, Iterator, Sequence
 import numpy as np
 
 from . import coverage
-from .adapters import ClassAdapter, FunctionAdapter, UserAdapter, deep_probe
+from .adapters import UserAdapter, deep_probe
+from .class_adapter import ClassAdapter
+from .function_adapter import FunctionAdapter
 from .binding import Binding, BindingError, bind
 from .context import Context, MappingError, Prefs, build_context
 from .hints import hints_for

@@ -17,7 +17,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import access
-from .adapters import ClassAdapter, RNGState, UserAdapter
+from .adapters import RNGState, UserAdapter
+from .class_adapter import ClassAdapter
 from .context import Context, MappingError, Prefs
 from .names import grad_names
 from .reference import Reference, Role

@@ -1,0 +1,176 @@
+"""A forward function, with its ``*_backward`` partner or forward only, driven as a Module:
+the adapter holds the state in torch's layout and passes it in the function's."""
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any, Callable
+
+import numpy as np
+
+from . import names
+from .adapters import RNGState, UserAdapter, draw_inputs
+from .binding import Binding
+from .context import Context
+from .layout import IDENTITY, candidates, expr_layout
+
+class FunctionAdapter(UserAdapter):
+    """A forward function, with its ``*_backward`` partner or forward only."""
+
+    def __init__(self, ctx: Context, fwd: Callable, bwd: Callable | None,
+                 fwd_binding: Binding, bwd_binding: Binding | None) -> None:
+        super().__init__(ctx)
+        self.fwd, self.bwd = fwd, bwd
+        self.fwd_binding, self.bwd_binding = fwd_binding, bwd_binding
+        self.forward_only = bwd is None
+        self.state: "OrderedDict[str, np.ndarray]" = OrderedDict()
+        self.args: dict[str, np.ndarray] = {}       # last call's user-layout arrays
+        self.reads: set[str] = set()
+        self._probe()
+        roles = self.taken()
+        for t in ctx.shapes:
+            if t in roles:
+                self.state[t] = np.zeros(ctx.shapes[t])
+            elif t in ctx.params:
+                self.missing.add(t)
+            else:
+                self.dropped.add(t)
+        self.mode_takes = "training" in roles or "use_input_stats" in roles
+        self.grads = OrderedDict((t, None) for t in self.state if t in ctx.params)
+        for t in self.state:
+            lays = candidates(ctx.shapes[t], None)
+            pref = ctx.prefs.layouts.get(t)
+            if t in ctx.prefs.param_map:
+                self.layouts[t] = expr_layout(ctx.prefs.param_map[t], ctx.shapes[t], None)
+            else:
+                self.layouts[t] = pref or lays[0]
+                if len(lays) > 1 and pref is None:
+                    self.alternatives[t] = lays
+        for t in self.state:
+            ctx.prefs.mapping.setdefault(t, self.describe_slot(t))
+
+    def describe_slot(self, t: str) -> str:
+        """torch's tensor ``t`` as an expression of what the function receives: 'w.T'."""
+        b = self.fwd_binding.param_for(t)
+        where = b.param if b is not None else f"{self._dict_name()}[{t!r}]"
+        return self.layouts[t].describe(where, self.ctx.shapes[t])
+
+    def _dict_name(self) -> str:
+        return next((b.param for b in self.fwd_binding.bound if b.how == "dict"), "dict")
+
+    def taken(self) -> set[str]:
+        out = self.fwd_binding.roles() | self.reads
+        if self.bwd_binding is not None:
+            out |= {b.role for b in self.bwd_binding.bound if b.role}
+        if any(t in self.ctx.params for t in out):
+            out |= set(names.SHAPE_OPTIONS)
+        return out
+
+    def _probe(self) -> None:
+        """Call the forward once per mode on drawn inputs to learn which options and
+        buffers it reads from its option dicts (nothing is kept)."""
+        for mode in ("train", "eval"):
+            try:
+                with RNGState():
+                    self._call(draw_inputs(self.ctx), mode, probe=True)
+            except Exception:  # noqa: BLE001 - the real run reports what a layer raises
+                pass
+
+    def _values(self, xs: list, mode: str) -> dict[str, Any]:
+        ctx = self.ctx
+        values = {**ctx.options(mode), **self._inputs_values(xs)}
+        state = self.state if self.state else {t: np.zeros(s, ctx.dtype) for t, s in ctx.shapes.items()}
+        self.args = {}
+        for t, a in state.items():
+            arr = self.layouts.get(t, IDENTITY).to_user(np.asarray(a, dtype=a.dtype))
+            self.args[t] = np.array(arr, copy=True)
+            values[t] = self.args[t]
+        for t, shape in ctx.absent.items():
+            b = self.fwd_binding.param_for(t)
+            values[t] = None if b is None or b.default is None else np.full(
+                shape, names.NEUTRAL[t], ctx.dtype)
+        return values
+
+    def _call(self, xs: list, mode: str, probe: bool = False) -> Any:
+        values = self._values(xs, mode)
+        ret = self.fwd_binding.call(self.fwd, values, {"mask": self.mask, "dtype": self.ctx.dtype})
+        for d in self.fwd_binding.dicts:
+            self.reads |= d.read
+        if not probe:
+            self._read_back()
+        return ret
+
+    def _read_back(self) -> None:
+        """Buffers the call updated: written into an option dict, or the array passed in."""
+        writes: dict[str, Any] = {}
+        for d in self.fwd_binding.dicts:
+            writes.update(d.role_writes())
+        for t in list(self.state):
+            if t in self.ctx.params:
+                continue
+            v = writes.get(t, self.args.get(t))
+            if isinstance(v, np.ndarray):
+                self.state[t] = self.layouts[t].to_torch(np.array(v, copy=True), self.ctx.shapes[t])
+            elif v is not None and np.isscalar(v):
+                self.state[t] = np.asarray(v, dtype=self.state[t].dtype)
+
+    def state_dict(self) -> "OrderedDict[str, np.ndarray]":
+        return OrderedDict((t, np.array(v, copy=True)) for t, v in self.state.items())
+
+    def load_state_dict(self, state: dict[str, Any]) -> "FunctionAdapter":
+        for t in self.state:
+            if t in state:
+                self.state[t] = np.array(state[t], copy=True)
+        self.trace.initial = {t: np.array(state[t], copy=True) for t in self.state if t in state}
+        return self
+
+    def train(self, mode: bool = True) -> "FunctionAdapter":
+        self._training = bool(mode)
+        self.ctx.mode = "train" if mode else "eval"
+        return self
+
+    def __call__(self, *xs: Any, **kwargs: Any) -> Any:
+        ret = self._call(list(xs), self.ctx.mode)
+        y = self._split_output(ret)
+        y = tuple(self._to_torch(v) for v in y) if isinstance(y, tuple) else self._to_torch(y)
+        self._record(list(xs), y, kwargs)
+        self._forward_args = (list(xs), self.ctx.mode)
+        return y
+
+    def backward(self, dy: np.ndarray) -> Any:
+        xs, mode = self._forward_args
+        values = self._values(xs, mode)
+        dy_user, scale = self._upstream(dy)
+        ret = self.bwd_binding.call(self.bwd, values, {"grad_output": dy_user,
+                                                      "cache": self.cache, "dtype": self.ctx.dtype})
+        order = [b.role for b in self.fwd_binding.bound
+                 if b.role in self.ctx.ref.roles and self.ctx.ref.roles[b.role].kind in
+                 ("input", "param") and b.index is None]
+        if isinstance(ret, dict):
+            ret = _from_dict(ret, order, self.ctx.ref.roles)
+        rets = list(ret) if isinstance(ret, (tuple, list)) else [ret]
+        by_role = dict(zip(order, rets))
+        ins = self.ctx.ref.inputs()
+        dx = tuple(by_role.get(r) for r in ins) if len(ins) > 1 else by_role.get(ins[0], rets[0])
+        grads = {t: by_role.get(t) for t in self.grads}
+        for t, g in grads.items():
+            if g is not None and not isinstance(g, (np.ndarray, np.generic)):
+                grads[t] = None
+        return self._finish_backward(dy, dx, grads, scale)
+
+    def describe_args(self) -> str:
+        return ", ".join(b.describe() for b in self.fwd_binding.bound)
+
+
+def _from_dict(ret: dict, order: list[str], roles: dict) -> list:
+    """{'dx': .., 'dw': .., 'db': ..} -> [dx, dw, db] in ``order``."""
+    out = []
+    for r in order:
+        hit = None
+        for k, v in ret.items():
+            base = k[1:] if k.startswith("d") and len(k) > 1 else k.replace("grad_", "")
+            m = names.match(base, {r}) or names.match(k, {r})
+            if m is not None:
+                hit = v
+                break
+        out.append(hit)
+    return out
