@@ -10,14 +10,17 @@
 
 The package, from the command line down (no module imports one above it):
 
-- ``cli``: the command line (options, binding files, exit codes, the reproduction line);
+- ``cli``: the command line (options, binding files, exit codes); ``pytest_plugin``: the
+  same checks as pytest items in another repository;
 - ``api``: ``check_layer`` / ``check_spec``; ``explore``: cases drawn by hypothesis for a
   reference with no spec; ``gradcheck``: finite differences (``--ref gradcheck``);
 - ``core``: the session (spec hooks, dropout masks, layouts settled on the first forward)
-  and the run loop; ``coverage``: what a layer cannot express; ``hints`` with ``rules``
-  and ``rules_layers``; ``replay`` (the run again in torch float64); ``result``;
-- ``adapters``: a class or function as a Module the harness runner can drive;
-  ``binding`` (arguments to roles), ``access`` (where arrays and gradients live),
+  and the run loop; ``coverage``: what a layer cannot express; ``hints`` with ``rules`` and
+  ``rules_layers``; ``replay`` (the run again in torch float64); ``masks``; ``result``;
+  ``repro`` (the command that reruns a failure);
+- ``class_adapter`` and ``function_adapter`` (over ``adapters``): a class or a function as a
+  Module the harness runner can drive; ``binding`` (arguments to roles) and ``values``
+  (option dicts, mode strings, int or tuple), ``access`` (where arrays and gradients live),
   ``layout`` (transposes, unit axes, NHWC), ``context``, ``trace``, ``targets`` (loading
   the layer), ``reference`` (the torch side), ``names`` (the synonyms).
 """
