@@ -11,7 +11,7 @@ is not a bug of either float32 side, but a draw no float32 code can be judged on
 ties and exact kink values (zeros out of a ReLU, pooled again) are no such place: every
 float32 side has them too and follows torch's rule there, which the suite pins.
 
-``separate`` finds those places and moves the inputs (all of them, by a minimum-norm step
+``separate`` finds those places and moves the inputs and parameters (by a minimum-norm step
 along the gradients of the ambiguous quantities) until each is at least ``TARGET * delta``
 away, then rounds them back to float32 and checks again. ``MARGIN`` is the tolerance
 policy's ``RATIO``: NumPy float32 may err up to 4 times torch's error, so an element
@@ -31,6 +31,7 @@ MARGIN = RATIO          # undecided: closer to a kink than this many torch float
 TARGET = 2 * RATIO      # where a nudge moves each undecided quantity
 MAX_NUDGES = 4          # nudge-and-check rounds before giving up
 MAX_UNDECIDED = 96      # more than this: one backward each is too slow; give up
+MAX_STEP = 1e-2         # a step over 1% of a tensor's max|value| is no nudge: give up
 
 _KINKS = {"relu": (0.0,), "relu_": (0.0,), "leaky_relu": (0.0,), "leaky_relu_": (0.0,),
           "prelu": (0.0,), "elu": (0.0,), "selu": (0.0,), "celu": (0.0,),
@@ -141,6 +142,8 @@ def _undecided(rec64: list, rec32: list) -> list[tuple[Any, float]]:
 
 def applies(module: Any) -> bool:
     """Internal activations exist: the module has children or a forward of its own."""
+    if getattr(module, "single_op", False):
+        return False
     return any(True for _ in module.children()) or not type(module).__module__.startswith("torch.")
 
 
@@ -153,37 +156,70 @@ def _record(model: Any, xs: list[np.ndarray], grad: bool) -> tuple[list, list]:
     return rec.records, ts
 
 
-def separate(t64: Any, t32: Any, xs: list[np.ndarray]) -> tuple[list[np.ndarray], int]:
-    """Float32-representable inputs (float64 arrays) at which no internal kink or window
-    tie of ``t64`` (the float64 truth) is undecided against ``t32``'s float32 error;
-    also the number of nudges taken, -1 when undecided places remain. ``xs`` are already
-    float32-representable; integer inputs are left alone. The models are used as they
-    are (train-mode BatchNorm updates their running statistics: pass copies)."""
+def separate(t64: Any, t32: Any, xs: list[np.ndarray]
+             ) -> tuple[list[np.ndarray], int, dict[str, np.ndarray]]:
+    """Float32-representable inputs (float64 arrays) and parameters at which no internal
+    kink or window tie of ``t64`` (the float64 truth) is undecided against ``t32``'s
+    float32 error: ``(xs, nudges, params)``, ``params`` the float32 values of the changed
+    parameters by name (already set in ``t64``/``t32``). The step moves inputs and
+    parameters together (where a deep signal hardly depends on the input, as in an eval-mode
+    network, only the weights can move it). ``nudges`` is -1, and nothing is changed, when
+    undecided places remain after MAX_NUDGES rounds or a step would not be small (over
+    MAX_STEP of a tensor's largest value). The models run as they are: pass copies (a
+    train-mode BatchNorm updates its running statistics)."""
     import torch
-    xs = list(xs)
+    given, xs = xs, list(xs)
+    named = [(k, p) for k, p in t64.named_parameters() if p.requires_grad]
+    p32 = dict(t32.named_parameters())
+    start = {k: p.detach().clone() for k, p in named}
     for nudge in range(MAX_NUDGES + 1):
         rec32, _ = _record(t32, [x.astype(np.float32) if x.dtype.kind == "f" else x
                                  for x in xs], grad=False)
         rec64, ts = _record(t64, xs, grad=True)
         todo = _undecided(rec64, rec32)
         if not todo:
-            return xs, nudge
-        leaves = [t for t in ts if t.requires_grad]
-        if nudge == MAX_NUDGES or len(todo) > MAX_UNDECIDED or not leaves:
-            return xs, -1
-        rows = []
-        for q, _ in todo:                   # one row of dq/dinputs per undecided element
-            gs = torch.autograd.grad(q, leaves, retain_graph=True, allow_unused=True)
-            rows.append(np.concatenate([np.zeros(t.numel()) if g is None else
-                                        g.detach().numpy().ravel() for g, t in zip(gs, leaves)]))
-        G = np.stack(rows)                                           # (k, inputs)
-        want = np.array([t - float(q.detach()) for q, t in todo])  # (k,)
-        step = G.T @ np.linalg.lstsq(G @ G.T, want, rcond=None)[0]  # minimum-norm change
+            changed = {k: p32[k].detach().numpy().copy() for k, p in named
+                       if not torch.equal(p.detach(), start[k])}
+            return xs, nudge, changed
+        leaves = [t for t in ts if t.requires_grad] + [p for _, p in named]
+        step = _step(todo, leaves) if nudge < MAX_NUDGES and len(todo) <= MAX_UNDECIDED else None
+        if step is None:
+            break
         at = 0
         for i, x in enumerate(xs):
-            if x.dtype.kind != "f":
-                continue
-            n = x.size
-            xs[i] = (x + step[at:at + n].reshape(x.shape)).astype(np.float32).astype(np.float64)
-            at += n
-    return xs, -1
+            if x.dtype.kind == "f":
+                xs[i] = (x + step[at].reshape(x.shape)).astype(np.float32).astype(np.float64)
+                at += 1
+        with torch.no_grad():
+            for (k, p), d in zip(named, step[at:]):
+                new = (p + torch.from_numpy(d.reshape(p.shape))).float()
+                p32[k].copy_(new)
+                p.copy_(new.double())
+    with torch.no_grad():                       # undecided: leave everything as it was
+        for k, p in named:
+            p.copy_(start[k])
+            p32[k].copy_(start[k].float())
+    return given, -1, {}
+
+
+def _step(todo: list, leaves: list) -> list[np.ndarray] | None:
+    """Minimum-norm change of the leaves that moves every undecided quantity to its target
+    (to first order), one array per leaf; None when some leaf would move by more than
+    MAX_STEP of its largest value."""
+    import torch
+    rows = []
+    for q, _ in todo:                       # one row of dq/dleaves per undecided element
+        gs = torch.autograd.grad(q, leaves, retain_graph=True, allow_unused=True)
+        rows.append(np.concatenate([np.zeros(t.numel()) if g is None else
+                                    g.detach().numpy().ravel() for g, t in zip(gs, leaves)]))
+    G = np.stack(rows)                                               # (k, leaf values)
+    want = np.array([t - float(q.detach()) for q, t in todo])      # (k,)
+    flat = G.T @ np.linalg.lstsq(G @ G.T, want, rcond=None)[0]
+    out, at = [], 0
+    for t in leaves:
+        d = flat[at:at + t.numel()]
+        at += t.numel()
+        if not np.abs(d).max(initial=0.0) <= MAX_STEP * float(t.detach().abs().max()):
+            return None
+        out.append(d)
+    return out
