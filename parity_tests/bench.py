@@ -64,8 +64,9 @@ def _twin(factory: Callable[..., Any]) -> Callable[[Any], Any]:
     with the torch module's state_dict loaded."""
     def build(tm: Any) -> Any:
         dt = np.float64 if next(tm.parameters()).dtype == torch.float64 else np.float32
-        return factory(dtype=dt).load_state_dict(
-            {k: v.detach().numpy() for k, v in tm.state_dict().items()})
+        net = factory(dtype=dt)
+        net.load_state_dict({k: v.detach().numpy() for k, v in tm.state_dict().items()})
+        return net
     return build
 
 

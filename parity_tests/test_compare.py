@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from parity_tests.harness.compare import compare
-from parity_tests.harness.tolerance import RATIO, float32_tolerance, float64_tolerance
+from parity_tests.harness.tolerance import (NEAR_BOUND, RATIO, Terms, float32_tolerance,
+                                            float64_tolerance, sibling_terms)
 
 
 def test_shape_is_checked_first():
@@ -105,3 +106,24 @@ def test_ulps_against_an_all_zero_reference_are_capped_not_an_overflow():
     from parity_tests.harness.compare import MAX_ULPS, compare
     r = compare("grad_bias", np.array([1e-3]), np.array([0.0]), np.dtype(np.float64))
     assert not r.passed and r.max_ulp == MAX_ULPS
+
+
+def test_a_pass_within_one_percent_of_the_bound_fails():
+    ref = np.array([1.0, 2.0])
+    torch_value = ref + [1e-4, 0]
+    bound = float32_tolerance(1, 1e-4, 2.0).atol
+    for share, passed in ((0.5, True), (0.98, True), (0.995, False)):
+        r = compare("t", (ref + [share * bound, 0]).astype(np.float32), ref, np.dtype(np.float32),
+                    torch_value=torch_value, reduction=1)
+        assert np.isclose(r.headroom, share, atol=1e-3) and r.passed is passed, (share, r.message)
+    assert "within 1%" in r.message
+
+
+def test_a_bias_gradient_takes_its_terms_from_the_weight_gradient():
+    refs = {"grad_0.weight": np.array([[3.0, -4.0]]), "grad_0.bias": np.array([1e-20])}
+    t = sibling_terms(16, "grad_0.bias@2", refs)
+    assert t.k == 16 and np.isclose(np.sqrt(16) * t.rms, 4.0)
+    assert sibling_terms(Terms(16, 9.0), "grad_0.bias", refs).rms == 9.0     # spec's wins
+    assert sibling_terms(16, "grad_0.weight", refs).rms == 0.0
+    var = {"bn.running_var": np.array([4.0, 1.0]), "bn.running_mean": np.zeros(2)}
+    assert np.isclose(sibling_terms(8, "bn.running_mean", var).rms, 2.0 / 8)

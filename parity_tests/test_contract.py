@@ -134,11 +134,13 @@ def test_grad_output_none_means_one_for_scalar_only():
 
 def test_load_state_dict_checks_keys_and_shapes():
     n = nl.Linear(3, 2)
-    with pytest.raises(KeyError, match="missing keys"):
+    before = n.weight.copy()
+    with pytest.raises(RuntimeError, match="missing keys"):     # torch: RuntimeError
         n.load_state_dict({"weight": np.zeros((2, 3))})
     with pytest.raises(ValueError, match="shape"):
-        n.load_state_dict({"weight": np.zeros((3, 2)), "bias": np.zeros(2)})
-    n.load_state_dict({"weight": np.ones((2, 3)), "bias": np.zeros(2)})
+        n.load_state_dict({"weight": np.ones((2, 3)), "bias": np.zeros(3)})
+    np.testing.assert_array_equal(n.weight, before, "a refused state dict changed the weight")
+    assert n.load_state_dict({"weight": np.ones((2, 3)), "bias": np.zeros(2)}) == ([], [])
     assert n.weight.dtype == np.float32 and n.weight.sum() == 6
 
 
@@ -200,17 +202,27 @@ TWINS = sorted(n for n in nl.modules.__all__
                if isinstance(getattr(nn, n, None), type) and n not in ("Module",))
 
 
+# Arguments numpy_layers adds to torch's: ``dtype`` (float32 by default, where torch's
+# default None means float32) and keyword-only ``rng`` (the generator of the initial values).
+EXTRA_ARGS = {"dtype", "rng"}
+
+
 @pytest.mark.parametrize("name", TWINS)
-def test_constructor_names_order_and_defaults_follow_torch(name):
-    """Every exported layer with a torch.nn class of the same name takes its arguments."""
+def test_constructor_names_order_kinds_and_defaults_follow_torch(name):
+    """Every exported layer with a torch.nn class of the same name takes its arguments:
+    the same names in the same order, positional or keyword-only as torch's (so
+    ``GroupNorm(2, 4, bias=False)`` works), with the same defaults. A torch class taking
+    only ``*args, **kwargs`` (Sigmoid, Tanh) takes nothing."""
     cls, torch_cls = getattr(nl, name), getattr(nn, name)
 
-    def params(c):
-        return [(p.name, p.default) for p in inspect.signature(c.__init__).parameters.values()
-                if p.name != "self" and p.kind == p.POSITIONAL_OR_KEYWORD and p.name != "dtype"]
-    mine = [(k, v) for k, v in params(cls)]
-    theirs = [(k, v) for k, v in params(torch_cls) if k != "dtype"]
-    assert mine == theirs
+    def params(c, extra=()):
+        return [(p.name, p.kind.name, p.default)
+                for p in inspect.signature(c.__init__).parameters.values()
+                if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+                and p.name not in extra]
+    assert params(cls, EXTRA_ARGS) == params(torch_cls, {"dtype"})
+    mine = inspect.signature(cls.__init__).parameters
+    assert all(mine[k].kind == mine[k].KEYWORD_ONLY for k in mine if k == "rng")
 
 
 def _positional(sig) -> list[str]:

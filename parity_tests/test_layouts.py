@@ -73,7 +73,9 @@ def _run(spec, case, xs, dy_layout=None):
     return y, gx, grads
 
 
-RUNS = [(s, s.cases[0]) for s in all_specs() if s.numpy_forward is None]
+# torch's samples run Fortran-ordered in their own parity runs (torch_samples/common.py)
+RUNS = [(s, s.cases[0]) for s in all_specs()
+        if s.numpy_forward is None and not s.name.endswith(":torch")]
 
 
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))

@@ -25,6 +25,7 @@ from .linear import linear, linear_backward, linear_forward
 from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
                    l1_loss, mse_loss, nll_loss, smooth_l1_loss)
 from .norm import batch_norm, batch_norm_backward, batch_norm_forward
+from .padding import pad, pad_backward, pad_forward
 from .adaptive_pool import (adaptive_avg_pool2d, adaptive_avg_pool2d_backward,
                             adaptive_avg_pool2d_forward, adaptive_max_pool2d,
                             adaptive_max_pool2d_backward, adaptive_max_pool2d_forward)
@@ -54,4 +55,5 @@ __all__ = [
     "adaptive_avg_pool2d", "adaptive_max_pool2d",
     "max_pool1d", "avg_pool1d",
     "max_unpool2d",
+    "pad", "pad_forward", "pad_backward",
 ]

@@ -23,11 +23,12 @@ def _max_taps(srcs: list, csrcs, out, cout, mult: int, m, tmp) -> None:
         cout[...] = 0 if csrcs is None else csrcs[0]
         return
     s0, s1 = srcs[0], srcs[1]                  # tap 0 is the "max so far": no copy
-    np.greater(s1, s0, out=cout.view(bool) if csrcs is None and mult == 1 else m)
+    direct = csrcs is None and mult == 1 and cout.itemsize == 1    # uint8 codes: 0/1 as bool
+    np.greater(s1, s0, out=cout.view(bool) if direct else m)
     np.maximum(s1, s0, out=out)                # ties return s0: the first maximum stays
     if csrcs is not None:
         np.maximum(csrcs[0], np.multiply(np.add(csrcs[1], typ(mult), out=tmp), m, out=tmp), out=cout)
-    elif mult != 1:
+    elif not direct:                           # wider codes (255+ taps) cannot take a bool view
         np.multiply(m, typ(mult), out=cout)
     for t in range(2, len(srcs)):
         np.greater(srcs[t], out, out=m)

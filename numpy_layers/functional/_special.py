@@ -20,6 +20,8 @@ Phi(x) = erfc(-x/sqrt2)/2 is taken from erfc on the far-negative side, so there 
 # ====================================================
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 _ERX = 8.45062911510467529297e-01                 # 0x3FEB0AC1 60000000, exact in float32
@@ -59,6 +61,16 @@ def _c(x: np.ndarray, value: float):
 
 
 _UINT = {np.dtype(np.float32): np.uint32, np.dtype(np.float64): np.uint64}
+
+
+def _arrays(fn):
+    """A 0-d input makes NumPy's ufuncs return scalars: the wrapped ``*_forward`` gives its
+    ``y`` (first of ``(y, cache)``), a ``*_backward`` its dx (or first of a tuple), as arrays."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        r = fn(*args, **kwargs)
+        return (np.asarray(r[0]),) + r[1:] if isinstance(r, tuple) else np.asarray(r)
+    return wrapper
 
 
 def _keep(mask: np.ndarray, a: np.ndarray) -> np.ndarray:

@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._special import _c, _keep, _one_minus_tanh2, _select, _sigmoid, _softplus1, ndtr
+from ._special import (_arrays, _c, _keep, _one_minus_tanh2, _select, _sigmoid, _softplus1,
+                       ndtr)
 
 
+@_arrays
 def relu_forward(x: np.ndarray):
     """x (any shape) -> y = max(x, 0) with NaN propagated (as torch), cache."""
     y = np.maximum(x, x.dtype.type(0))
     # torch's threshold_backward passes the gradient unless x <= 0, so NaN passes it.
-    keep = np.less_equal(x, 0)
+    keep = np.asarray(np.less_equal(x, 0))          # 0-d x: an array, for out= below
     return y, np.logical_not(keep, out=keep)
 
 
+@_arrays
 def relu_backward(dy: np.ndarray, cache) -> np.ndarray:
     """dy (any shape) -> dx = dy where x > 0 or x is NaN, else 0."""
     return _keep(cache, dy)                   # not dy * mask: inf * 0 would be NaN
@@ -37,6 +40,7 @@ def relu(input: np.ndarray, inplace: bool = False) -> np.ndarray:
 # float32. The shared numerics (``_select``, ``_sigmoid`` ...) live in ``_special.py``.
 
 # ----------------------------------------------------------------------------- ReLU6
+@_arrays
 def relu6_forward(x: np.ndarray):
     """x (any shape) -> min(max(x, 0), 6), NaN propagated; cache: where the gradient passes."""
     zero, six = _c(x, 0), _c(x, 6)
@@ -46,6 +50,7 @@ def relu6_forward(x: np.ndarray):
     return y, (x > zero) & (x < six)
 
 
+@_arrays
 def relu6_backward(dy: np.ndarray, cache) -> np.ndarray:
     return _select(cache, dy, dy.dtype.type(0))
 
@@ -56,12 +61,14 @@ def relu6(input: np.ndarray, inplace: bool = False) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- LeakyReLU
+@_arrays
 def leaky_relu_forward(x: np.ndarray, negative_slope: float = 0.01):
     """x if x > 0 else negative_slope * x; x == 0 and NaN take the slope side, as torch."""
     pos = x > 0
     return _select(pos, x, x * _c(x, negative_slope)), (pos, negative_slope)
 
 
+@_arrays
 def leaky_relu_backward(dy: np.ndarray, cache) -> np.ndarray:
     pos, slope = cache
     return _select(pos, dy, dy * _c(dy, slope))
@@ -95,6 +102,7 @@ def prelu_weight(x: np.ndarray, weight: np.ndarray, layer: str = "prelu") -> np.
     return weight.reshape((n,) + (1,) * (x.ndim - 2))       # (C, 1, ..., 1)
 
 
+@_arrays
 def prelu_forward(x: np.ndarray, weight: np.ndarray):
     """x (N, C, *) or any rank with one weight -> x if x > 0 else weight[c] * x."""
     w = prelu_weight(x, weight)
@@ -102,6 +110,7 @@ def prelu_forward(x: np.ndarray, weight: np.ndarray):
     return _select(pos, x, w * x), (x, w, pos, weight.shape)
 
 
+@_arrays
 def prelu_backward(dy: np.ndarray, cache):
     """-> (dx, dweight); dweight sums dy * x over x <= 0 (NaN included, as torch) per channel."""
     x, w, pos, wshape = cache
@@ -125,6 +134,7 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
+@_arrays
 def _elu_forward(x: np.ndarray, alpha: float, scale: float):
     # torch: x <= 0 ? expm1(x) * alpha*scale : x * scale; the product alpha*scale is taken
     # in the tensor's dtype. min(x, 0) keeps expm1 from overflowing on the unused side.
@@ -133,6 +143,7 @@ def _elu_forward(x: np.ndarray, alpha: float, scale: float):
     return y, (x, negcoef, scale)
 
 
+@_arrays
 def _elu_backward(dy: np.ndarray, cache) -> np.ndarray:
     # torch (from the input): x > 0 ? dy * scale : dy * alpha*scale * exp(x), so x == 0
     # takes alpha*scale and NaN gives NaN (torch's SIMD loop, see NAN_NOTE).
@@ -141,11 +152,13 @@ def _elu_backward(dy: np.ndarray, cache) -> np.ndarray:
     return _select(x > 0, dy * _c(dy, scale), dy * negcoef * e)
 
 
+@_arrays
 def elu_forward(x: np.ndarray, alpha: float = 1.0):
     """x if x > 0 else alpha * (exp(x) - 1) (expm1, exact near 0)."""
     return _elu_forward(x, alpha, 1.0)
 
 
+@_arrays
 def elu_backward(dy: np.ndarray, cache) -> np.ndarray:
     return _elu_backward(dy, cache)
 
@@ -155,11 +168,13 @@ def elu(input: np.ndarray, alpha: float = 1.0, inplace: bool = False) -> np.ndar
     return np.asarray(elu_forward(input, alpha)[0])
 
 
+@_arrays
 def selu_forward(x: np.ndarray):
     """scale * elu(x, alpha) with torch's constants."""
     return _elu_forward(x, _SELU_ALPHA, _SELU_SCALE)
 
 
+@_arrays
 def selu_backward(dy: np.ndarray, cache) -> np.ndarray:
     return _elu_backward(dy, cache)
 
@@ -182,6 +197,7 @@ def check_approximate(layer: str, approximate: object) -> str:
     return approximate  # type: ignore[return-value]
 
 
+@_arrays
 def gelu_forward(x: np.ndarray, approximate: str = "none"):
     """'none': x * Phi(x) with Phi the normal CDF (accurate erfc, no 1 + erf cancellation);
     'tanh': 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))."""
@@ -195,6 +211,7 @@ def gelu_forward(x: np.ndarray, approximate: str = "none"):
     return _c(x, 0.5) * x * (t + 1), ("tanh", x, (inner, t))
 
 
+@_arrays
 def gelu_backward(dy: np.ndarray, cache) -> np.ndarray:
     mode, x, aux = cache
     if mode == "none":                                   # dy * (Phi(x) + x * phi(x))
@@ -214,12 +231,14 @@ def gelu(input: np.ndarray, approximate: str = "none") -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- SiLU, Mish
+@_arrays
 def silu_forward(x: np.ndarray):
     """x * sigmoid(x), computed as torch: x / (1 + exp(-x))."""
     with np.errstate(over="ignore"):                     # x / inf = -0 for x < -88
         return x / (np.exp(-x) + 1), x
 
 
+@_arrays
 def silu_backward(dy: np.ndarray, cache) -> np.ndarray:
     x = cache
     s = _sigmoid(x)                                      # torch: dy * s * (1 + x * (1 - s))
@@ -231,6 +250,7 @@ def silu(input: np.ndarray, inplace: bool = False) -> np.ndarray:
     return np.asarray(silu_forward(input)[0])
 
 
+@_arrays
 def mish_forward(x: np.ndarray):
     """x * tanh(log1p(exp(x))) in torch's order, overflow-free (see ``_softplus1``)."""
     sp = _softplus1(x)
@@ -238,6 +258,7 @@ def mish_forward(x: np.ndarray):
     return x * t, (x, sp, t)
 
 
+@_arrays
 def mish_backward(dy: np.ndarray, cache) -> np.ndarray:
     x, sp, t = cache                                     # torch: dy * (t + x * s * (1 - t^2))
     return dy * (t + x * _sigmoid(x) * _one_minus_tanh2(sp, t))
@@ -249,12 +270,14 @@ def mish(input: np.ndarray, inplace: bool = False) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- Sigmoid, Tanh
+@_arrays
 def sigmoid_forward(x: np.ndarray):
     """1 / (1 + exp(-x)) without overflow warnings; cache: (x, y)."""
     y = _sigmoid(x)
     return y, (x, y)
 
 
+@_arrays
 def sigmoid_backward(dy: np.ndarray, cache) -> np.ndarray:
     # torch: dy * (1 - y) * y. For x > 1, 1 - y magnifies y's last-bit rounding, so there
     # y (1 - y) = e / (1 + e)^2 with e = exp(-x) is used (accurate to a few ulp), except
@@ -271,11 +294,13 @@ def sigmoid(input: np.ndarray) -> np.ndarray:
     return np.asarray(_sigmoid(input))
 
 
+@_arrays
 def tanh_forward(x: np.ndarray):
     y = np.tanh(x)
     return y, (x, y)
 
 
+@_arrays
 def tanh_backward(dy: np.ndarray, cache) -> np.ndarray:
     x, y = cache                          # torch: dy * (1 - y^2); see _one_minus_tanh2
     return dy * _one_minus_tanh2(x, y)
@@ -287,6 +312,7 @@ def tanh(input: np.ndarray) -> np.ndarray:
 
 
 # ----------------------------------------------------------------- Hardswish, Hardsigmoid
+@_arrays
 def hardswish_forward(x: np.ndarray):
     """x * min(max(x + 3, 0), 6) / 6 (torch's order of operations)."""
     with np.errstate(invalid="ignore"):                  # -inf * 0 = NaN, as torch
@@ -294,6 +320,7 @@ def hardswish_forward(x: np.ndarray):
     return y, x
 
 
+@_arrays
 def hardswish_backward(dy: np.ndarray, cache) -> np.ndarray:
     # torch: 0 for x <= -3, dy for x >= 3, else dy * (x / 3 + 0.5), so NaN gives NaN
     # (torch's SIMD loop, see NAN_NOTE).
@@ -310,12 +337,14 @@ def hardswish(input: np.ndarray, inplace: bool = False) -> np.ndarray:
 _ONE_SIXTH_F = float(np.float32(1.0) / np.float32(6.0))
 
 
+@_arrays
 def hardsigmoid_forward(x: np.ndarray):
     """min(max(x + 3, 0), 6) / 6; cache: where the gradient passes (-3 < x < 3)."""
     y = np.minimum(np.maximum(x + 3, _c(x, 0)), _c(x, 6)) / 6
     return y, (x > -3) & (x < 3)
 
 
+@_arrays
 def hardsigmoid_backward(dy: np.ndarray, cache) -> np.ndarray:
     return _select(cache, dy * _c(dy, _ONE_SIXTH_F), dy.dtype.type(0))
 
@@ -326,6 +355,7 @@ def hardsigmoid(input: np.ndarray, inplace: bool = False) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- Softplus
+@_arrays
 def softplus_forward(x: np.ndarray, beta: float = 1.0, threshold: float = 20.0):
     """log(1 + exp(beta x)) / beta, or x where beta * x > threshold (torch's rule)."""
     z = x * _c(x, beta)
@@ -335,6 +365,7 @@ def softplus_forward(x: np.ndarray, beta: float = 1.0, threshold: float = 20.0):
     return y, (z, lin)
 
 
+@_arrays
 def softplus_backward(dy: np.ndarray, cache) -> np.ndarray:
     z, lin = cache                                       # torch: dy * e^z / (e^z + 1)
     e = np.exp(np.minimum(z, _c(z, 20)))

@@ -216,7 +216,7 @@ def conv2d_backward(dy: np.ndarray, cache):
     if g.path == "depthwise":
         dwp = np.empty((g.N * C, g.kh * g.kw), dy.dtype)              # per plane and tap
         _depthwise(g, x, weight, dy=np.ascontiguousarray(dy), dx=dx, dwp=dwp)
-        dwg = dwp.reshape(g.N, G, 1, -1).sum(0)
+        dwg = dwp.reshape(g.N, G, 1, g.kh * g.kw).sum(0)           # no -1: N may be 0
     for k, n0 in enumerate(range(0, g.N, nb) if g.path != "depthwise" else ()):
         dyc = dy[n0:n0 + nb]
         n = len(dyc)

@@ -82,7 +82,7 @@ def dropout_forward(x: np.ndarray, p: float, training: bool = True,
     dt = x.dtype
     if p == 1.0:                                      # torch: input * zeros({})
         noise = np.zeros((), dt)
-        return np.multiply(x, noise), noise
+        return np.asarray(np.multiply(x, noise)), noise     # 0-d x: a 0-d array, not a scalar
     if mask is None:
         rng = np.random.default_rng() if rng is None else rng
         keep = rng.random(shape, dtype=np.float32) < np.float32(1.0 - p)  # (noise shape) bool
@@ -90,14 +90,14 @@ def dropout_forward(x: np.ndarray, p: float, training: bool = True,
         keep = _as_mask(mask, shape)
     scale = dt.type(1) / dt.type(1.0 - p)             # torch: noise.div_(1 - p) in x's dtype
     noise = np.multiply(keep, scale, dtype=dt)        # 0 or scale, noise shape
-    return np.multiply(x, noise), noise
+    return np.asarray(np.multiply(x, noise)), noise
 
 
 @np.errstate(invalid="ignore")
 def dropout_backward(dy: np.ndarray, cache: np.ndarray | None) -> np.ndarray:
     """dy (x's shape) -> dx = dy * noise (the forward's mask and scale, broadcast), or dy
     for identity."""
-    return dy if cache is None else np.multiply(dy, cache)
+    return dy if cache is None else np.asarray(np.multiply(dy, cache))
 
 
 def dropout(input: np.ndarray, p: float = 0.5, training: bool = True, inplace: bool = False,

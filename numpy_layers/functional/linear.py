@@ -16,8 +16,9 @@ def linear_backward(dy: np.ndarray, cache):
     """dy (..., out) -> dx (..., in), dW (out, in), db (out,) or None."""
     x, weight, has_bias = cache
     dx = dy @ weight                                   # (..., in)
-    dy2 = dy.reshape(-1, dy.shape[-1])                 # (M, out)
-    x2 = x.reshape(-1, x.shape[-1])                    # (M, in)
+    m = int(np.prod(dy.shape[:-1], dtype=np.int64))   # rows; no -1: in or out may be 0
+    dy2 = dy.reshape(m, dy.shape[-1])                  # (M, out)
+    x2 = x.reshape(m, x.shape[-1])                     # (M, in)
     dw = dy2.T @ x2                                    # (out, in)
     db = dy2.sum(axis=0) if has_bias else None         # (out,)
     return dx, dw, db

@@ -166,12 +166,19 @@ def batch_norm_forward(x: np.ndarray, weight: np.ndarray | None, bias: np.ndarra
                 mean = _sums(xb, None, width, yb) / n              # (g,) float64
                 m = mean.astype(dt)
                 d = np.subtract(xb, m.reshape(-1, 1), out=buf[:xb.size].reshape(xb.shape))
-                # two-pass: about the rounded mean m, minus n * (mean - m)**2 exactly
-                v = np.maximum(_sums(d, d, width, yb) / n - (mean - m) ** 2, 0.0)
-                center[cs], var[cs] = mean, v
+                # two-pass about the rounded mean m: var = mean(d^2) - r^2, r = mean - m.
+                # Where |mean| >> std (an offset of many stds) the x sums' rounding is large
+                # against std: r is then measured as mean(d) (one more pass, exact for d).
+                q, r = _sums(d, d, width, yb) / n, mean - m
+                far = m.astype(np.float64) ** 2 > 16 * q
+                if far.any():
+                    r = np.where(far, _sums(d, None, width, yb) / n, r)
+                v = np.maximum(q - r ** 2, 0.0)
+                center[cs], var[cs] = m + r, v
                 scale = w[cs] / np.sqrt(v + eps)
-                yb = np.multiply(xb, _col(scale, dt), out=yb)  # y = x * a + (b - mean * a)
-                yb += _col(b[cs] - mean * scale, dt)
+                # y = (x - m) * a + (b - r * a): no mean * a term to cancel against x * a
+                yb = np.multiply(d, _col(scale, dt), out=yb)
+                yb += _col(b[cs] - r * scale, dt)
 
         _in_parallel(normalise, groups, x3.size)
     else:
@@ -262,6 +269,11 @@ def batch_norm(input: np.ndarray, running_mean: np.ndarray | None,
             raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
     elif eps < 0.0:
         raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+    else:                                  # torch: no batch statistics outside training
+        for name, v in (("running_mean", running_mean), ("running_var", running_var)):
+            if v is None:
+                raise ValueError(f"batch_norm: {name} must be defined in evaluation mode "
+                                 f"(training=False), got None")
     y, cache = batch_norm_forward(input, weight, bias, running_mean, running_var, training, eps)
     if training and cache.mean is not None and running_mean is not None \
             and running_var is not None:                     # an empty batch updates nothing

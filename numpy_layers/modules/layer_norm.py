@@ -31,14 +31,15 @@ class LayerNorm(Module):
     def forward(self, x: np.ndarray) -> np.ndarray:
         check_float_array("LayerNorm", x)
         check_layer_norm_input("LayerNorm", x, self.normalized_shape)
-        check_same_dtype("LayerNorm", x, self.dtype)
+        if self.weight is not None or self.bias is not None:   # no parameters: any float dtype
+            check_same_dtype("LayerNorm", x, self.dtype)
         y, cache = layer_norm_forward(x, self.normalized_shape, self.weight, self.bias, self.eps)
         self._push_cache(cache)
         return y
 
     def backward(self, grad_output: np.ndarray | None = None) -> np.ndarray:
         cache = self._pop_cache()
-        dy = check_grad("LayerNorm", grad_output, cache.shape, self.dtype)
+        dy = check_grad("LayerNorm", grad_output, cache.shape, cache.dtype)
         dx, dw, db = layer_norm_backward(dy, cache)
         self._accumulate("weight", dw)
         self._accumulate("bias", db)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections import OrderedDict
+from collections import OrderedDict, namedtuple
 from typing import Any, Iterator, Mapping
 
 import numpy as np
@@ -23,6 +23,13 @@ from .._checks import StateError, as_dtype
 MAX_PENDING_FORWARDS = 8
 
 _GRAD_ENABLED = [True]
+
+# What ``load_state_dict`` returns, as torch's ``_IncompatibleKeys``.
+IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+class StateDictError(RuntimeError, ValueError):
+    """``load_state_dict`` refused a state dict (torch raises RuntimeError)."""
 
 
 @contextlib.contextmanager
@@ -213,11 +220,14 @@ class Module:
                     out[pre + name] = b.copy()
         return out
 
-    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> "Module":
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True
+                        ) -> IncompatibleKeys:
         """Copy arrays (or anything ``np.asarray`` takes, e.g. CPU tensors) into place.
 
-        Values are cast to the dtype of the array they replace; shapes must match.
-        With ``strict`` every key must be known and every key present.
+        Values are cast to the dtype of the array they replace; shapes must match. With
+        ``strict`` every key must be known and every key present. Returns torch's
+        ``(missing_keys, unexpected_keys)``; a refusal raises ``StateDictError`` (a
+        RuntimeError, as torch's, and a ValueError) before anything is copied.
         """
         targets: dict[str, tuple[Module, str, str]] = {}
         for mprefix, m in self.named_modules():
@@ -231,22 +241,24 @@ class Module:
         missing = [k for k in targets if k not in state_dict]
         unexpected = [k for k in state_dict if k not in targets]
         if strict and (missing or unexpected):
-            raise KeyError(
+            raise StateDictError(
                 f"{type(self).__name__}.load_state_dict: missing keys {missing}, "
                 f"unexpected keys {unexpected}"
             )
+        new = {}
         for key, (m, store, name) in targets.items():
             if key not in state_dict:
                 continue
-            old = getattr(m, store)[name]
-            new = np.asarray(state_dict[key])
-            if new.shape != old.shape:
-                raise ValueError(
+            old, new[key] = getattr(m, store)[name], np.asarray(state_dict[key])
+            if new[key].shape != old.shape:
+                raise StateDictError(
                     f"{type(self).__name__}.load_state_dict: {key} has shape {old.shape} "
-                    f"in this module, got {new.shape}"
+                    f"in this module, got {new[key].shape}"
                 )
-            getattr(m, store)[name] = np.array(new, dtype=old.dtype, copy=True)
-        return self
+        for key, value in new.items():
+            m, store, name = targets[key]
+            getattr(m, store)[name] = np.array(value, dtype=getattr(m, store)[name].dtype, copy=True)
+        return IncompatibleKeys(missing, unexpected)
 
     # ----------------------------------------------------------------- mode and grads
     def train(self, mode: bool = True) -> "Module":
@@ -280,4 +292,5 @@ class Module:
         return head + "\n" + "\n".join(lines) + "\n)"
 
 
-__all__ = ["Module", "no_grad", "grad_enabled", "as_dtype", "MAX_PENDING_FORWARDS"]
+__all__ = ["Module", "no_grad", "grad_enabled", "as_dtype", "MAX_PENDING_FORWARDS",
+           "IncompatibleKeys", "StateDictError"]

@@ -5,11 +5,18 @@ Like torch, the constructor stores the arguments as given (``stride=None`` becom
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from ..functional.pooling1d import (avg_pool1d_backward, avg_pool1d_forward, max_pool1d_backward,
                                     max_pool1d_forward, max_pool1d_indices, pool1d_params)
 from .pooling import _MaxPoolNd, _Pool2d
+
+
+def _single(v):
+    """torch's ``_single``: an iterable becomes a tuple, anything else a 1-tuple."""
+    return tuple(v) if isinstance(v, Iterable) else (v,)
 
 
 class _Pool1d(_Pool2d):
@@ -33,10 +40,10 @@ class AvgPool1d(_Pool1d):
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                  count_include_pad: bool = True) -> None:
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding = padding
+        super().__init__()                     # torch keeps these as 1-tuples (_single)
+        self.kernel_size = _single(kernel_size)
+        self.stride = _single(stride if stride is not None else kernel_size)
+        self.padding = _single(padding)
         self.ceil_mode = ceil_mode
         self.count_include_pad = count_include_pad
 

@@ -6,7 +6,8 @@ from typing import Any
 import numpy as np
 
 from .results import Row
-from .tolerance import EXACT, Terms, Tolerance, float32_tolerance, float64_tolerance
+from .tolerance import (EXACT, NEAR_BOUND, Terms, Tolerance, float32_tolerance,
+                        float64_tolerance)
 
 
 # ULPs are counted at each element's magnitude, but never below the tensor's scale / 4096:
@@ -143,7 +144,12 @@ def _compare_float(r: Row, actual: np.ndarray, ref: np.ndarray, dtype: np.dtype,
     r.numpy_value = float(actual[idx])
     r.reference_value = float(ref[idx])
     r.passed = r.n_mismatch == 0
-    if not r.passed:
+    if r.passed and r.headroom > NEAR_BOUND:
+        r.passed = False
+        r.message = (f"{r.tensor}: passes within 1% of its bound (headroom {r.headroom:.9g} > "
+                     f"{NEAR_BOUND}): too close to tell; tolerance {r.tolerance:.3g} "
+                     f"[{r.rule}: {r.rule_detail}]")
+    elif not r.passed:
         r.message = (
             f"{r.tensor}: {r.n_mismatch} of {r.n_elements} elements beyond tolerance; worst at "
             f"index {r.worst_index}: numpy {_fmt(r.numpy_value)} vs reference "

@@ -79,7 +79,33 @@ def run_header(seed: int, jobs: int, timeout: float | None = None) -> dict[str, 
         "blas": _blas(),
         "env": {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
                                            "OMP_NUM_THREADS") if k in os.environ},
+        "torch_samples": torch_samples_header(),
     }
+
+
+def torch_samples_header() -> dict[str, Any]:
+    """Whether torch's own samples ran (or why not) and, per layer, the samples run and the
+    unsupported ones by reason."""
+    from ..torch_samples import status
+    return status()
+
+
+def torch_samples_markdown(header: dict[str, Any]) -> list[str]:
+    """A short section: the source's state and the unsupported samples per layer."""
+    st = header.get("torch_samples")
+    if not st:
+        return []
+    lines = ["", "## torch's own samples (ModuleInfo / OpInfo)", ""]
+    if st["state"] != "ran":
+        return lines + [f"Skipped: {st['reason']}"]
+    run = sum(v["samples"] for v in st["layers"].values())
+    lines += [f"{run} samples of {len(st['layers'])} modules and ops ran (rows under "
+              "`<layer>:torch`). Unsupported samples, not run:", "",
+              "| layer | samples run | unsupported | reason |", "|---|---:|---:|---|"]
+    for layer, v in sorted(st["layers"].items()):
+        for why, n in sorted(v["unsupported"].items()):
+            lines.append(f"| {layer} | {v['samples']} | {n} | {why} |")
+    return lines
 
 
 def _clean(v: Any) -> Any:
@@ -203,6 +229,7 @@ def to_markdown(results: list[CaseResult], header: dict[str, Any], complete: boo
                      f"{_num(row.max_abs_err)} | {_num(row.max_rel_err)} | {_num(row.max_ulp, 'd')} | "
                      f"{_num(row.torch_err)} | {_num(row.tolerance)} | {_num(row.headroom)} | "
                      f"{_num(row.accuracy_ratio)} | {'yes' if row.passed else '**no**'} |")
+    lines += torch_samples_markdown(header)
     if baseline is not None:
         from .baseline import to_markdown as baseline_markdown
         lines += baseline_markdown(baseline)

@@ -15,7 +15,7 @@ from numpy_layers.models.googlenet import GoogLeNet
 from parity_tests.harness.spec import Case, ParitySpec, case_id
 from parity_tests.specs._classic_common import default_dropout_cases
 from parity_tests.twins import googlenet as twin
-from parity_tests.twins.resnet import redraw_batchnorm
+from parity_tests.twins.resnet import calibrated_batchnorm
 
 
 def _case(width: int = 8, classes: int = 10, b: int = 2, hw: int = 96, steps: int = 1,
@@ -53,7 +53,7 @@ SPECS = [
         numpy_module=_numpy,
         cases=_CASES,
         train_eval_differ=True,
-        init=redraw_batchnorm,
+        init=calibrated_batchnorm((2, 3, 96, 96)),
         reduction=_reduction,
         description="GoogLeNet (Inception v1): stem, 9 Inception blocks, aux heads, avg, fc",
         options={"width": "8", "input": "2x3x96x96, 2x3x112x112 (aux pooling 7 -> 4)",
@@ -66,7 +66,7 @@ SPECS = [
         torch_module=_torch,
         numpy_module=_numpy,
         cases=_DEFAULT_DROPOUT,
-        init=redraw_batchnorm,
+        init=calibrated_batchnorm((2, 3, 96, 96)),
         reduction=_reduction,
         description="GoogLeNet with its default dropouts (0.2, aux 0.7) in eval mode (identity)",
         options={"dropout": "0.2, dropout_aux 0.7 (defaults)", "mode": "eval"},
