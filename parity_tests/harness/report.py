@@ -52,8 +52,8 @@ def _blas() -> list[dict[str, Any]]:
     except ImportError:
         return []
     keep = ("internal_api", "version", "num_threads", "architecture", "filepath")
-    return [{k: (Path(i[k]).name if k == "filepath" and i.get(k) else i.get(k)) for k in keep}
-            for i in threadpool_info()]
+    return [{k: (sources.portable_path(i[k]) if k == "filepath" and i.get(k) else i.get(k))
+             for k in keep} for i in threadpool_info()]
 
 
 def _command_line(args: list[str] | None) -> str:

@@ -69,7 +69,7 @@ def stale_parts(recorded: dict[str, Any], current: dict[str, str]) -> list[str]:
 
 def portable_path(path: str) -> str:
     """A path as a report may show it: relative to the repository or the current folder
-    when inside them, else only its file name (never this machine's absolute path)."""
+    when inside them, else '.../' and its last part (never this machine's absolute path)."""
     if not os.path.isabs(path):
         return path
     p = Path(path)
@@ -78,7 +78,7 @@ def portable_path(path: str) -> str:
             return str(p.resolve().relative_to(base.resolve())) or "."
         except ValueError:
             continue
-    return p.name
+    return f".../{p.name}"
 
 
 def portable_argv(argv: list[str]) -> list[str]:
