@@ -50,9 +50,10 @@ def headline(data: dict[str, Any]) -> str:
     w = v.worst
     worst = (f"worst headroom {view.near(w.headroom, 1.0)} (`{w.layer}` {w.tensor}, {w.dtype}; "
              f"1 is the bound)" if w else "no compared row")
-    minutes = f"{head['seconds'] / 60:.0f} min" if head.get("seconds") else "(not timed)"
-    return (f"**Parity: {'PASS' if v.passed else 'FAIL'}: {v.layers} layers, {v.runs} runs, "
-            f"{v.runs_failed} failed; {worst}.** `make report` took {minutes} on "
+    sec = head.get("seconds")
+    took = ("(not timed)" if not sec else f"{sec:.0f} s" if sec < 600 else f"{sec / 60:.0f} min")
+    return (f"**{'PASS' if v.passed else 'FAIL'}: {v.layers} layers, {v.runs} runs, "
+            f"{v.runs_failed} failed; {worst}.** `make report` took {took} on "
             f"{head.get('cpu_count')} cores ({head.get('workers')} workers) for this report "
             f"(commit `{str(head.get('git_commit'))[:9]}`, {str(head.get('created'))[:10]}): "
             f"[`reports/parity_report.html`](reports/parity_report.html), "
