@@ -66,10 +66,13 @@ def test_three_shards_merge_to_the_rows_of_one_run(tmp_path, monkeypatch):
     assert _report("--specs", str(spec), "--out", str(tmp_path / "whole")) == 0
     monkeypatch.setattr(cli_module, "run_matrix", _in_process)
     for k in (1, 2, 3):
-        assert _report("--specs", str(spec), "--shard", f"{k}/3",
-                       "--out", str(tmp_path / f"s{k}")) == 0
-        head = load_report(tmp_path / f"s{k}" / JSON_NAME)["header"]
-        assert head["shard"] == f"{k}/3" and head["complete"]
+        assert _report("--specs", str(spec), "--shard", f"{k}/3", "--out", str(tmp_path / f"s{k}"),
+                       "--baseline", str(tmp_path / "whole" / JSON_NAME)) == 0
+        data = load_report(tmp_path / f"s{k}" / JSON_NAME)
+        assert data["header"]["shard"] == f"{k}/3" and data["header"]["complete"]
+        # against the whole run, a shard misses no row of its own and answers for no other
+        assert data["baseline"]["disappeared"] == [] and data["baseline"]["compared"] == len(
+            data["rows"]["layer"])
     sizes = [len(load_report(tmp_path / f"s{k}" / JSON_NAME)["runs"]["layer"]) for k in (1, 2, 3)]
     assert sum(sizes) == 10 and 0 not in sizes
 

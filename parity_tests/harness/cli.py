@@ -17,7 +17,7 @@ from .pool import load_specs, run_matrix
 from .registry import all_specs
 from .report import JSON_NAME, SCHEMA_VERSION, load_report, run_header, write_report
 from .results import RunKey
-from .shard import MergeError, merge, parse_shard, select_shard
+from .shard import MergeError, merge, parse_shard, select_shard, shard_of
 from .sources import portable_path
 
 DEFAULT_TIMEOUT = 120.0
@@ -108,7 +108,7 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--out", default="reports")
     rep.add_argument("--timeout", type=_positive, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                      help=f"kill a worker that holds one run longer (default {DEFAULT_TIMEOUT:g})")
-    rep.add_argument("--baseline", metavar="FILE", help="earlier parity_report.json to compare with")
+    rep.add_argument("--baseline", metavar="FILE", help="earlier parity_report.json.gz (or .json) to compare with")
     rep.add_argument("--drift-factor", type=_positive, default=DRIFT_FACTOR,
                      help=f"list rows whose max abs error grew more than this (default {DRIFT_FACTOR:g})")
     rep.add_argument("--specs", metavar="FILE_OR_MODULE",
@@ -197,8 +197,11 @@ def _report(args: argparse.Namespace, argv: list[str]) -> int:
     if baseline is not None:
         done = {r.key for r in results}
         match = run_filter(args.layer, args.keyword, args.dtype)
-        delta = diff(baseline, results, lambda k: match(k) and (complete or k in done),
-                     args.drift_factor, portable_path(args.baseline))
+
+        def in_scope(k: RunKey) -> bool:          # a shard answers for its own runs only
+            mine = not args.shard or shard_of(k, args.shard[1]) == args.shard[0]
+            return match(k) and mine and (complete or k in done)
+        delta = diff(baseline, results, in_scope, args.drift_factor, portable_path(args.baseline))
         delta.notes = compare_headers(baseline, header) + (
             [] if complete else ["incomplete run: runs not reached are not compared"])
     header["seconds"] = round(time.time() - t0, 1)
