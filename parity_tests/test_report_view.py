@@ -1,8 +1,10 @@
 """What the report pages show: digits near a bound, "ref ~ 0", the floor beside a ratio
-above 4, worst first, the verdict on top, explained columns, rows embedded for the browser."""
+above 4, worst first, the verdict on top, explained columns, rows embedded for the browser;
+and a JSON that git stores as a small delta when one layer changes."""
 from __future__ import annotations
 
 import base64
+import difflib
 import gzip
 import json
 import re
@@ -14,6 +16,7 @@ from parity_tests.harness import view
 from parity_tests.harness.compare import MAX_ULPS, compare
 from parity_tests.harness.html import build_html
 from parity_tests.harness.markdown import to_markdown
+from parity_tests.harness.report import dumps
 from parity_tests.harness.results import CaseResult, Row
 from parity_tests.harness.tolerance import RATIO
 
@@ -114,3 +117,18 @@ def test_rows_are_embedded_compressed_worst_first_per_layer(tmp_path):
     assert [r[cols.index("headroom")] for r in gamma] == ["3", "0.5"]
     assert [r[-1] for r in gamma] == [1, 0]                   # failing flag
     assert 'data-layer="Gamma" data-rows="2" data-listed="2"' in page
+
+
+def test_a_changed_layer_changes_only_its_own_bytes_of_the_json():
+    rows = {"layer": [name for name in "ABC" for _ in range(200)], "v": [i / 7 for i in range(600)],
+            "t": [f"t{i % 13}" for i in range(600)]}
+    data = {"header": {"created": "1"}, "rows": rows}
+    changed = json.loads(json.dumps(data))
+    changed["header"]["created"] = "2"
+    changed["rows"]["v"][250] += 1                            # one value of layer B
+    a, b = dumps(data), dumps(changed)
+    assert json.loads(gzip.decompress(b)) == changed
+    assert gzip.decompress(a) == json.dumps(data, separators=(",", ":")).encode()
+    same = difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()
+    # plain gzip shares ~20% of its bytes here; the pieces of A, C and B's 't' are unchanged
+    assert sum(m.size for m in same) > 0.75 * len(b)
