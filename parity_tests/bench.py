@@ -272,10 +272,13 @@ def background_cpu(start: tuple[float, float, float] | None) -> float | None:
 
 def header(threads: int, argv: list[str]) -> dict[str, Any]:
     """Versions, BLAS and thread settings, CPU, git commit, command line."""
+    from .harness.sources import portable_argv, portable_path
     pools = threadpool_info()
     blas = [p for p in pools if p.get("user_api") == "blas" and "numpy" in p.get("filepath", "")]
+    blas, pools = ([{**p, "filepath": portable_path(p.get("filepath") or "")} for p in ps]
+                   for ps in (blas, pools))            # no absolute path of this machine
     return {
-        "date": time.strftime("%Y-%m-%d %H:%M:%S %z"), "command": " ".join(argv),
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %z"), "command": " ".join(portable_argv(argv)),
         "python": platform.python_version(), "numpy": np.__version__, "torch": torch.__version__,
         "numpy_layers": getattr(nl, "__version__", "?"),
         "git": {"commit": _git("rev-parse", "HEAD"), "dirty": bool(_git("status", "--porcelain"))},

@@ -1,15 +1,13 @@
 """The harness itself: it must catch broken layers, name what broke, and keep going."""
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 import torch
 
 import numpy_layers as nl
 from parity_tests.harness.registry import all_specs
-from parity_tests.harness.report import run_header, write_report
+from parity_tests.harness.report import load_report, row_dicts, run_header, write_report
 from parity_tests.harness.runner import run_case
 from parity_tests.harness.spec import Case, ParitySpec, case_id, grid
 
@@ -110,12 +108,16 @@ def test_report_files(tmp_path):
     results = [run_case(_spec(nl.Linear), CASE, "float32", "train"),
                run_case(_spec(TransposedGrad), CASE, "float64", "train")]
     paths = write_report(results, tmp_path, run_header(0, 1))
-    data = json.loads(paths["json"].read_text())
+    data = load_report(paths["json"])
     assert data["summary"]["runs"] == 2 and data["summary"]["runs_failed"] == 1
-    assert len(data["rows"]) == sum(len(r.rows) for r in results)
+    assert len(row_dicts(data)) == sum(len(r.rows) for r in results)
     assert {"layer", "case", "dtype", "mode", "tensor", "max_abs_err", "max_rel_err", "max_ulp",
-            "tolerance", "rule", "headroom", "accuracy_ratio", "worst_index", "passed",
-            "seconds"} <= set(data["rows"][0])
+            "tolerance", "rule", "headroom", "accuracy_ratio", "worst_index",
+            "passed"} <= set(row_dicts(data)[0])
+    assert list(zip(*(data["runs"][k] for k in ("layer", "dtype")))) == [
+        ("Broken", "float32"), ("Broken", "float64")]
+    assert all(abs(t - r.seconds) <= 1e-3 * r.seconds
+               for t, r in zip(data["runs"]["seconds"], results))
     assert data["header"]["numpy"] == np.__version__ and data["header"]["complete"]
     md = paths["md"].read_text()
     assert "| Broken |" in md and "## Failures" in md and "grad_weight" in md

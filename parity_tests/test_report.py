@@ -19,7 +19,8 @@ import pytest
 from parity_tests.harness.baseline import BaselineError, diff, load_baseline
 from parity_tests.harness.cli import main as cli_main
 from parity_tests.harness.pool import load_specs
-from parity_tests.harness.report import SCHEMA_VERSION, run_header, to_json, write_report
+from parity_tests.harness.report import (JSON_NAME, SCHEMA_VERSION, load_report, row_dicts,
+                                         run_header, to_json, write_report)
 from parity_tests.harness.runner import run_case
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -120,7 +121,8 @@ def broken_run(spec_file, tmp_path_factory):
 def test_dying_and_hanging_workers_become_failures_and_the_run_completes(broken_run):
     res, out = broken_run
     assert res.returncode == 1, res.stdout + res.stderr
-    data = json.loads((out / "parity_report.json").read_text())
+    data = load_report(out / JSON_NAME)
+    data["rows"] = row_dicts(data)
     assert data["header"]["complete"] and data["header"]["timeout"] == TIMEOUT
     assert data["summary"]["runs"] == 5 and data["summary"]["runs_failed"] == 3
     errors = {e["layer"]: e["error"] for e in data["errors"]}
@@ -153,18 +155,18 @@ def test_json_md_and_html_of_a_run(spec_file, tmp_path):
                for name, dtype in [("AGood", "float32"), ("AGood", "float64"),
                                    ("Transposed", "float64")]]
     paths = write_report(results, tmp_path, run_header(0, 1, 5.0))
-    data = json.loads(paths["json"].read_text())
+    data = load_report(paths["json"])
     assert data["header"]["schema_version"] == SCHEMA_VERSION
     assert data["summary"] == {"runs": 3, "runs_failed": 1, "rows": sum(len(r.rows) for r in results),
                                "rows_failed": 1}
-    assert len(data["rows"]) == data["summary"]["rows"]
-    assert [r["tensor"] for r in data["rows"] if not r["passed"]] == ["grad_weight"]
+    rows = row_dicts(data)
+    assert len(rows) == data["summary"]["rows"]
+    assert [r["tensor"] for r in rows if not r["passed"]] == ["grad_weight"]
     page = Page(paths["html"].read_text())
-    for title in ("Summary per layer", "Plots", "Failures", "Training on digits",
-                  "Mutants: deliberately wrong layers", "Every row, per layer"):
-        assert title in page.h2, title
-    assert any(t.startswith("The ") and "least headroom" in t for t in page.h2)
-    # summary, failures, least headroom, mutants, one per layer
+    assert page.h2 == ["Failures (1)", "Least headroom", "Summary per layer", "Plots",
+                       "Training on digits", "Mutants: deliberately wrong layers",
+                       "Every row, per layer", "Run details"]
+    # failures, least headroom, summary, mutants, one per layer (filled when opened)
     assert page.tables == 4 + 2
     pngs = _png_uris(page)
     assert len(pngs) == 4 and all(p.startswith(b"\x89PNG\r\n\x1a\n") for p in pngs)
@@ -190,9 +192,9 @@ def test_interrupted_run_writes_an_incomplete_report(spec_file, tmp_path):
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 1, stdout + stderr
     assert "interrupted" in stderr and "Traceback" not in stderr
-    data = json.loads((tmp_path / "parity_report.json").read_text())
+    data = load_report(tmp_path / JSON_NAME)
     assert not data["header"]["complete"]
-    assert data["summary"]["runs"] == 2 and {r["layer"] for r in data["rows"]} == {"AGood"}
+    assert data["summary"]["runs"] == 2 and set(data["rows"]["layer"]) == {"AGood"}
     assert "INCOMPLETE RUN" in (tmp_path / "parity_report.md").read_text()
     assert "INCOMPLETE RUN" in " ".join(Page((tmp_path / "parity_report.html").read_text()).text)
 
@@ -200,7 +202,8 @@ def test_interrupted_run_writes_an_incomplete_report(spec_file, tmp_path):
 def _baseline_of(spec_file, names_dtypes) -> tuple[dict, list]:
     specs = {s.name: s for s in load_specs(str(spec_file))}
     results = [run_case(specs[n], specs[n].cases[0], d, "train") for n, d in names_dtypes]
-    return json.loads(json.dumps(to_json(results, run_header(0, 1), True))), results
+    data = json.loads(json.dumps(to_json(results, run_header(0, 1), True)))
+    return {**data, "rows": row_dicts(data)}, results
 
 
 def test_baseline_diff_finds_growth_new_failures_and_missing_rows(spec_file):
@@ -236,7 +239,7 @@ def test_baseline_cli_reports_drift(spec_file, tmp_path):
               str(out), "--baseline", str(tmp_path / "base.json"), "--drift-factor", "3")
     assert res.returncode == 0, res.stdout + res.stderr
     assert "baseline" in res.stdout and "0 newly failing, 0 disappeared" in res.stdout
-    data = json.loads((out / "parity_report.json").read_text())
+    data = load_report(out / JSON_NAME)
     assert data["baseline"]["drift_factor"] == 3.0
     assert ("float32", "grad_input") in {(e["dtype"], e["tensor"]) for e in data["baseline"]["grew"]}
     assert "## Changes since the baseline" in (out / "parity_report.md").read_text()
@@ -249,6 +252,8 @@ def test_baseline_cli_reports_drift(spec_file, tmp_path):
     (json.dumps({"header": {"schema_version": 99}, "rows": []}), "has schema_version 99"),
     (json.dumps({"header": {"schema_version": SCHEMA_VERSION}, "rows": [{"layer": "X"}]}),
      "row 0 lacks case"),
+    (json.dumps({"header": {"schema_version": SCHEMA_VERSION}, "rows": {"layer": ["X"]}}),
+     "rows lack the columns case"),
 ])
 def test_corrupt_baseline_exits_2_with_a_message(tmp_path, content, message):
     path = tmp_path / "base.json"

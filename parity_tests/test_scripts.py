@@ -1,10 +1,11 @@
 """The command-line entry points run end to end."""
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
+
+from parity_tests.harness.report import JSON_NAME, load_report, row_dicts
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,21 +23,22 @@ def test_report_cli_with_filters(tmp_path):
                           "-k", "nobias", "-j", "2", "--out", str(tmp_path)], cwd=ROOT,
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stdout + out.stderr
-    data = json.loads((tmp_path / "parity_report.json").read_text())
+    data = load_report(tmp_path / JSON_NAME)
     assert data["header"]["complete"] and data["summary"]["runs_failed"] == 0
-    runs = {(r["case"], r["dtype"]) for r in data["rows"]}
-    assert runs and all(r["layer"] == "Linear" and "nobias" in r["case"] for r in data["rows"])
+    rows = row_dicts(data)
+    runs = {(r["case"], r["dtype"]) for r in rows}
+    assert runs and all(r["layer"] == "Linear" and "nobias" in r["case"] for r in rows)
     assert data["summary"]["runs"] == len(runs)
     assert (tmp_path / "parity_report.md").read_text().startswith("# Parity report")
     html = (tmp_path / "parity_report.html").read_text()
     assert html.startswith("<!DOCTYPE html>") and "Linear" in html and "data:image/png;base64," in html
 
 
-def test_readme_layer_table_is_current():
-    from parity_tests.harness.cli import TABLE_BEGIN, TABLE_END, layer_table
+def test_readme_layer_and_column_tables_are_current():
+    from parity_tests.harness import readme
     text = (ROOT / "README.md").read_text()
-    table = text[text.index(TABLE_BEGIN) + len(TABLE_BEGIN):text.index(TABLE_END)].strip()
-    assert table == layer_table(), "run: python -m parity_tests table --write README.md"
+    assert readme.current(text, "layer-table") == readme.layer_table(), f"run: {readme.COMMAND}"
+    assert readme.current(text, "columns") == readme.columns_table(), f"run: {readme.COMMAND}"
 
 
 def test_readme_usage_and_optimiser_examples_run(tmp_path):

@@ -167,26 +167,9 @@ def _train(config: TrainConfig,
 
 
 def plot(result: TrainResult, path: str) -> None:
-    """PNG of both loss curves (and their relative difference) with matplotlib's Agg."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    steps = np.arange(1, len(result.loss_numpy) + 1)
-    ln, lt = np.array(result.loss_numpy), np.array(result.loss_torch)
-    fig, (a, b) = plt.subplots(2, 1, figsize=(7, 6), sharex=True,
-                               gridspec_kw={"height_ratios": [2, 1]})
-    a.plot(steps, lt, label="torch", lw=2.5, alpha=0.6)
-    a.plot(steps, ln, label="numpy_layers", lw=1, ls="--")
-    a.set_ylabel("cross-entropy loss")
-    a.set_title(f"digits, {result.config['optimizer']} {result.config['dtype']}: test accuracy "
-                f"numpy {result.accuracy_numpy:.3f}, torch {result.accuracy_torch:.3f}")
-    a.legend()
-    b.semilogy(steps, np.maximum(np.abs(ln - lt) / np.abs(lt), 1e-18))
-    b.set_xlabel("step")
-    b.set_ylabel("|loss_np - loss_t| / |loss_t|")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    """PNG of both loss curves and their relative difference (the report's figure)."""
+    from .harness.plots import save, training_figure
+    save(training_figure(result.to_json()), path)
 
 
 __all__ = ["TrainConfig", "TrainResult", "load_digits_split", "torch_lenet", "minibatches",

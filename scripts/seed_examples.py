@@ -4,7 +4,8 @@
 
 conv2d (1,3,640,640) -> 64 3x3 padding 1; 2x2/2 max pooling on (1,3,640,640); dropout 0.5;
 the 5 -> 3 fully connected layer forward and backward on a batch of 10; batch norm on
-(1,3,640,640) with histograms of the data before and after (reports/seed_batchnorm_hist.png).
+(1,3,640,640) with histograms per channel of the input, of numpy_layers' and torch's outputs
+and of their difference in float32 ulps (reports/seed_batchnorm_hist.png).
 Exits non-zero when an example does not match torch within the parity policy.
 """
 from __future__ import annotations
@@ -128,27 +129,11 @@ def batchnorm_example(rng, out: Path | None) -> bool:
              ("running_var", layer.running_var, m32.running_var, m64.running_var, x[0, 0].size)]
     ok = _check("batch_norm", pairs, dt, f"{x.shape}, train mode")
     if out is not None:
-        _histograms(x, y, out / "seed_batchnorm_hist.png")
+        from parity_tests.harness.plots import batchnorm_histograms, save
+        path = out / "seed_batchnorm_hist.png"
+        save(batchnorm_histograms(x, y, t32.detach().numpy()), path, dpi=90)
+        print(f"       histograms written to {path}")
     return ok
-
-
-def _histograms(x: np.ndarray, y: np.ndarray, path: Path) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
-    for c in range(x.shape[1]):
-        axes[0].hist(x[0, c].ravel(), bins=120, histtype="step", label=f"channel {c}")
-        axes[1].hist(y[0, c].ravel(), bins=120, histtype="step", label=f"channel {c}")
-    axes[0].set_title("before BatchNorm2d")
-    axes[1].set_title("after BatchNorm2d (train mode)")
-    for ax in axes:
-        ax.legend()
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    print(f"       histograms written to {path}")
 
 
 def main(argv: list[str] | None = None) -> int:

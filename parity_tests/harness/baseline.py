@@ -26,22 +26,31 @@ class BaselineError(Exception):
 
 
 def load_baseline(path: str | Path, schema_version: int) -> dict[str, Any]:
-    """The baseline report, validated; raises BaselineError with a readable reason."""
+    """The baseline report (gzipped or plain JSON, this schema or schema 1) with ``rows``
+    as one dict per row, validated; raises BaselineError with a readable reason."""
+    from .report import load_report, row_dicts
     path = Path(path)
     try:
-        data = json.loads(path.read_text())
+        data = load_report(path)
     except OSError as e:
         raise BaselineError(f"cannot read baseline {path}: {e.strerror or e}") from None
-    except (ValueError, UnicodeDecodeError) as e:
+    except (ValueError, UnicodeDecodeError, EOFError) as e:
         raise BaselineError(f"baseline {path} is not a JSON report: {e}") from None
     if not isinstance(data, dict) or not isinstance(data.get("header"), dict) \
-            or not isinstance(data.get("rows"), list):
+            or not isinstance(data.get("rows"), (list, dict)):
         raise BaselineError(f"baseline {path} is not a parity report (expected an object with "
                             f"'header' and 'rows')")
     version = data["header"].get("schema_version")
-    if version != schema_version:
+    if version not in (1, schema_version):
         raise BaselineError(f"baseline {path} has schema_version {version!r}; this harness "
-                            f"reads schema_version {schema_version}: regenerate the baseline")
+                            f"reads schema_version {schema_version} (and 1): regenerate the "
+                            f"baseline")
+    if isinstance(data["rows"], dict):
+        missing = [k for k in ROW_KEYS if not isinstance(data["rows"].get(k), list)]
+        if missing or len({len(v) for v in data["rows"].values()}) > 1:
+            raise BaselineError(f"baseline {path}: rows lack the columns "
+                                f"{', '.join(missing) or '(of unequal length)'}")
+        data["rows"] = row_dicts(data)
     for i, row in enumerate(data["rows"]):
         missing = [k for k in ROW_KEYS if not isinstance(row, dict) or k not in row]
         if missing:
@@ -79,6 +88,12 @@ class BaselineDiff:
         return {"path": self.path, "drift_factor": self.factor, "compared": self.compared,
                 "new": self.new, "grew": self.grew, "newly_failing": self.newly_failing,
                 "disappeared": self.disappeared, "notes": self.notes}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "BaselineDiff":
+        """Inverse of ``to_dict`` (a report's ``baseline`` section)."""
+        return cls(d["path"], d["drift_factor"], d["compared"], d["new"], d["grew"],
+                   d["newly_failing"], d["disappeared"], d.get("notes", []))
 
 
 def _entry(key: RowKey, **kw: Any) -> dict[str, Any]:

@@ -1,6 +1,6 @@
-"""``python -m parity_tests``: ``report`` runs the matrix and writes the reports; ``list``,
-``table``; ``check`` and ``mutants`` are dispatched to ``parity_tests.check`` and
-``parity_tests.mutants``."""
+"""``python -m parity_tests``: ``report`` runs the matrix (or one ``--shard K/N`` of it) and
+writes the reports; ``merge`` joins shard reports; ``list``, ``table``, ``readme``; ``check``
+and ``mutants`` are dispatched to ``parity_tests.check`` and ``parity_tests.mutants``."""
 from __future__ import annotations
 
 import argparse
@@ -11,11 +11,14 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from . import readme
 from .baseline import DRIFT_FACTOR, BaselineError, compare_headers, diff, load_baseline
 from .pool import load_specs, run_matrix
 from .registry import all_specs
-from .report import SCHEMA_VERSION, run_header, write_report
+from .report import JSON_NAME, SCHEMA_VERSION, load_report, run_header, write_report
 from .results import RunKey
+from .shard import MergeError, merge, parse_shard, select_shard, shard_of
+from .sources import portable_path
 
 DEFAULT_TIMEOUT = 120.0
 
@@ -64,28 +67,6 @@ class _Progress:
         self.stream.flush()
 
 
-TABLE_BEGIN = "<!-- layer-table:begin (generated: python -m parity_tests table --write README.md) -->"
-TABLE_END = "<!-- layer-table:end -->"
-
-
-def layer_table() -> str:
-    """Markdown table of every spec: layer, options covered, cases and runs."""
-    lines = ["| layer | options covered | cases | runs (x dtype x mode) |", "|---|---|---:|---:|"]
-    for spec in all_specs():
-        opts = "; ".join(f"{k}: {v}" for k, v in spec.options.items()) or spec.description
-        lines.append(f"| `{spec.name}` | {opts} | {len(spec.cases)} | {sum(1 for _ in spec.runs())} |")
-    total_cases = sum(len(s.cases) for s in all_specs())
-    total_runs = sum(1 for s in all_specs() for _ in s.runs())
-    lines.append(f"| **total** | | **{total_cases}** | **{total_runs}** |")
-    return "\n".join(lines)
-
-
-def write_layer_table(readme: Path, table: str) -> None:
-    text = readme.read_text()
-    start, end = text.index(TABLE_BEGIN), text.index(TABLE_END)
-    readme.write_text(text[:start] + TABLE_BEGIN + "\n" + table + "\n" + text[end:])
-
-
 def _dispatch(module: str, argv: list[str]) -> int:
     """Hand ``argv`` to ``parity_tests.<module>.main`` (imported only when asked for)."""
     try:
@@ -97,6 +78,13 @@ def _dispatch(module: str, argv: list[str]) -> int:
               f"installed in this checkout", file=sys.stderr)
         return 2
     return int(mod.main(argv) or 0)
+
+
+def _shard(text: str) -> tuple[int, int]:
+    try:
+        return parse_shard(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def _positive(text: str) -> float:
@@ -120,14 +108,28 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--out", default="reports")
     rep.add_argument("--timeout", type=_positive, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                      help=f"kill a worker that holds one run longer (default {DEFAULT_TIMEOUT:g})")
-    rep.add_argument("--baseline", metavar="FILE", help="earlier parity_report.json to compare with")
+    rep.add_argument("--baseline", metavar="FILE", help="earlier parity_report.json.gz (or .json) to compare with")
     rep.add_argument("--drift-factor", type=_positive, default=DRIFT_FACTOR,
                      help=f"list rows whose max abs error grew more than this (default {DRIFT_FACTOR:g})")
     rep.add_argument("--specs", metavar="FILE_OR_MODULE",
                      help="run the specs (SPEC/SPECS) of this file or module instead of the registry")
+    rep.add_argument("--shard", metavar="K/N", type=_shard,
+                     help="run only shard K of N (each run belongs to one shard); join the "
+                          "shards' reports with 'merge'")
+    rep.add_argument("--clock-start", type=float, metavar="EPOCH",
+                     help="count the header's wall time from this Unix time (make report "
+                          "passes its own start, so mutants and training count too)")
+    mrg = sub.add_parser("merge", help="join reports written with --shard K/N into one")
+    mrg.add_argument("files", nargs="+", metavar="FILE_OR_DIR",
+                     help=f"{JSON_NAME} files, or folders holding one")
+    mrg.add_argument("--out", default="reports")
     sub.add_parser("list", help="list the layers and their case counts")
     table = sub.add_parser("table", help="print (or --write into README.md) the layer table")
     table.add_argument("--write", metavar="README", help="replace the table in this file")
+    rd = sub.add_parser("readme", help="print (or --write) the README's generated blocks: "
+                                       "headline, layer table, report columns")
+    rd.add_argument("--write", metavar="README", help="replace the blocks in this file")
+    rd.add_argument("--report", default=str(readme.REPORT), help="report for the headline")
     sub.add_parser("check", help="check a layer of your own against torch (see check --help)",
                    add_help=False)
     sub.add_parser("mutants", help="run the deliberately wrong layers (see mutants --help)",
@@ -142,21 +144,31 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
 
     if args.cmd == "table":
-        text = layer_table()
+        text = readme.layer_table()
         if args.write:
-            write_layer_table(Path(args.write), text)
+            readme.write(Path(args.write), {"layer-table": text})
         else:
             print(text)
         return 0
+    if args.cmd == "readme":
+        blocks = readme.blocks(Path(args.report))
+        if args.write:
+            readme.write(Path(args.write), blocks)
+        else:
+            print("\n\n".join(blocks.values()))
+        return 0
+    if args.cmd == "merge":
+        return _merge(args)
 
     if args.cmd == "list":
         for spec in all_specs():
             print(f"{spec.name:18s} {len(spec.cases):4d} cases  {sum(1 for _ in spec.runs()):5d} runs")
         return 0
-    return _report(args)
+    return _report(args, argv)
 
 
-def _report(args: argparse.Namespace) -> int:
+def _report(args: argparse.Namespace, argv: list[str]) -> int:
+    t0 = time.time() if args.clock_start is None else args.clock_start
     baseline = None
     if args.baseline:
         try:
@@ -172,20 +184,27 @@ def _report(args: argparse.Namespace) -> int:
     if not runs:
         print("no run matches the filters", file=sys.stderr)
         return 2
+    if args.shard:
+        runs = select_shard(runs, *args.shard)
     out = Path(args.out)
-    header = run_header(args.seed, args.jobs, args.timeout)
+    header = {**run_header(args.seed, args.jobs, args.timeout, argv),
+              "shard": "{}/{}".format(*args.shard) if args.shard else None}
     progress = _Progress(len(runs))
     results, complete = run_matrix(runs, args.seed, args.jobs, out / ".partial",
                                    timeout=args.timeout, source=args.specs,
-                                   on_result=progress.update)
+                                   on_result=progress.update) if runs else ([], True)
     delta = None
     if baseline is not None:
         done = {r.key for r in results}
         match = run_filter(args.layer, args.keyword, args.dtype)
-        delta = diff(baseline, results, lambda k: match(k) and (complete or k in done),
-                     args.drift_factor, args.baseline)
+
+        def in_scope(k: RunKey) -> bool:          # a shard answers for its own runs only
+            mine = not args.shard or shard_of(k, args.shard[1]) == args.shard[0]
+            return match(k) and mine and (complete or k in done)
+        delta = diff(baseline, results, in_scope, args.drift_factor, portable_path(args.baseline))
         delta.notes = compare_headers(baseline, header) + (
             [] if complete else ["incomplete run: runs not reached are not compared"])
+    header["seconds"] = round(time.time() - t0, 1)
     paths = write_report(results, out, header, complete, delta)
     failed = [r for r in results if not r.passed]
     for r in failed[:20]:
@@ -195,3 +214,28 @@ def _report(args: argparse.Namespace) -> int:
     print(f"{len(results)} runs, {len(failed)} failed{'' if complete else ' (INCOMPLETE)'}; "
           f"wrote {', '.join(str(p) for p in paths.values())}")
     return 0 if complete and not failed else 1
+
+
+def _merge(args: argparse.Namespace) -> int:
+    loaded = []
+    for name in args.files:
+        path = Path(name)
+        path = path / JSON_NAME if path.is_dir() else path
+        try:
+            loaded.append((portable_path(str(path)), load_report(path)))
+        except (OSError, ValueError, EOFError) as e:
+            print(f"error: cannot read {path}: {e}", file=sys.stderr)
+            return 2
+    try:
+        results, header = merge(loaded, "python -m parity_tests merge " + " ".join(
+            portable_path(f) for f in args.files))
+    except (MergeError, KeyError, TypeError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    paths = write_report(results, Path(args.out), header, header["complete"])
+    failed = sum(not r.passed for r in results)
+    missing = header.get("missing_shards")
+    print(f"merged {len(loaded)} files: {len(results)} runs, {failed} failed"
+          + (f"; missing shards {', '.join(missing)}" if missing else "")
+          + f"; wrote {', '.join(str(p) for p in paths.values())}")
+    return 0 if header["complete"] and not failed else 1

@@ -1,93 +1,64 @@
 """``parity_report.html``: one self-contained page (inline CSS and JS, plots as data URIs).
 
-Sections: run header and complete/incomplete banner, summary per layer, plots, failures,
-the rows with the least headroom, changes since a baseline, the optional training curve
-(``training_digits.json``) and mutant kill table (``mutants.json``) found next to the
-report, then every row per layer in collapsible tables. Click a column title to sort.
+Verdict and table of contents first; then failures, the rows with the least headroom, the
+summary per layer (worst first), plots, the optional training curve and mutant kill table
+(``training_digits.json``, ``mutants.json`` next to the report), changes since a baseline,
+every row per layer (built in the browser when a layer is opened, from gzipped JSON
+embedded in the page) and the run details. Tables sort on a click on a column title, whose
+tooltip says what the column means.
 """
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 from html import escape
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Sequence
 
-from . import plots
+from . import plots, view
 from .baseline import BaselineDiff, sections
-from .report import layer_summary, ranked_rows
+from .html_assets import CSS, JS
 from .results import CaseResult, Row
 
-CSS = """
-body{font:14px/1.45 system-ui,sans-serif;margin:1.5em auto;max-width:1400px;padding:0 1em;color:#222}
-h1{margin-bottom:.2em} h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.6em}
-table{border-collapse:collapse;margin:.5em 0;font-size:12px}
-th,td{border:1px solid #ddd;padding:2px 6px;text-align:left;vertical-align:top}
-th{background:#f3f3f3;cursor:pointer;position:sticky;top:0} td{font-variant-numeric:tabular-nums}
-tr.fail td{background:#fde8e8} .banner{padding:.6em 1em;font-weight:bold;border-radius:4px}
-.ok{background:#e6f4e6;color:#185c18} .bad{background:#fde8e8;color:#8a1010}
-dl{display:grid;grid-template-columns:max-content auto;gap:2px 1em} dt{font-weight:bold}
-dd{margin:0;font-family:monospace;word-break:break-all} img{max-width:100%}
-details{margin:.3em 0} summary{cursor:pointer}
-"""
-
-JS = """
-document.querySelectorAll("table.sortable th").forEach(function (th) {
-  th.addEventListener("click", function () {
-    var body = th.closest("table").tBodies[0], col = th.cellIndex;
-    var asc = th.getAttribute("data-dir") !== "asc";
-    th.parentNode.querySelectorAll("th").forEach(function (h) { h.removeAttribute("data-dir"); });
-    th.setAttribute("data-dir", asc ? "asc" : "desc");
-    function key(row) {
-      var t = row.cells[col].textContent.trim(), n = t === "inf" ? Infinity : Number(t);
-      return t === "" || isNaN(n) ? t : n;
-    }
-    var rows = Array.prototype.slice.call(body.rows).map(function (r) { return [key(r), r]; });
-    rows.sort(function (a, b) {
-      var x = a[0], y = b[0], c;
-      if (typeof x === typeof y) c = x < y ? -1 : x > y ? 1 : 0;
-      else c = typeof x === "number" ? -1 : 1;
-      return asc ? c : -c;
-    });
-    rows.forEach(function (r) { body.appendChild(r[1]); });
-  });
-});
-"""
-
-Col = tuple[str, Callable[[Any], Any]]
-ROW_COLS: list[Col] = [
-    ("case", lambda r: r.case), ("dtype", lambda r: r.dtype), ("mode", lambda r: r.mode),
-    ("tensor", lambda r: r.tensor), ("max abs err", lambda r: r.max_abs_err),
-    ("max rel err", lambda r: r.max_rel_err), ("ulp", lambda r: r.max_ulp),
-    ("torch fp32 err", lambda r: r.torch_err), ("accuracy ratio", lambda r: r.accuracy_ratio),
-    ("tolerance", lambda r: r.tolerance), ("headroom", lambda r: r.headroom),
-    ("pass", lambda r: r.passed),
-]
+WORST = 25
+Column = tuple[str, str, str]           # (title, tooltip, kind: see view.Col)
 
 
-def _cell(v: Any) -> str:
-    if isinstance(v, bool):
-        return "<td>yes</td>" if v else "<td><b>no</b></td>"
-    if isinstance(v, float):
-        return f"<td>{v:.3g}</td>"
-    return "<td>-</td>" if v is None else f"<td>{escape(str(v))}</td>"
+def _th(col: Column, sorted_desc: bool = False) -> str:
+    title, tip, kind = col
+    attrs = (f' class="{kind}"' if kind else "") + (f' title="{escape(tip)}"' if tip else "")
+    attrs += ' aria-sort="descending"' if sorted_desc else ""
+    return f"<th{attrs}>{escape(title)}</th>"
 
 
-def table(cols: Sequence[str], rows: Iterable[Sequence[Any]], fails: Iterable[bool] = ()) -> str:
-    """A sortable table; ``fails`` marks rows to highlight."""
-    fails = list(fails)
-    head = "".join(f"<th>{escape(c)}</th>" for c in cols)
+def table(cols: Sequence[Column], rows: Sequence[Sequence[str]], fails: Sequence[bool] = (),
+          sorted_by: str | None = None, kind: str = "rows") -> str:
+    """A sortable table of text cells; ``fails`` marks rows, ``sorted_by`` the column the
+    rows come sorted by (worst first)."""
+    head = "".join(_th(c, c[0] == sorted_by) for c in cols)
     body = []
     for i, row in enumerate(rows):
         cls = ' class="fail"' if i < len(fails) and fails[i] else ""
-        body.append(f"<tr{cls}>" + "".join(_cell(v) for v in row) + "</tr>")
-    return (f'<table class="sortable"><thead><tr>{head}</tr></thead>\n<tbody>\n'
+        body.append(f"<tr{cls}>" + "".join(
+            f'<td class="{c[2]}">{escape(v)}</td>' if c[2] else f"<td>{escape(v)}</td>"
+            for c, v in zip(cols, row)) + "</tr>")
+    return (f'<table class="sortable {kind}"><thead><tr>{head}</tr></thead>\n<tbody>\n'
             + "\n".join(body) + "\n</tbody></table>")
 
 
+def _row_cols(with_layer: bool) -> list[view.Col]:
+    return ([view.LAYER_COLUMN] if with_layer else []) + view.ROW_COLUMNS
+
+
+def _columns(cols: list[view.Col]) -> list[Column]:
+    return [(t, view.help_for(f), n) for t, f, _, n in cols]
+
+
 def row_table(rows: list[Row], with_layer: bool = False) -> str:
-    cols = ([("layer", lambda r: r.layer)] if with_layer else []) + ROW_COLS
-    return table([c for c, _ in cols], ([f(r) for _, f in cols] for r in rows),
-                 [not r.passed for r in rows])
+    cols = _row_cols(with_layer)
+    return table(_columns(cols), [[c[2](r) for c in cols] for r in rows],
+                 [not r.passed for r in rows], sorted_by="headroom")
 
 
 def _img(b64: str | None, alt: str) -> str:
@@ -96,36 +67,38 @@ def _img(b64: str | None, alt: str) -> str:
     return f'<p><img alt="{escape(alt)}" src="data:image/png;base64,{b64}"></p>'
 
 
-def _header(header: dict[str, Any], complete: bool, n_runs: int, n_failed: int) -> str:
-    banner = ("ok", "COMPLETE") if complete else ("bad", "INCOMPLETE RUN: only the runs that "
-                                                  "finished are listed")
-    verdict = "bad" if n_failed else "ok"
-    blas = "; ".join(f"{b.get('internal_api')} {b.get('version') or ''} "
-                     f"({b.get('num_threads')} threads, {b.get('architecture') or '-'})"
-                     for b in header.get("blas", [])) or "unknown"
-    items = [("command", header.get("command")), ("created", header.get("created")),
-             ("commit", header.get("git_commit")), ("seed", header.get("seed")),
-             ("versions", f"python {header.get('python')}, numpy {header.get('numpy')}, "
-                          f"torch {header.get('torch')}"),
-             ("BLAS", blas), ("CPU", f"{header.get('cpu')} ({header.get('cpu_count')} cores)"),
-             ("threads", f"{header.get('workers')} workers x {header.get('torch_threads_per_worker')}"
-                         f" torch thread(s)"),
-             ("timeout", f"{header.get('timeout', '-')} s per run"),
-             ("environment", json.dumps(header.get("env", {})))]
-    dl = "".join(f"<dt>{escape(k)}</dt><dd>{escape(str(v))}</dd>" for k, v in items)
-    return (f'<p class="banner {banner[0]}">{banner[1]}</p>'
-            f'<p class="banner {verdict}">{n_runs} runs, {n_failed} failed</p><dl>{dl}</dl>')
+def _verdict(results: list[CaseResult], header: dict[str, Any], complete: bool) -> str:
+    v = view.verdict(results, complete)
+    items = "".join(f"<dt>{escape(k)}</dt><dd>{escape(t)}</dd>" for k, t in v.worst_items())
+    return (f'<section id="verdict" class="verdict {"ok" if v.passed else "bad"}">'
+            f'<p class="big">{escape(v.line())}</p><dl>{items}</dl>'
+            f"<p>{escape(view.provenance(header).replace('`', ''))}</p></section>")
+
+
+def _contents(entries: list[tuple[str, str]]) -> str:
+    items = "".join(f'<li><a href="#{a}">{escape(t)}</a></li>' for a, t in entries)
+    return (f"<nav><b>Contents</b><ol>{items}</ol><p>Hover a column title for what it means; "
+            f'every column is explained in the README, <a href="{view.README_COLUMNS}">Reading '
+            f'a row of the report</a>. <label><input type="checkbox" id="failonly"> show '
+            f"failing rows only</label></p></nav>")
 
 
 def _failures(results: list[CaseResult]) -> str:
-    items = [(r.layer, r.case, r.dtype, r.mode, "(run)", None, r.error)
-             for r in results if r.error]
-    items += [(w.layer, w.case, w.dtype, w.mode, w.tensor, w.headroom, w.message)
+    items = [(r.layer, r.case, r.dtype, r.mode, "(run)", "-", r.error) for r in results if r.error]
+    items += [(w.layer, w.case, w.dtype, w.mode, w.tensor, view.near(w.headroom, 1.0), w.message)
               for r in results for w in r.rows if not w.passed]
     if not items:
-        return "<p>none</p>"
-    return table(["layer", "case", "dtype", "mode", "tensor", "headroom", "message"], items,
-                 [True] * len(items))
+        return "<p>None: every run passed.</p>"
+    cols = [("layer", view.help_for("layer"), ""), ("case", "", "t"), ("dtype", "", ""),
+            ("mode", "", ""), ("tensor", view.help_for("tensor"), "t"),
+            ("headroom", view.help_for("headroom"), "n"), ("message", "what failed", "t")]
+    return table(cols, items, [True] * len(items))
+
+
+def _summary(summary: list[dict[str, Any]]) -> str:
+    cols = [(t, view.help_for(t), k) for t, k in view.SUMMARY_COLUMNS]
+    return table(cols, [view.summary_cells(s) for s in summary],
+                 [s["failed"] > 0 for s in summary], sorted_by="failed")
 
 
 def _baseline(d: BaselineDiff) -> str:
@@ -133,9 +106,11 @@ def _baseline(d: BaselineDiff) -> str:
            f"max abs error grew more than {d.factor:g}x are listed even when they pass.</p>",
            f"<p><b>{escape(d.summary_line())}</b></p>"]
     out += [f"<p>{escape(n)}</p>" for n in d.notes]
+    from .baseline import fmt
     for title, items, cols in sections(d):
         out.append(f"<h3>{escape(title)} ({len(items)})</h3>")
-        out.append(table([c for c, _ in cols], ([e.get(k) for _, k in cols] for e in items))
+        out.append(table([(c, "", "t") for c, _ in cols],
+                         [[fmt(e.get(k)) for _, k in cols] for e in items], kind="plain")
                    if items else "<p>none</p>")
     return "\n".join(out)
 
@@ -159,72 +134,131 @@ def _training(outdir: Path) -> str | None:
         "{steps, numpy_loss, torch_loss} lists of one length")
     if data is None:
         return f"<p>{escape(err)}</p>"
-    acc = ", ".join(f"{k}: {data[k]:.4g}" for k in ("accuracy_numpy", "accuracy_torch")
-                    if isinstance(data.get(k), (int, float)))
-    return f"<p>dtype {escape(str(data.get('dtype', '?')))}; {escape(acc)}</p>" + _img(
-        plots.loss_curve(data), "training loss: numpy_layers vs torch")
+    return ("<p>A small LeNet trained in numpy_layers and in torch from the same weights and "
+            "batches (<code>scripts/train_digits.py</code>).</p>"
+            + _img(plots.b64(plots.training_figure(data)), "training loss: numpy_layers vs torch"))
 
 
 def _mutants(outdir: Path) -> str | None:
     path = outdir / "mutants.json"
     if not path.exists():
         return None
-    cols = ["mutant", "layer", "bug", "caught", "first_failing", "worst_headroom"]
+    keys = ["mutant", "layer", "bug", "caught", "first_failing", "hint"]
     data, err = _read_optional(path, lambda d: isinstance(d, list) and all(
         isinstance(m, dict) for m in d), "a list of mutant entries")
     if data is None:
         return f"<p>{escape(err)}</p>"
     caught = sum(bool(m.get("caught")) for m in data)
+    cols = [(k.replace("_", " "), "", "t") for k in keys]
     return (f"<p>{caught} of {len(data)} deliberately wrong layers caught.</p>"
-            + table(cols, ([m.get(c) for c in cols] for m in data),
-                    [not m.get("caught") for m in data]))
+            + table(cols, [[view.num(m.get(k)) for k in keys] for m in data],
+                    [not m.get("caught") for m in data], kind="plain"))
+
+
+def _layer_data(results: list[CaseResult]) -> tuple[dict[str, str], dict[str, tuple[int, int, int]]]:
+    """Per layer: its listed rows (worst first) as gzipped, base64 JSON of cell texts, and
+    (rows, failing, passing unchanged-input checks left out)."""
+    by_layer: dict[str, list[Row]] = {}
+    for r in results:
+        by_layer.setdefault(r.layer, []).extend(r.rows)
+    blobs, counts = {}, {}
+    for layer, rows in by_layer.items():
+        shown = [w for w in rows if not (w.passed and "unchanged" in w.tensor)]
+        shown.sort(key=lambda w: (w.passed, -(w.headroom if w.headroom is not None else -1)))
+        cells = [[c[2](w) for c in view.ROW_COLUMNS] + [0 if w.passed else 1] for w in shown]
+        raw = gzip.compress(json.dumps(cells, separators=(",", ":")).encode(), 9, mtime=0)
+        blobs[layer] = base64.b64encode(raw).decode("ascii")
+        counts[layer] = (len(rows), sum(not w.passed for w in rows), len(rows) - len(shown))
+    return blobs, counts
+
+
+def _every_row(summary: list[dict[str, Any]], counts: dict[str, tuple[int, int, int]]) -> str:
+    head = "".join(_th(c, c[0] == "headroom") for c in _columns(view.ROW_COLUMNS))
+    parts = ["<p>Open a layer to list its rows, worst first (passing unchanged-input checks are "
+             "counted, not listed). Every row is also in <code>parity_report.json.gz</code>.</p>"]
+    for s in sorted(summary, key=lambda s: s["layer"].lower()):
+        n, bad, hidden = counts[s["layer"]]
+        parts.append(f'<details class="layer{" hasfail" if bad else ""}" data-layer='
+                     f'"{escape(s["layer"])}" data-rows="{n}" data-listed="{n - hidden}"><summary>{escape(s["layer"])}: {n} rows, {bad} '
+                     f"failing ({hidden} unchanged-input checks passed)</summary>"
+                     f'<table class="sortable rows"><thead><tr>{head}</tr></thead><tbody>'
+                     f'</tbody></table><p class="note">unpacking...</p><button hidden>show all '
+                     f"rows</button></details>")
+    return "\n".join(parts)
+
+
+def _details(header: dict[str, Any]) -> str:
+    blas = "; ".join(f"{b.get('internal_api')} {b.get('version') or ''} "
+                     f"({b.get('num_threads')} threads, {b.get('architecture') or '-'})"
+                     for b in header.get("blas", [])) or "unknown"
+    src = "; ".join(f"{p}/: tree {d.get('tree')}{' (uncommitted changes)' if d.get('dirty') else ''}"
+                    for p, d in (header.get("sources") or {}).items()) or "not recorded"
+    items = [("command", header.get("command")), ("created", header.get("created")),
+             ("commit", header.get("git_commit")), ("code content", src),
+             ("seed", header.get("seed")),
+             ("versions", f"python {header.get('python')}, numpy {header.get('numpy')}, "
+                          f"torch {header.get('torch')}"),
+             ("BLAS", blas), ("CPU", f"{header.get('cpu')} ({header.get('cpu_count')} cores)"),
+             ("threads", f"{header.get('workers')} workers x "
+                         f"{header.get('torch_threads_per_worker')} torch thread(s)"),
+             ("timeout", f"{header.get('timeout', '-')} s per run"),
+             ("environment", json.dumps(header.get("env", {})))]
+    if header.get("seconds"):
+        items.append(("wall time", f"{header['seconds']:.0f} s"))
+    if header.get("shards"):
+        items.append(("merged from", "; ".join(f"{s.get('file')} (shard {s.get('shard')}, "
+                                               f"{s.get('cpu')}, {s.get('created')})"
+                                               for s in header["shards"])))
+    return "<dl>" + "".join(f"<dt>{escape(k)}</dt><dd>{escape(str(v))}</dd>"
+                            for k, v in items) + "</dl>"
 
 
 def build_html(results: list[CaseResult], header: dict[str, Any], complete: bool,
-               outdir: str | Path, baseline: BaselineDiff | None = None, worst: int = 50) -> str:
+               outdir: str | Path, baseline: dict[str, Any] | None = None) -> str:
     """The whole page as one string."""
     outdir = Path(outdir)
     rows = [w for r in results for w in r.rows]
-    n_failed = sum(not r.passed for r in results)
-    summary = layer_summary(results)
-    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-             "<title>Parity report</title>", f"<style>{CSS}</style></head><body>",
-             "<h1>Parity report</h1>", _header(header, complete, len(results), n_failed),
-             "<p>Headroom is error / tolerance (a row passes when it is at most 1); the accuracy "
-             "ratio is NumPy float32's error over torch float32's, both against the float64 "
-             "truth. Click a column title to sort.</p>",
-             "<h2>Summary per layer</h2>",
-             table(["layer", "cases", "runs", "rows", "failed", "worst headroom", "worst tensor",
-                    "worst fp32 accuracy ratio", "max ulp", "seconds"],
-                   ([s["layer"], s["cases"], s["runs"], s["rows"], s["failed"],
-                     s["worst_headroom"], s["worst_tensor"], s["worst_accuracy_ratio"],
-                     s["max_ulp"], round(s["seconds"], 2)] for s in summary),
-                   [s["failed"] > 0 for s in summary]),
-             "<h2>Plots</h2>"]
+    summary = view.layer_summary(results)
+    order = [s["layer"] for s in summary]
+    n_fail = sum(not w.passed for w in rows) + sum(bool(r.error) for r in results)
+    sections_: list[tuple[str, str, str]] = []          # (anchor, title, html)
+    if n_fail:
+        sections_.append(("failures", f"Failures ({n_fail})", _failures(results)))
+    least = view.ranked_rows(results)[:WORST]
+    sections_ += [("least-headroom", "Least headroom",
+                   f"<p>The {len(least)} compared rows closest to their bound (headroom = "
+                   f"error / tolerance; a row passes when it is at most 1).</p>"
+                   + row_table(least, with_layer=True)),
+                  ("summary", "Summary per layer", "<p>Worst first: failing layers, then by "
+                   "worst headroom.</p>" + _summary(summary))]
     if rows:
-        parts += [_img(plots.heatmap(rows), "worst headroom per layer and tensor kind"),
-                  _img(plots.ulp_histograms(rows), "ULP error distribution per dtype"),
-                  _img(plots.accuracy_scatter(rows), "NumPy vs torch float32 error per layer")]
-    else:
-        parts.append("<p>no rows</p>")
-    parts += ["<h2>Failures</h2>", _failures(results)]
-    least = ranked_rows(results)[:worst]
-    parts += [f"<h2>The {len(least)} rows with the least headroom</h2>",
-              row_table(least, with_layer=True)]
-    if baseline is not None:
-        parts += ["<h2>Changes since the baseline</h2>", _baseline(baseline)]
-    for title, section in (("Training on digits", _training(outdir)),
-                           ("Mutants: deliberately wrong layers", _mutants(outdir))):
+        sections_.append(("plots", "Plots", "\n".join([
+            '<h3 id="heatmap">Worst headroom per layer</h3>',
+            _img(plots.heatmap(rows, order), "worst headroom per layer and tensor kind"),
+            '<h3 id="accuracy">float32 accuracy against torch</h3>',
+            _img(plots.accuracy_strip(rows, order), "accuracy ratio per float32 row and layer"),
+            '<h3 id="ulp">ULP distances</h3>',
+            _img(plots.ulp_histograms(rows), "max-ULP distribution per dtype")])))
+    for anchor, title, section in (("training", "Training on digits", _training(outdir)),
+                                   ("mutants", "Mutants: deliberately wrong layers",
+                                    _mutants(outdir))):
         if section is not None:
-            parts += [f"<h2>{title}</h2>", section]
-    parts.append("<h2>Every row, per layer</h2><p>Passing checks that the inputs were left "
-                 "unchanged are counted, not listed.</p>")
-    for s in summary:
-        lrows = [w for w in rows if w.layer == s["layer"]]
-        shown = [w for w in lrows if not (w.passed and "unchanged" in w.tensor)]
-        bad = sum(not w.passed for w in lrows)
-        parts.append(f"<details><summary>{escape(s['layer'])}: {len(lrows)} rows, {bad} failing"
-                     f" ({len(lrows) - len(shown)} unchanged-input checks passed)</summary>\n"
-                     f"{row_table(shown)}\n</details>")
-    parts += [f"<script>{JS}</script>", "</body></html>"]
+            sections_.append((anchor, title, section))
+    if baseline is not None:
+        sections_.append(("baseline", "Changes since the baseline",
+                          _baseline(BaselineDiff.from_dict(baseline))))
+    blobs, counts = _layer_data(results)
+    sections_ += [("rows", "Every row, per layer", _every_row(summary, counts)),
+                  ("details", "Run details", _details(header))]
+    v = view.verdict(results, complete)
+    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+             '<meta name="viewport" content="width=device-width, initial-scale=1">',
+             f"<title>Parity report: {'PASS' if v.passed else 'FAIL'}</title>",
+             f"<style>{CSS}</style></head><body>", "<h1>Parity report</h1>",
+             _verdict(results, header, complete),
+             _contents([(a, t) for a, t, _ in sections_])]
+    parts += [f'<h2 id="{a}">{escape(t)}</h2>\n{h}' for a, t, h in sections_]
+    data = json.dumps(blobs, separators=(",", ":")).replace("</", "<\\/")
+    parts += [f'<script id="row-data" type="application/json">{data}</script>',
+              f"<script>{JS}</script>", "</body></html>"]
     return "\n".join(parts) + "\n"

@@ -1,26 +1,40 @@
-"""Writes the tolerance report: ``parity_report.json`` (every row), ``parity_report.md``
-(summary per layer, then failures, the rows with the least headroom and changes since a
-baseline) and ``parity_report.html`` (the same with plots and every row; see html.py).
-Files are written atomically (temporary file, then rename)."""
+"""Writes the tolerance report: ``parity_report.json.gz`` (every row), ``parity_report.md``
+(verdict, failures, least headroom, summary per layer; markdown.py) and
+``parity_report.html`` (the same with plots and every row; html.py).
+
+The JSON is compact and gzipped (deterministic bytes: no timestamp in the gzip header).
+``rows`` and ``runs`` are columns (``{"layer": [...], "case": [...], ...}``: what
+``pandas.DataFrame(data["rows"])`` takes); floats keep 7 significant digits, except
+``headroom`` and ``accuracy_ratio``, which keep every digit since they are read against a
+bound. The Markdown and HTML are rendered from the JSON as written, so ``merge`` of shard
+files renders what one run would. Files are written atomically (temporary file, rename).
+"""
 from __future__ import annotations
 
+import gzip
 import json
 import math
 import os
 import platform
-import subprocess
 import sys
 import time
-from collections import defaultdict
+import zlib
+from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
+from . import sources
 from .results import CaseResult, Row
 
 if TYPE_CHECKING:
     from .baseline import BaselineDiff
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+JSON_NAME = "parity_report.json.gz"
+FULL_PRECISION = ("headroom", "accuracy_ratio")
+DIGITS = 7
+RUN_FIELDS = ("layer", "case", "dtype", "mode", "seconds")
+ROW_FIELDS = tuple(f.name for f in fields(Row) if f.name != "seconds")   # seconds: per run
 
 
 def _cpu_model() -> str:
@@ -33,41 +47,38 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def _git_commit() -> str:
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                             cwd=Path(__file__).resolve().parents[2], timeout=5)
-        return out.stdout.strip() or "unknown"
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-
-
 def _blas() -> list[dict[str, Any]]:
     try:
         from threadpoolctl import threadpool_info
     except ImportError:
         return []
     keep = ("internal_api", "version", "num_threads", "architecture", "filepath")
-    return [{k: i.get(k) for k in keep} for i in threadpool_info()]
+    return [{k: (sources.portable_path(i[k]) if k == "filepath" and i.get(k) else i.get(k))
+             for k in keep} for i in threadpool_info()]
 
 
-def _command_line() -> str:
+def _command_line(args: list[str] | None) -> str:
+    if args is not None:
+        return " ".join(["python", "-m", "parity_tests"] + sources.portable_argv(args))
     argv = list(sys.argv)
     if argv and argv[0].endswith("__main__.py"):
         argv[0:1] = ["-m", Path(argv[0]).parent.name]
-    return " ".join(["python"] + argv)
+    return " ".join(["python"] + sources.portable_argv(argv))
 
 
-def run_header(seed: int, jobs: int, timeout: float | None = None) -> dict[str, Any]:
-    """Versions, machine and settings that make a report reproducible and comparable."""
+def run_header(seed: int, jobs: int, timeout: float | None = None,
+               args: list[str] | None = None) -> dict[str, Any]:
+    """Versions, machine, settings and code content that make a report reproducible;
+    ``args``: the arguments of ``python -m parity_tests`` (default: this process's)."""
     import numpy
     import torch
     return {
         "schema_version": SCHEMA_VERSION,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "command": _command_line(),
+        "command": _command_line(args),
         "seed": seed,
-        "git_commit": _git_commit(),
+        "git_commit": sources.git_commit(),
+        "sources": sources.sources(),
         "python": platform.python_version(),
         "numpy": numpy.__version__,
         "torch": torch.__version__,
@@ -90,28 +101,12 @@ def torch_samples_header() -> dict[str, Any]:
     return status()
 
 
-def torch_samples_markdown(header: dict[str, Any]) -> list[str]:
-    """A short section: the source's state and the unsupported samples per layer."""
-    st = header.get("torch_samples")
-    if not st:
-        return []
-    lines = ["", "## torch's own samples (ModuleInfo / OpInfo)", ""]
-    if st["state"] != "ran":
-        return lines + [f"Skipped: {st['reason']}"]
-    run = sum(v["samples"] for v in st["layers"].values())
-    lines += [f"{run} samples of {len(st['layers'])} modules and ops ran (rows under "
-              "`<layer>:torch`). Unsupported samples, not run:", "",
-              "| layer | samples run | unsupported | reason |", "|---|---:|---:|---|"]
-    for layer, v in sorted(st["layers"].items()):
-        for why, n in sorted(v["unsupported"].items()):
-            lines.append(f"| {layer} | {v['samples']} | {n} | {why} |")
-    return lines
-
-
-def _clean(v: Any) -> Any:
-    """JSON has no inf/NaN: write them as strings."""
-    if isinstance(v, float) and not math.isfinite(v):
-        return str(v)
+def _clean(v: Any, digits: int | None = None) -> Any:
+    """JSON has no inf/NaN: write them as strings; round other floats to ``digits``."""
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            return str(v)
+        return float(f"{v:.{digits}g}") if digits else v
     return v
 
 
@@ -123,128 +118,123 @@ def _clean_deep(v: Any) -> Any:
     return _clean(v)
 
 
+def summary(results: list[CaseResult]) -> dict[str, int]:
+    rows = [w for r in results for w in r.rows]
+    return {"runs": len(results), "runs_failed": sum(not r.passed for r in results),
+            "rows": len(rows), "rows_failed": sum(not w.passed for w in rows)}
+
+
 def to_json(results: Iterable[CaseResult], header: dict[str, Any], complete: bool,
             baseline: BaselineDiff | None = None) -> dict:
+    """The report as a JSON-ready dict (schema in the module docstring)."""
     results = list(results)
-    rows, errors = [], []
-    for res in results:
-        for r in res.rows:
-            rows.append({k: _clean(v) for k, v in r.to_dict().items()})
-        if res.error:
-            errors.append({"layer": res.layer, "case": res.case, "dtype": res.dtype,
-                           "mode": res.mode, "error": res.error, "seconds": res.seconds})
-    runs_failed = sum(not r.passed for r in results)
-    out = {"header": {**header, "complete": complete},
-           "summary": {"runs": len(results), "runs_failed": runs_failed, "rows": len(rows),
-                       "rows_failed": sum(not r["passed"] for r in rows)},
-           "rows": rows, "errors": errors}
+    dicts = [w.to_dict() for r in results for w in r.rows]
+    out = {"header": {**header, "complete": complete}, "summary": summary(results),
+           "runs": {k: [_clean(getattr(r, k), 4 if k == "seconds" else None) for r in results]
+                    for k in RUN_FIELDS},
+           "rows": {k: [_clean(d[k], None if k in FULL_PRECISION else DIGITS) for d in dicts]
+                    for k in ROW_FIELDS},
+           "errors": [{"layer": r.layer, "case": r.case, "dtype": r.dtype, "mode": r.mode,
+                       "error": r.error, "seconds": r.seconds} for r in results if r.error]}
     if baseline is not None:
         out["baseline"] = _clean_deep(baseline.to_dict())
     return out
 
 
-def json_text(data: dict[str, Any]) -> str:
-    """Indented JSON with one line per row (shorter than one line per field)."""
-    rest = json.dumps({k: v for k, v in data.items() if k != "rows"}, indent=1)
-    rows = ",\n".join("  " + json.dumps(r) for r in data["rows"])
-    return rest[:-2] + ',\n "rows": [\n' + rows + "\n ]\n}\n"
+def row_dicts(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The report's rows as one dict per row (``rows`` is stored by column)."""
+    cols = data["rows"]
+    if isinstance(cols, list):                        # schema 1: already one dict per row
+        return cols
+    names = list(cols)
+    return [dict(zip(names, vals)) for vals in zip(*cols.values())] if names else []
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def from_json(data: dict[str, Any]) -> list[CaseResult]:
+    """The case results a report holds, in its order (inverse of ``to_json``)."""
+    runs = data["runs"]
+    results = [CaseResult(*key, seconds=float(s)) for *key, s in zip(*(runs[k] for k in RUN_FIELDS))]
+    by_key = {r.key: r for r in results}
+    for d in row_dicts(data):
+        res = by_key[(d["layer"], d["case"], d["dtype"], d["mode"])]
+        res.rows.append(Row.from_dict({**d, "seconds": res.seconds}))
+    for e in data.get("errors", []):
+        by_key[(e["layer"], e["case"], e["dtype"], e["mode"])].error = e["error"]
+    return results
+
+
+def _pieces(data: dict[str, Any]) -> Iterable[str]:
+    """The compact JSON text of ``data``, cut after the header and after each layer's values
+    of each column of ``rows`` and ``runs`` (their rows come grouped by layer)."""
+    def text(v: Any) -> str:
+        return json.dumps(v, separators=(",", ":"))
+    lead = "{"
+    for key, value in data.items():
+        lead += text(key) + ":"
+        if key in ("rows", "runs") and isinstance(value, dict) and value:
+            layers = value.get("layer", [])
+            cuts = [0] + [i for i in range(1, len(layers)) if layers[i] != layers[i - 1]]
+            lead += "{"
+            for column, values in value.items():
+                lead += text(column) + ":["
+                for a, b in zip(cuts, cuts[1:] + [len(values)]):
+                    yield lead + ",".join(text(v) for v in values[a:b])
+                    lead = ","
+                lead = "],"
+            lead = "]},"
+        else:
+            yield lead + text(value)
+            lead = ","
+    yield lead.rstrip(",") + "}"
+
+
+def dumps(data: dict[str, Any]) -> bytes:
+    """Compact JSON, gzipped in independent pieces (``_pieces``, each ended by a full flush,
+    no timestamp): a layer whose rows did not change compresses to the same bytes, so git
+    stores a regenerated report as a small delta (a changed layer: kilobytes, not 1.7 MB)."""
+    z = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)      # gzip header, mtime 0
+    out = [z.compress(p.encode()) + z.flush(zlib.Z_FULL_FLUSH) for p in _pieces(data)]
+    return b"".join(out) + z.flush()
+
+
+def load_report(path: str | Path) -> dict[str, Any]:
+    """A report file as written (gzipped or plain JSON); raises OSError / ValueError."""
+    raw = Path(path).read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    return json.loads(raw)
+
+
+def _write_atomic(path: Path, content: str | bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text)
+    if isinstance(content, bytes):
+        tmp.write_bytes(content)
+    else:
+        tmp.write_text(content)
     os.replace(tmp, path)
-
-
-def _num(v: Any, fmt: str = ".3g") -> str:
-    if v is None:
-        return "-"
-    if isinstance(v, str):
-        return v
-    return format(v, fmt)
-
-
-def layer_summary(results: list[CaseResult]) -> list[dict[str, Any]]:
-    by_layer: dict[str, list[CaseResult]] = defaultdict(list)
-    for r in results:
-        by_layer[r.layer].append(r)
-    out = []
-    for layer, rs in sorted(by_layer.items()):
-        rows = [row for r in rs for row in r.rows]
-        head = [(row.headroom, row.tensor) for row in rows if row.headroom is not None]
-        acc = [row.accuracy_ratio for row in rows if row.accuracy_ratio is not None]
-        ulp = [row.max_ulp for row in rows if row.max_ulp is not None and row.rule != "exact"]
-        out.append({"layer": layer, "cases": len({r.case for r in rs}), "runs": len(rs),
-                    "rows": len(rows), "failed": sum(not r.passed for r in rs),
-                    "worst_headroom": max(head, default=(None,))[0],
-                    "worst_tensor": max(head, default=(None, None))[1],
-                    "worst_accuracy_ratio": max(acc, default=None),
-                    "max_ulp": max(ulp, default=None),
-                    "seconds": sum(r.seconds for r in rs)})
-    return out
-
-
-def ranked_rows(results: list[CaseResult]) -> list[Row]:
-    """Compared (non-exact) rows, least headroom first."""
-    rows = [row for r in results for row in r.rows if row.headroom is not None and row.rule != "exact"]
-    return sorted(rows, key=lambda row: -row.headroom)
-
-
-def to_markdown(results: list[CaseResult], header: dict[str, Any], complete: bool,
-                worst: int = 25, baseline: BaselineDiff | None = None) -> str:
-    lines = ["# Parity report", ""]
-    if not complete:
-        lines += ["> **INCOMPLETE RUN**: only the cases that finished are listed.", ""]
-    lines += [f"- command: `{header['command']}`",
-              f"- numpy {header['numpy']}, torch {header['torch']}, python {header['python']}",
-              f"- cpu: {header['cpu']} ({header['cpu_count']} cores), workers: {header['workers']}",
-              f"- seed: {header['seed']}, commit: `{header['git_commit']}`, created {header['created']}",
-              ""]
-    total_failed = sum(not r.passed for r in results)
-    lines += [f"**{len(results)} runs, {total_failed} failed.** Headroom is error / tolerance "
-              "(pass when <= 1); the accuracy ratio is NumPy float32's error over torch "
-              "float32's, both against the float64 truth. See the README for every column.", ""]
-    lines += ["| layer | cases | runs | rows | failed | worst headroom | worst tensor | worst fp32 accuracy ratio | max ulp | seconds |",
-              "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|"]
-    for s in layer_summary(results):
-        lines.append(f"| {s['layer']} | {s['cases']} | {s['runs']} | {s['rows']} | {s['failed']} | "
-                     f"{_num(s['worst_headroom'])} | {s['worst_tensor'] or '-'} | "
-                     f"{_num(s['worst_accuracy_ratio'])} | "
-                     f"{_num(s['max_ulp'], 'd') if s['max_ulp'] is not None else '-'} | "
-                     f"{s['seconds']:.1f} |")
-    failures = [r for r in results if not r.passed]
-    if failures:
-        lines += ["", "## Failures", "", "```"]
-        for r in failures[:50]:
-            lines.append(r.failure_report())
-        if len(failures) > 50:
-            lines.append(f"... and {len(failures) - 50} more (see the JSON)")
-        lines.append("```")
-    rows = ranked_rows(results)
-    lines += ["", f"## The {min(worst, len(rows))} rows with the least headroom", "",
-              "| layer | case | dtype | mode | tensor | max abs err | max rel err | ulp | torch fp32 err | tolerance | headroom | accuracy ratio | pass |",
-              "|---|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
-    for row in rows[:worst]:
-        lines.append(f"| {row.layer} | {row.case} | {row.dtype} | {row.mode} | {row.tensor} | "
-                     f"{_num(row.max_abs_err)} | {_num(row.max_rel_err)} | {_num(row.max_ulp, 'd')} | "
-                     f"{_num(row.torch_err)} | {_num(row.tolerance)} | {_num(row.headroom)} | "
-                     f"{_num(row.accuracy_ratio)} | {'yes' if row.passed else '**no**'} |")
-    lines += torch_samples_markdown(header)
-    if baseline is not None:
-        from .baseline import to_markdown as baseline_markdown
-        lines += baseline_markdown(baseline)
-    return "\n".join(lines) + "\n"
 
 
 def write_report(results: list[CaseResult], outdir: str | Path, header: dict[str, Any],
                  complete: bool = True, baseline: BaselineDiff | None = None) -> dict[str, Path]:
-    """Write the JSON, Markdown and HTML reports; returns their paths."""
-    from .html import build_html
+    """Write the JSON, then the Markdown and HTML rendered from it; returns their paths."""
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
-    paths = {"json": outdir / "parity_report.json", "md": outdir / "parity_report.md",
+    paths = {"json": outdir / JSON_NAME, "md": outdir / "parity_report.md",
              "html": outdir / "parity_report.html"}
-    _write_atomic(paths["json"], json_text(to_json(results, header, complete, baseline)))
-    _write_atomic(paths["md"], to_markdown(results, header, complete, baseline=baseline))
-    _write_atomic(paths["html"], build_html(results, header, complete, outdir, baseline))
+    data = to_json(results, header, complete, baseline)
+    raw = dumps(data)
+    _write_atomic(paths["json"], raw)
+    (outdir / "parity_report.json").unlink(missing_ok=True)      # the schema-1 file it replaces
+    data = json.loads(gzip.decompress(raw))
+    return render(data, outdir, paths)
+
+
+def render(data: dict[str, Any], outdir: Path, paths: dict[str, Path]) -> dict[str, Path]:
+    """The Markdown and HTML pages of a loaded report."""
+    from .html import build_html
+    from .markdown import to_markdown
+    results, header = from_json(data), data["header"]
+    complete, base = bool(header.get("complete")), data.get("baseline")
+    _write_atomic(paths["md"], to_markdown(results, header, complete, base))
+    _write_atomic(paths["html"], build_html(results, header, complete, outdir, base))
     return paths
