@@ -9,7 +9,8 @@ imported lazily, as in ``convert``.
 """
 from __future__ import annotations
 
-from typing import Any
+import inspect
+from typing import Any, Callable
 
 import numpy as np
 
@@ -38,8 +39,31 @@ _FUNCTIONS = {
     "max_pool2d": "F.max_pool2d torch.max_pool2d", "avg_pool2d": "F.avg_pool2d",
     "adaptive_avg_pool2d": "F.adaptive_avg_pool2d",
     "adaptive_max_pool2d": "F.adaptive_max_pool2d", "dropout": "F.dropout",
-    "interpolate": "F.interpolate",
+    "dropout2d": "F.dropout2d", "hardtanh": "F.hardtanh",
+    "interpolate": "F.interpolate", "upsample": "F.upsample",
+    "upsample_nearest": "F.upsample_nearest", "upsample_bilinear": "F.upsample_bilinear",
+    "conv1d": "F.conv1d torch.conv1d", "conv2d": "F.conv2d torch.conv2d",
+    "conv_transpose1d": "F.conv_transpose1d torch.conv_transpose1d",
+    "conv_transpose2d": "F.conv_transpose2d torch.conv_transpose2d", "linear": "F.linear",
+    "batch_norm": "F.batch_norm", "instance_norm": "F.instance_norm",
+    "layer_norm": "F.layer_norm", "group_norm": "F.group_norm",
+    "local_response_norm": "F.local_response_norm", "prelu": "F.prelu torch.prelu",
+    "pixel_shuffle": "F.pixel_shuffle torch.pixel_shuffle",
+    "pixel_unshuffle": "F.pixel_unshuffle torch.pixel_unshuffle",
+    "channel_shuffle": "F.channel_shuffle torch.channel_shuffle torch.native_channel_shuffle",
+    "pad": "F.pad", "max_pool1d": "F.max_pool1d torch.max_pool1d",
+    "avg_pool1d": "F.avg_pool1d torch.avg_pool1d",
+    "adaptive_avg_pool1d": "F.adaptive_avg_pool1d torch.adaptive_avg_pool1d",
+    "adaptive_max_pool1d": "F.adaptive_max_pool1d", "max_unpool2d": "F.max_unpool2d",
+    "mse_loss": "F.mse_loss", "l1_loss": "F.l1_loss", "smooth_l1_loss": "F.smooth_l1_loss",
+    "binary_cross_entropy": "F.binary_cross_entropy",
+    "binary_cross_entropy_with_logits": "F.binary_cross_entropy_with_logits",
+    "cross_entropy": "F.cross_entropy", "nll_loss": "F.nll_loss",
 }
+# Functions of packages that need not be importable, by qualified name -> OPS key.
+_QUALIFIED = {"torchvision.ops.stochastic_depth.stochastic_depth": "stochastic_depth"}
+# Callables added with ``register_op`` -> OPS key.
+_USER_FUNCTIONS: dict[Any, str] = {}
 # Tensor method -> OPS key (in-place ``x_`` forms map to their functional op).
 _METHODS = {m: m for m in (
     "add sub mul div neg pow flatten permute transpose unsqueeze squeeze contiguous clone "
@@ -65,7 +89,16 @@ def _function_table() -> dict[Any, str]:
                 obj = getattr(obj, part, None)
             if obj is not None:
                 table[obj] = key
+    table.update(_USER_FUNCTIONS)
     return table
+
+
+def _qualified(target: Any) -> str:
+    from torch.fx.node import _get_qualified_name
+    try:
+        return _get_qualified_name(target)
+    except Exception:  # noqa: BLE001 - not every callable has one
+        return ""
 
 
 def _label(node: Any) -> str:
@@ -209,7 +242,8 @@ def from_fx(module: Any) -> M.Module:
             nodes.append(Node("call_module", n.name, n.target, args, kwargs, label=label))
         else:
             label = _label(n)
-            key = _METHODS.get(n.target) if n.op == "call_method" else functions.get(n.target)
+            key = _METHODS.get(n.target) if n.op == "call_method" else \
+                functions.get(n.target) or _QUALIFIED.get(_qualified(n.target))
             if key == "getattr" and len(args) > 1 and args[1] not in ("shape", "ndim"):
                 key, label = None, f"Tensor.{args[1]}"
             if key is None:
@@ -235,6 +269,54 @@ def from_fx(module: Any) -> M.Module:
             f"from_torch: cannot convert {cls}: {len(problems)} unsupported operation"
             f"{'s' if len(problems) > 1 else ''} in its torch.fx graph:\n" + "\n".join(lines)
             + f"\nsupported functions and Tensor methods: {', '.join(sorted(OPS))}"
-            + f"\nsupported modules: {', '.join(supported())}")
+            + f"\nsupported modules: {', '.join(supported())}"
+            + "\nadd a missing one without editing numpy_layers: numpy_layers.register_op("
+              "torch_target, forward, backward) for a function or Tensor method, "
+              "numpy_layers.register_module(torch_class, converter) for a module")
     out = GraphModule(nodes, type(module).__name__)
     return _fill(out, module, {id(module): out})
+
+
+def register_op(torch_target: Any, forward: Callable[..., tuple[Any, Any]],
+                backward: Callable[[Any, Any], Any] | None = None) -> str:
+    """Teach ``from_torch`` one more function or Tensor method of a traced forward.
+
+    ``torch_target``: what the forward calls: a callable (``torch.cumsum``,
+    ``torch.nn.functional.softsign``), a qualified name (``"package.module.function"``,
+    whose package need not be importable here), or ``"Tensor.<method>"``.
+    ``forward(*args, **kwargs) -> (output, cache)`` takes the torch function's arguments
+    (NumPy arrays for tensors; for a method the tensor comes first), and
+    ``backward(grad_output, cache)`` returns the gradients: one array (for the first
+    argument), a tuple (one per positional argument, None where there is none) or a dict
+    {argument name: gradient}. ``backward=None``: no gradient flows through the op.
+    A later registration for the same target replaces an earlier one. Returns the op's key.
+    """
+    from .graph_ops import OPS, Op
+    if not callable(forward) or (backward is not None and not callable(backward)):
+        raise TypeError("register_op: forward and backward must be callables (backward may be "
+                        f"None), got {type(forward).__name__} and {type(backward).__name__}")
+    method = isinstance(torch_target, str) and torch_target.startswith("Tensor.")
+    if isinstance(torch_target, str):
+        label = torch_target
+    elif callable(torch_target):
+        label = _qualified(torch_target) or repr(torch_target)
+    else:
+        raise TypeError(f"register_op: expected a callable, a qualified name or 'Tensor.<method>' "
+                        f"as torch_target, got {torch_target!r}")
+    key = f"user:{label}"
+    names = [p.name for p in inspect.signature(forward).parameters.values()
+             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+    def grads(dy: Any, cache: Any) -> dict[str, Any]:
+        g = backward(dy, cache)
+        if isinstance(g, dict):
+            return g
+        return dict(zip(names, g)) if isinstance(g, (tuple, list)) else {names[0]: g}
+    OPS[key] = Op(key, forward, None if backward is None else grads)
+    if method:
+        _METHODS[torch_target[len("Tensor."):]] = key
+    elif isinstance(torch_target, str):
+        _QUALIFIED[torch_target] = key
+    else:
+        _USER_FUNCTIONS[torch_target] = key
+    return key

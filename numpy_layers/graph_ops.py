@@ -27,19 +27,21 @@ class Op:
     forward: Callable[..., tuple[Any, Any]]
     backward: Callable[[Any, Any], dict[str, Any]] | None = None
     uses_mode: bool = False        # forward also gets ``_training`` (the graph's mode)
+    uses_rng: bool = False         # forward also gets ``_rng`` (the graph's Generator)
 
     @property
     def signature(self) -> inspect.Signature:
         sig = inspect.signature(self.forward)
-        return sig.replace(parameters=[p for p in sig.parameters.values() if p.name != "_training"])
+        return sig.replace(parameters=[p for p in sig.parameters.values()
+                                       if p.name not in ("_training", "_rng")])
 
 
 OPS: dict[str, Op] = {}
 
 
-def _op(name: str, uses_mode: bool = False):
+def _op(name: str, uses_mode: bool = False, uses_rng: bool = False):
     def deco(fn):
-        OPS[name] = Op(name, fn, uses_mode=uses_mode)
+        OPS[name] = Op(name, fn, uses_mode=uses_mode, uses_rng=uses_rng)
         return fn
     return deco
 

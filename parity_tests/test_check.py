@@ -226,7 +226,7 @@ def test_helpers():
         "in_channels": 3, "kernel_size": (3, 3), "padding_mode": "zeros"}
     assert load_object("torch.nn.Conv2d") is torch.nn.Conv2d
     with pytest.raises(ValueError, match="input_shape"):
-        check_layer(object, torch.nn.Hardtanh)
+        check_layer(object, torch.nn.Softsign)
 
 
 def _section(text: str, heading: str = "## Checking your own layer") -> str | None:

@@ -158,12 +158,19 @@ def test_from_torch_lists_every_unsupported_module():
     assert "1: torch.nn.modules.activation.Softsign" in msg and "2.0:" in msg and "Hardshrink" in msg
 
 
-def test_from_torch_rejects_subclass_with_own_forward():
+def test_from_torch_traces_a_subclass_with_its_own_forward():
+    """A torch.nn subclass is not taken for its base (its forward may differ): it is traced,
+    and its own forward (here F.linear through the parent's, times 2) is what converts."""
     class Custom(nn.Linear):
         def forward(self, x):
             return super().forward(x) * 2
-    with pytest.raises(TypeError, match="Custom"):
-        nl.from_torch(Custom(2, 2))
+    t = Custom(3, 2).double()
+    n = nl.from_torch(t)
+    assert type(n).__name__ == "GraphModule" and list(n.state_dict()) == ["weight", "bias"]
+    x = np.random.default_rng(0).standard_normal((4, 3))
+    np.testing.assert_allclose(n(x), t(torch.tensor(x)).detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(n(x), 2 * (x @ t.weight.detach().numpy().T
+                                          + t.bias.detach().numpy()), rtol=1e-12)
 
 
 def test_from_torch_keeps_dtype_and_rejects_half():

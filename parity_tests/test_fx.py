@@ -189,19 +189,29 @@ def test_dropout_in_eval_only():
     _check(Drop().eval(), _rand(3, 4))
 
 
-def test_interpolate_and_its_limits():
+def test_interpolate_every_mode_and_its_errors():
     class Up(nn.Module):
         def forward(self, x):
-            return F.interpolate(x, size=(8, 12)) + F.interpolate(x, scale_factor=(2, 3))
+            return (F.interpolate(x, size=(8, 12)) + F.interpolate(x, scale_factor=(2, 3))
+                    + F.interpolate(x, size=(8, 12), mode="bilinear", align_corners=True)
+                    + F.upsample_bilinear(x, size=(8, 12))
+                    + F.interpolate(x, scale_factor=(2.1, 3.2), mode="bicubic")[..., :8, :12])
 
     _check(Up(), _rand(2, 3, 4, 4))
 
-    class Bilinear(nn.Module):
-        def forward(self, x):
-            return F.interpolate(x, scale_factor=2, mode="bilinear")
+    class Bad(nn.Module):
+        def __init__(self, **options):
+            super().__init__()
+            self.options = options
 
-    with pytest.raises(TypeError, match="nearest"):
-        nl.from_torch(Bilinear())(_rand(1, 1, 2, 2))
+        def forward(self, x):
+            return F.interpolate(x, **self.options)
+
+    for options, error in [(dict(scale_factor=2, mode="cubic"), "modes: nearest"),
+                           (dict(scale_factor=2, antialias=True), "anti-alias"),
+                           (dict(size=3, mode="linear"), "linear mode needs 3D input")]:
+        with pytest.raises(ValueError, match=error):
+            nl.from_torch(Bad(**options))(_rand(1, 1, 2, 2))
 
 
 def test_converts_a_torch_fx_graph_module():

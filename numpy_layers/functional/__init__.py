@@ -24,6 +24,8 @@ from .conv_transpose1d import (conv_transpose1d, conv_transpose1d_backward,
 from .dropout import dropout, dropout2d, dropout_backward, dropout_forward
 from .group_norm import group_norm, group_norm_backward, group_norm_forward
 from .instance_norm import instance_norm, instance_norm_backward, instance_norm_forward
+from .interpolate import (interpolate, interpolate_backward, interpolate_forward, upsample,
+                          upsample_bilinear, upsample_nearest)
 from .layer_norm import layer_norm, layer_norm_backward, layer_norm_forward
 from .local_response_norm import (local_response_norm, local_response_norm_backward,
                                   local_response_norm_forward)
@@ -43,6 +45,7 @@ from .pooling1d import (avg_pool1d, avg_pool1d_backward, avg_pool1d_forward, max
 from .shape import flatten
 from .softmax import (log_softmax, log_softmax_backward, log_softmax_forward, softmax,
                       softmax_backward, softmax_forward)
+from .stochastic_depth import stochastic_depth, stochastic_depth_forward
 from .unpool import max_unpool2d, max_unpool2d_backward, max_unpool2d_forward
 
 __all__ = [
@@ -63,6 +66,9 @@ __all__ = [
     "max_pool1d", "avg_pool1d",
     "max_unpool2d",
     "hardtanh", "hardtanh_forward", "hardtanh_backward",
+    "stochastic_depth", "stochastic_depth_forward",
+    "interpolate", "interpolate_forward", "interpolate_backward", "upsample", "upsample_nearest",
+    "upsample_bilinear",
     "pixel_shuffle", "pixel_shuffle_forward", "pixel_shuffle_backward",
     "pixel_unshuffle", "pixel_unshuffle_forward", "pixel_unshuffle_backward",
     "conv_transpose1d", "conv_transpose1d_forward", "conv_transpose1d_backward",

@@ -26,7 +26,9 @@ from .pooling import AvgPool2d, MaxPool2d
 from .pooling1d import AvgPool1d, MaxPool1d
 from .shape import Identity, Unflatten
 from .unpool import MaxUnpool2d
+from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from .softmax import LogSoftmax, Softmax
+from .stochastic_depth import StochasticDepth
 
 __all__ = [
     "Conv1d", "ConvTranspose2d", "ConvTranspose1d",
@@ -42,5 +44,6 @@ __all__ = [
     "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "AdaptiveAvgPool1d", "AdaptiveMaxPool1d",
     "MaxPool1d", "AvgPool1d",
     "MaxUnpool2d",
-    "PixelShuffle", "PixelUnshuffle",
+    "PixelShuffle", "PixelUnshuffle", "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d",
+    "StochasticDepth",
 ]
