@@ -133,7 +133,7 @@ def _run(spec: ParitySpec, case: Case, dtype: np.dtype, mode: str, seed: int,
             yn = _as_tuple(spec.numpy_forward(n, xs, [_to_numpy(y) for y in yt]))
         else:
             yn = _as_tuple(n(*xs))
-        names = _output_names(len(yt))
+        names = list(spec.output_names or _output_names(len(yt)))
         if len(yn) != len(yt):
             res.rows.append(Row(**label, tensor="output" + sfx, passed=False,
                                 message=f"output: NumPy returned {len(yn)} arrays, torch {len(yt)}"))
@@ -152,17 +152,24 @@ def _run(spec: ParitySpec, case: Case, dtype: np.dtype, mode: str, seed: int,
                                     torch_value=_to_numpy(b) if f32 else None,
                                     reduction=red(case, bname), row=label))
 
-        if not yt[0].requires_grad:
+        back = [i for i, y in enumerate(yt)
+                if y.requires_grad and (i == 0 or spec.grad_all_outputs)]
+        if 0 not in back:
             continue
         stage[0] = "torch backward"
-        dy = rng.standard_normal(yt[0].shape).astype(dtype)
-        dy_saved = dy.copy()
-        yt[0].backward(torch.from_numpy(dy.copy()))
+        dys = [rng.standard_normal(yt[i].shape).astype(dtype) for i in back]
+        dys_saved = [d.copy() for d in dys]
+        torch.autograd.backward([yt[i] for i in back], [torch.from_numpy(d.copy()) for d in dys])
         if f32:
-            yt64[0].backward(torch.from_numpy(dy.astype(np.float64)))
+            torch.autograd.backward([yt64[i] for i in back],
+                                    [torch.from_numpy(d.astype(np.float64)) for d in dys])
 
         stage[0] = "NumPy backward"
-        dxn = _as_tuple(n.backward(dy))
+        if spec.grad_all_outputs:          # one gradient per output, None where there is none
+            given = dict(zip(back, dys))
+            dxn = _as_tuple(n.backward(tuple(given.get(i) for i in range(len(yt)))))
+        else:
+            dxn = _as_tuple(n.backward(dys[0]))
         for i, (g, x, x64) in enumerate(zip(dxn, xt, xt64)):
             gname = "grad_input" if len(xt) == 1 else f"grad_input{i}"
             ref = x64.grad if f32 else x.grad
@@ -186,4 +193,6 @@ def _run(spec: ParitySpec, case: Case, dtype: np.dtype, mode: str, seed: int,
                                     reduction=red(case, gname), row=label))
         for i, (x, s) in enumerate(zip(xs, saved)):
             res.rows.append(_unchanged(label, f"input{i}_unchanged_by_backward{sfx}", x, s))
-        res.rows.append(_unchanged(label, f"grad_output_unchanged{sfx}", dy, dy_saved))
+        for i, (d, saved_d) in zip(back, zip(dys, dys_saved)):
+            tag = "" if len(back) == 1 else str(i)
+            res.rows.append(_unchanged(label, f"grad_output{tag}_unchanged{sfx}", d, saved_d))
