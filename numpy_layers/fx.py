@@ -122,12 +122,41 @@ def _tracer() -> Any:
     from torch import fx
 
     class _Tracer(fx.Tracer):
-        """Modules with a NumPy twin stay whole (call_module); Sequential is traced through."""
+        """Modules with a NumPy twin stay whole (call_module); Sequential is traced through.
+        The pieces of ``chunk``/``split`` with a constant count can be iterated
+        (``list(x.chunk(2, 1))``, as ultralytics' C2f writes it), which plain fx refuses."""
         def is_leaf_module(self, m: Any, qualname: str) -> bool:
             if _key(m) is not None and _key(m) not in CONTAINERS and _converter(m) is not None:
                 return True
             return super().is_leaf_module(m, qualname)
+
+        def iter(self, obj: Any) -> Any:
+            n = _pieces(obj.node)
+            return super().iter(obj) if n is None else iter([obj[i] for i in range(n)])
+
+        def proxy(self, node: Any) -> Any:
+            return _Proxy(node, self)
+
+    class _Proxy(fx.Proxy):
+        def __len__(self) -> int:                  # list(proxy) asks for a length first
+            n = _pieces(self.node)
+            return super().__len__() if n is None else n
     return _Tracer()
+
+
+def _pieces(node: Any) -> int | None:
+    """How many tensors a chunk/split node returns when its arguments fix it: ``chunks``
+    (torch returns that many when the size allows), or the length of a list of sizes."""
+    import torch
+    name = node.target if node.op == "call_method" else \
+        {torch.chunk: "chunk", torch.split: "split"}.get(node.target)
+    if name not in ("chunk", "split"):
+        return None
+    arg = node.args[1] if len(node.args) > 1 else \
+        node.kwargs.get("chunks", node.kwargs.get("split_size_or_sections", node.kwargs.get("split_size")))
+    if name == "chunk":
+        return arg if isinstance(arg, int) else None
+    return len(arg) if isinstance(arg, (list, tuple)) else None
 
 
 def _array(t: Any) -> np.ndarray:
@@ -176,8 +205,8 @@ def _to_args(a: Any, alias: dict[str, str]) -> Any:
         return Ref(alias.get(a.name, a.name))
     if isinstance(a, torch.Size):
         return tuple(a)
-    if isinstance(a, (tuple, list)):
-        return type(a)(_to_args(v, alias) for v in a)
+    if isinstance(a, (tuple, list)):          # fx's immutable_list becomes a plain list
+        return (tuple if isinstance(a, tuple) else list)(_to_args(v, alias) for v in a)
     if isinstance(a, dict):
         return {k: _to_args(v, alias) for k, v in a.items()}
     if isinstance(a, slice):
