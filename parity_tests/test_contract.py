@@ -251,6 +251,8 @@ REPR_CASES = [
     lambda m: m.Conv2d(2, 4, (3, 1), 2, (1, 0), 2, 2, False, "circular"),
     lambda m: m.ConvTranspose2d(2, 4, 3, 2, 1, 1, 2, False, 2),
     lambda m: m.ConvTranspose2d(2, 4, 3),
+    lambda m: m.ConvTranspose1d(2, 4, 3, 2, 1, 1, 2, False, 2),
+    lambda m: m.Hardtanh(), lambda m: m.Upsample(scale_factor=2.5, mode="bicubic"),
 ]
 
 
@@ -287,6 +289,13 @@ EVERY_LAYER = [
     lambda: nn.MSELoss("sum"), lambda: nn.L1Loss(), lambda: nn.SmoothL1Loss(beta=0.5),
     lambda: nn.BCELoss(), lambda: nn.BCEWithLogitsLoss(pos_weight=torch.ones(3)),
     lambda: nn.Linear(4, 3), lambda: nn.ChannelShuffle(2),
+    lambda: nn.ConvTranspose1d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2),
+    lambda: nn.AdaptiveAvgPool1d(3), lambda: nn.AdaptiveMaxPool1d(3, return_indices=True),
+    lambda: nn.Hardtanh(-2.0, 2.0, inplace=True), lambda: nn.PixelShuffle(2),
+    lambda: nn.PixelUnshuffle(3), lambda: nn.Upsample(size=(3, 4)),
+    lambda: nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True),
+    lambda: nn.Upsample(scale_factor=(1.5, 2), mode="nearest-exact", recompute_scale_factor=True),
+    lambda: nn.UpsamplingNearest2d(scale_factor=2), lambda: nn.UpsamplingBilinear2d(size=5),
 ]
 
 

@@ -189,6 +189,7 @@ def test_dropout_in_eval_only():
     _check(Drop().eval(), _rand(3, 4))
 
 
+@pytest.mark.filterwarnings("ignore:`nn.functional.upsample_bilinear` is deprecated")
 def test_interpolate_every_mode_and_its_errors():
     class Up(nn.Module):
         def forward(self, x):

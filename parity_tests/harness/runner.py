@@ -145,9 +145,9 @@ def _run(spec: ParitySpec, case: Case, dtype: np.dtype, mode: str, seed: int,
         for i, (x, s) in enumerate(zip(xs, saved)):
             res.rows.append(_unchanged(label, f"input{i}_unchanged_by_forward{sfx}", x, s))
         # Buffers (running statistics) right after the forward.
-        nstate = n.state_dict()
+        nstate, buffers64 = n.state_dict(), dict(t64.named_buffers())
         for bname, b in tc.named_buffers():
-            ref = _to_numpy(dict(t64.named_buffers())[bname] if f32 else b)
+            ref = _to_numpy(buffers64[bname] if f32 else b)
             res.rows.append(compare(bname + sfx, nstate.get(bname), ref, dtype,
                                     torch_value=_to_numpy(b) if f32 else None,
                                     reduction=red(case, bname), row=label))

@@ -1,7 +1,13 @@
 """Shared by the specs of the 2019-2023 structures (ConvNeXt, EfficientNet, U-Net, YOLO):
 a parameter redraw away from trivial initialisations, and the pair of specs each structure
 gets: its numpy_layers block or model against the torch twin, and the same twin converted
-by ``from_torch`` (torch.fx) against itself."""
+by ``from_torch`` (torch.fx) against itself.
+
+A random network can place a value within ~1e-5 of a ReLU kink or a max-pooling tie deep
+inside (the input redraw cannot reach there), where float32 rounding picks the branch; one
+such element moves every gradient of a training BatchNorm network (U-Net at width 6 on
+36x28 had a BN output of -3.7e-6 before a ReLU: NumPy float32 rounded it positive). The
+cases here were checked free of that with and without OPENBLAS_CORETYPE=Haswell."""
 from __future__ import annotations
 
 import math

@@ -51,14 +51,14 @@ def _reduction(c: Case, tensor: str):
 
 SPECS = structure_specs(
     "CNBlock", lambda c: twin.CNBlock(**c.params),
-    lambda c, dt: CNBlock(**c.params, dtype=dt), _BLOCKS, _BLOCKS[1:], _reduction,
+    lambda c, dt: CNBlock(**c.params, dtype=dt), _BLOCKS, _BLOCKS[1:2], _reduction,
     "ConvNeXt block: dw 7x7, channels-last LayerNorm, Linear 4x, GELU, Linear, layer scale",
     {"dim": "8, 12, 16", "stochastic_depth_prob": "0, 0.3, 0.5 (torch's masks)",
      "layer_scale": "parameter (redrawn)", "steps": "1, 2", "mode": "train, eval"},
 ) + structure_specs(
     "ConvNeXt", lambda c: twin.ConvNeXt(_config(twin.CNBlockConfig, c), **_model_kw(c)),
     lambda c, dt: ConvNeXt(_config(CNBlockConfig, c), **_model_kw(c), dtype=dt),
-    _MODELS, _MODELS[1:], _reduction,
+    _MODELS, _MODELS[1:2], _reduction,
     "small ConvNeXt: 4x4 stem + LayerNorm2d, CNBlock stages, downsampling, LN-Flatten-Linear",
     {"block_setting": "(8->16 x1, 16 x2), (8->16 x1, 16->24 x1, 24 x1)",
      "stochastic_depth_prob": "0, 0.3, 0.5 (linear over blocks; torch's masks)",

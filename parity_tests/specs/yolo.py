@@ -22,8 +22,7 @@ def _case(csp="C2f", width=1 / 16, depth=0.33, nc=4, reg_max=16, b=4, hw=64, ste
                 ((b, 3, hw, hw),), steps=steps)
 
 
-_CASES = [_case(), _case("C3", reg_max=4, b=2, hw=96, steps=2),
-          _case(width=1 / 8, depth=0.67, nc=3, reg_max=4, b=4, hw=64)]
+_CASES = [_case(depth=0.67), _case("C3", width=1 / 8, nc=3, reg_max=4, b=2, hw=96, steps=2)]
 
 
 def _reduction(c: Case, tensor: str):
@@ -33,7 +32,7 @@ def _reduction(c: Case, tensor: str):
 
 SPECS = structure_specs(
     "YOLO", lambda c: twin.DetectionModel(**c.params), lambda c, dt: YOLO(**c.params, dtype=dt),
-    _CASES, _CASES[:2], _reduction,
+    _CASES, _CASES[:1], _reduction,
     "YOLOv8-style detector: C2f/C3 backbone and neck, SPPF, upsample + concat, 3-scale head",
     {"csp": "C2f, C3", "width": "1/16, 1/8", "depth": "0.33, 0.67 (1 or 2 bottlenecks)",
      "nc": "3, 4", "reg_max": "4, 16", "input": "4x3x64x64, 2x3x96x96",
