@@ -15,7 +15,8 @@ factors from 0.25 to 5.5 (indices equal, weights to rounding):
   ``scale * o`` with align_corners); bicubic: 4 taps clamped to the edge, A = -0.75.
 - antialias (bilinear, bicubic, lanczos): torch's separable filter, support scaled by
   the downscale factor, weights normalised per output.
-- area: adaptive average pooling (1-D and 2-D, as torch calls it).
+- area: adaptive average pooling (torch calls it; 3-D as a 2-D pass per depth slice
+  followed by one along the depth).
 
 torch's backward does not always use its forward's table, and we follow it: nearest's
 backward has torch's older index rule (copy when m == n, ``o >> 1`` when m == 2n, float32
@@ -239,9 +240,6 @@ def interpolate_params(layer: str, x: object, size=None, scale_factor=None, mode
     if mode == "lanczos" and (align_corners or not antialias):
         raise ValueError(f"{layer}: lanczos mode requires antialias=True and does not support "
                          f"align_corners=True")
-    if mode == "area" and x.ndim == 5:
-        raise ValueError(f"{layer}: area mode on 5-D input is adaptive_avg_pool3d, which "
-                         f"numpy_layers does not have")
     if x.shape[1] == 0 or min(spatial + out) <= 0:
         names = _AXES[3 - dim:]
         raise ValueError(f"{layer}: input and output sizes should be greater than 0 (and C "
@@ -251,6 +249,36 @@ def interpolate_params(layer: str, x: object, size=None, scale_factor=None, mode
     return tuple(out), scales, bool(align_corners)
 
 
+# ----------------------------------------------------------------------------- area
+def _area_passes(shape: tuple, out: tuple) -> list[tuple[tuple, tuple]]:
+    """Area (adaptive average pooling) as 2-D adaptive passes: [(4-D view of the pass's
+    input, its output size)]. 1-D runs on (N, C, 1, L); 3-D averages (H, W) per depth
+    slice, then D (windows of a product are products of windows, so the means nest)."""
+    n, c, *sp = shape
+    if len(sp) == 1:
+        return [((n, c, 1, sp[0]), (1, out[0]))]
+    if len(sp) == 2:
+        return [((n, c, *sp), out)]
+    return [((n, c * sp[0], sp[1], sp[2]), out[1:]), ((n, c, sp[0], out[1] * out[2]),
+                                                      (out[0], out[1] * out[2]))]
+
+
+def _area_forward(x: np.ndarray, out: tuple) -> tuple[np.ndarray, Any]:
+    y, caches = x, []
+    for view, size in _area_passes(x.shape, out):
+        y, cache = adaptive_avg_pool2d_forward(y.reshape(view), size)
+        caches.append((y.shape, cache))
+    return y.reshape(x.shape[:2] + out), ("area", x.shape, caches)
+
+
+def _area_backward(dy: np.ndarray, cache) -> np.ndarray:
+    _, shape, caches = cache
+    g = dy
+    for out_shape, inner in reversed(caches):                       # the pass's 4-D output
+        g = adaptive_avg_pool2d_backward(g.reshape(out_shape), inner)
+    return g.reshape(shape)
+
+
 # ----------------------------------------------------------------------------- forward/backward
 def interpolate_forward(x: np.ndarray, output_size: Sequence[int], scales: Sequence | None = None,
                         mode: str = "nearest", align_corners: bool = False,
@@ -258,10 +286,7 @@ def interpolate_forward(x: np.ndarray, output_size: Sequence[int], scales: Seque
     """x (N, C, *in) -> y (N, C, *output_size), cache; arguments as ``interpolate_params``
     returns them."""
     if mode == "area":
-        lo = (1,) * (4 - x.ndim)                                   # 1-D: as (N, C, 1, L)
-        x4 = x.reshape(x.shape[:2] + lo + x.shape[2:])
-        y, cache = adaptive_avg_pool2d_forward(x4, lo + tuple(output_size))
-        return y.reshape(x.shape[:2] + tuple(output_size)), ("area", x.shape, cache)
+        return _area_forward(x, tuple(output_size))
     T, nd = x.dtype.type, x.ndim
     same = tuple(x.shape[2:]) == tuple(output_size)
     back, y = [], x
@@ -278,9 +303,7 @@ def interpolate_forward(x: np.ndarray, output_size: Sequence[int], scales: Seque
 def interpolate_backward(dy: np.ndarray, cache) -> np.ndarray:
     """dy (N, C, *out) -> dx (N, C, *in)."""
     if cache[0] == "area":
-        _, shape, inner = cache
-        d4 = dy.reshape(dy.shape[:2] + (1,) * (4 - dy.ndim) + dy.shape[2:])
-        return adaptive_avg_pool2d_backward(d4, inner).reshape(shape)
+        return _area_backward(dy, cache)
     g = dy
     for axis, taps, n in cache[1]:                                 # first axis first
         g = _adjoint(g, axis, taps, n)

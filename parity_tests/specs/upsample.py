@@ -51,7 +51,8 @@ def _cases() -> list[Case]:
     out += [_case("bilinear", size=(1, 1)), _case("bilinear", size=(1, 7), ac=True),
             _case("nearest", sf=4, shape=(2, 8, 20, 20)), _case("bilinear", sf=2, shape=(2, 8, 16, 16), ac=True)]
     out += [_case("area", size=(3, 4)), _case("area", sf=0.5), _case("area", size=(7, 9)),
-            _case("area", rank=3, size=3), _case("area", rank=3, sf=1.5)]
+            _case("area", rank=3, size=3), _case("area", rank=3, sf=1.5),
+            _case("area", rank=5, size=(2, 5, 3)), _case("area", rank=5, sf=(1.5, 0.5, 1.0))]
     out += [_case(None, sf=2, cls="UpsamplingNearest2d"), _case(None, size=(7, 9), cls="UpsamplingNearest2d"),
             _case(None, sf=2, cls="UpsamplingBilinear2d"), _case(None, size=(4, 9), cls="UpsamplingBilinear2d")]
     return unique(out)
