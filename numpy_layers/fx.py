@@ -31,6 +31,9 @@ _FUNCTIONS = {
     "squeeze": "torch.squeeze", "cat": "torch.cat torch.concat torch.concatenate",
     "stack": "torch.stack", "chunk": "torch.chunk", "split": "torch.split",
     "mean": "torch.mean", "sum": "torch.sum", "detach": "torch.detach", "clone": "torch.clone",
+    "sqrt": "torch.sqrt", "rsqrt": "torch.rsqrt", "exp": "torch.exp", "log": "torch.log",
+    "abs": "torch.abs", "square": "torch.square", "reciprocal": "torch.reciprocal",
+    "clamp": "torch.clamp torch.clip",
     "relu": "torch.relu torch.relu_ F.relu", "relu6": "F.relu6", "leaky_relu": "F.leaky_relu",
     "elu": "F.elu", "selu": "torch.selu F.selu", "gelu": "F.gelu", "silu": "F.silu",
     "mish": "F.mish", "sigmoid": "torch.sigmoid F.sigmoid", "tanh": "torch.tanh F.tanh",
@@ -67,10 +70,13 @@ _USER_FUNCTIONS: dict[Any, str] = {}
 # Tensor method -> OPS key (in-place ``x_`` forms map to their functional op).
 _METHODS = {m: m for m in (
     "add sub mul div neg pow flatten permute transpose unsqueeze squeeze contiguous clone "
-    "detach size dim numel mean sum relu sigmoid tanh softmax log_softmax chunk split").split()}
+    "detach size dim numel mean sum relu sigmoid tanh softmax log_softmax chunk split "
+    "sqrt rsqrt exp log abs square reciprocal clamp").split()}
 _METHODS.update({"view": "reshape", "reshape": "reshape", "view_as": "reshape_as",
-                 "reshape_as": "reshape_as", "swapaxes": "transpose"})
-_METHODS.update({m + "_": m for m in "add sub mul div neg relu sigmoid tanh".split()})
+                 "reshape_as": "reshape_as", "swapaxes": "transpose", "clip": "clamp"})
+_METHODS.update({m + "_": m for m in
+                 "add sub mul div neg relu sigmoid tanh sqrt exp log abs clamp".split()})
+_METHODS["clip_"] = "clamp"
 _INPLACE = {"operator.iadd", "operator.isub", "operator.imul", "operator.itruediv", "torch.relu_"}
 
 

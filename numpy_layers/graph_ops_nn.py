@@ -1,5 +1,5 @@
-"""The neural-network entries of ``graph_ops.OPS``: reductions, activations, pooling,
-dropout (same conventions as ``graph_ops``; the maths is
+"""The neural-network entries of ``graph_ops.OPS``: reductions, elementwise math (sqrt, exp,
+log, abs, clamp ...), activations, pooling, dropout (same conventions as ``graph_ops``; the maths is
 ``numpy_layers.functional``'s). Imported by ``graph_ops`` so the table is always complete.
 """
 from __future__ import annotations
@@ -38,6 +38,46 @@ def _reduce(name: str, fn: Callable, scale: bool) -> None:
 
 _reduce("mean", np.mean, True)
 _reduce("sum", np.sum, False)
+
+
+# ----------------------------------------------------------------------------- elementwise math
+def _unary(name: str, fn: Callable, grad: Callable) -> None:
+    """``name(input)``; ``grad(dy, x, y)`` is the input's gradient. inf and NaN come out
+    silently, as in torch."""
+    def forward(input):
+        x = _array(name, input)
+        with np.errstate(all="ignore"):
+            return np.asarray(fn(x)), x
+
+    def backward(dy, x):
+        with np.errstate(all="ignore"):
+            return {"input": np.asarray(grad(dy, x, fn(x)), dy.dtype)}
+    OPS[name] = Op(name, forward, backward)
+
+
+_unary("sqrt", np.sqrt, lambda dy, x, y: dy / (2 * y))
+_unary("rsqrt", lambda x: 1 / np.sqrt(x), lambda dy, x, y: -0.5 * dy * y * y * y)
+_unary("exp", np.exp, lambda dy, x, y: dy * y)
+_unary("log", np.log, lambda dy, x, y: dy / x)
+_unary("abs", np.abs, lambda dy, x, y: dy * np.sign(x))
+_unary("square", np.square, lambda dy, x, y: dy * (2 * x))
+_unary("reciprocal", lambda x: 1 / x, lambda dy, x, y: -dy * y * y)
+
+
+@_op("clamp")
+def _clamp(input, min=None, max=None):
+    x = _array("clamp", input)
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
+    lo = -np.inf if min is None else min
+    hi = np.inf if max is None else max
+    return np.asarray(np.minimum(np.maximum(x, x.dtype.type(lo)), x.dtype.type(hi))), \
+        (x >= lo) & (x <= hi)                     # torch passes the gradient at the bounds
+
+
+@_grad("clamp")
+def _clamp_back(dy, keep):
+    return {"input": np.where(keep, dy, dy.dtype.type(0))}
 
 
 # ----------------------------------------------------------------------------- activations

@@ -1,7 +1,8 @@
 """Custom forwards calling torch.nn.functional directly (call_function nodes in torch.fx),
 converted by ``from_torch``: convolutions, linear, norms (F.batch_norm updating its buffers),
-padding, pixel shuffles, 1-D pooling, activations with options, losses; parameters passed
-in as ``self.weight`` get their gradients. Train and eval (batch and instance norm differ)."""
+padding, pixel shuffles, 1-D pooling, activations with options, losses, elementwise math,
+and the ConvNeXt authors' own Block and channels-first LayerNorm; parameters passed in as
+``self.weight`` get their gradients. Train and eval (batch and instance norm differ)."""
 from __future__ import annotations
 
 import numpy as np
@@ -92,9 +93,71 @@ class Losses(nn.Module):
                 + F.cross_entropy(x, self.cls, label_smoothing=0.1, reduction="sum"))
 
 
-MODELS = {m.__name__: m for m in (Convs, Norms, Shapes, Losses)}
-_SHAPES = {"Convs": (2, 3, 8, 8), "Norms": (3, 4, 5, 6), "Shapes": (2, 4, 6, 6), "Losses": (4, 6)}
-_REDUCTION = {"Convs": 64, "Norms": 90, "Shapes": 9, "Losses": 24}
+class Elementwise(nn.Module):
+    """sqrt, rsqrt, exp, log, abs, square, reciprocal, clamp (functions and methods)."""
+
+    def forward(self, x):
+        p = x * x + 0.5
+        return (torch.sqrt(p) + p.rsqrt() + torch.exp(x * 0.5) + p.log() + x.abs()
+                + torch.square(x) * 0.1 + torch.reciprocal(p) + x.clamp(-0.5, 0.7)
+                + torch.clamp(x, min=0.2) + x.clip(max=-0.1))
+
+
+class ChannelsFirstLayerNorm(nn.Module):
+    """The ConvNeXt authors' LayerNorm (facebookresearch/ConvNeXt, models/convnext.py) with
+    its 'channels_first' branch: mean, pow, sqrt over the channel dim, weight[:, None, None]."""
+
+    def __init__(self, normalized_shape, eps=1e-6, data_format="channels_first"):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(normalized_shape) + 0.3 * torch.randn(normalized_shape))
+        self.bias = nn.Parameter(0.3 * torch.randn(normalized_shape))
+        self.eps = eps
+        self.data_format = data_format
+        self.normalized_shape = (normalized_shape, )
+
+    def forward(self, x):
+        if self.data_format == "channels_last":
+            return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        u = x.mean(1, keepdim=True)
+        s = (x - u).pow(2).mean(1, keepdim=True)
+        x = (x - u) / torch.sqrt(s + self.eps)
+        x = self.weight[:, None, None] * x + self.bias[:, None, None]
+        return x
+
+
+class AuthorsConvNeXtBlock(nn.Module):
+    """The ConvNeXt authors' Block: dwconv, permute, LayerNorm, pwconv1, GELU, pwconv2, gamma,
+    permute back, input + drop_path(x) (drop_path 0: nn.Identity), after a channels-first LN."""
+
+    def __init__(self, dim=8):
+        super().__init__()
+        self.stem_norm = ChannelsFirstLayerNorm(dim)
+        self.dwconv = nn.Conv2d(dim, dim, kernel_size=7, padding=3, groups=dim)
+        self.norm = ChannelsFirstLayerNorm(dim, data_format="channels_last")
+        self.pwconv1 = nn.Linear(dim, 4 * dim)
+        self.act = nn.GELU()
+        self.pwconv2 = nn.Linear(4 * dim, dim)
+        self.gamma = nn.Parameter(0.5 * torch.ones((dim)), requires_grad=True)
+        self.drop_path = nn.Identity()
+
+    def forward(self, x):
+        x = self.stem_norm(x)
+        input = x
+        x = self.dwconv(x)
+        x = x.permute(0, 2, 3, 1)
+        x = self.norm(x)
+        x = self.pwconv2(self.act(self.pwconv1(x)))
+        if self.gamma is not None:
+            x = self.gamma * x
+        x = x.permute(0, 3, 1, 2)
+        return input + self.drop_path(x)
+
+
+MODELS = {m.__name__: m for m in (Convs, Norms, Shapes, Losses, Elementwise, AuthorsConvNeXtBlock)}
+_SHAPES = {"Convs": (2, 3, 8, 8), "Norms": (3, 4, 5, 6), "Shapes": (2, 4, 6, 6), "Losses": (4, 6),
+           "Elementwise": (3, 5, 7), "AuthorsConvNeXtBlock": (2, 8, 6, 6)}
+_REDUCTION = {"Convs": 64, "Norms": 90, "Shapes": 9, "Losses": 24, "Elementwise": 1,
+              "AuthorsConvNeXtBlock": 72}
 
 SPEC = ParitySpec(
     name="FxFunctional",
