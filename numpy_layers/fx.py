@@ -1,11 +1,11 @@
 """torch.fx models -> ``numpy_layers.graph.GraphModule`` (``from_torch``'s path for any model
 with a custom ``forward``).
 
-The model is traced with a tracer that keeps every module with a NumPy twin whole; each
-fx node becomes a ``graph.Node``: functions and Tensor methods are mapped onto the
-``graph_ops.OPS`` table (``_FUNCTIONS``, ``_METHODS``), submodules onto their converted
-twins, and every unsupported use is collected into one ``ConversionError``. torch is
-imported lazily, as in ``convert``.
+The model is traced by ``fx_trace`` (modules with a NumPy twin kept whole); each fx node
+becomes a ``graph.Node``: functions and Tensor methods are mapped onto the
+``graph_ops.OPS`` table (``_FUNCTIONS``, ``_METHODS``, ``_QUALIFIED`` by qualified name, and
+what ``register_op`` adds), submodules onto their converted twins, and every unsupported
+use is collected into one ``ConversionError``. torch is imported lazily, as in ``convert``.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import numpy as np
 from . import modules as M
 from .convert import (CONTAINERS, ConversionError, _build, _converter, _key, _unsupported,
                       describe, supported)
+from .fx_trace import trace_module
 
 # OPS key -> the torch callables fx records for it (dotted paths; missing ones are skipped).
 _FUNCTIONS = {
@@ -124,47 +125,6 @@ def _label(node: Any) -> str:
     return name
 
 
-def _tracer() -> Any:
-    from torch import fx
-
-    class _Tracer(fx.Tracer):
-        """Modules with a NumPy twin stay whole (call_module); Sequential is traced through.
-        The pieces of ``chunk``/``split`` with a constant count can be iterated
-        (``list(x.chunk(2, 1))``, as ultralytics' C2f writes it), which plain fx refuses."""
-        def is_leaf_module(self, m: Any, qualname: str) -> bool:
-            if _key(m) is not None and _key(m) not in CONTAINERS and _converter(m) is not None:
-                return True
-            return super().is_leaf_module(m, qualname)
-
-        def iter(self, obj: Any) -> Any:
-            n = _pieces(obj.node)
-            return super().iter(obj) if n is None else iter([obj[i] for i in range(n)])
-
-        def proxy(self, node: Any) -> Any:
-            return _Proxy(node, self)
-
-    class _Proxy(fx.Proxy):
-        def __len__(self) -> int:                  # list(proxy) asks for a length first
-            n = _pieces(self.node)
-            return super().__len__() if n is None else n
-    return _Tracer()
-
-
-def _pieces(node: Any) -> int | None:
-    """How many tensors a chunk/split node returns when its arguments fix it: ``chunks``
-    (torch returns that many when the size allows), or the length of a list of sizes."""
-    import torch
-    name = node.target if node.op == "call_method" else \
-        {torch.chunk: "chunk", torch.split: "split"}.get(node.target)
-    if name not in ("chunk", "split"):
-        return None
-    arg = node.args[1] if len(node.args) > 1 else \
-        node.kwargs.get("chunks", node.kwargs.get("split_size_or_sections", node.kwargs.get("split_size")))
-    if name == "chunk":
-        return arg if isinstance(arg, int) else None
-    return len(arg) if isinstance(arg, (list, tuple)) else None
-
-
 def _array(t: Any) -> np.ndarray:
     """A NumPy copy of a tensor; floating point must be float32 or float64."""
     import torch
@@ -222,27 +182,6 @@ def _to_args(a: Any, alias: dict[str, str]) -> Any:
     return a
 
 
-def _trace(module: Any) -> tuple[Any, dict[str, Any]]:
-    """The fx graph of ``module`` and the tensor constants fx lifted out of its forward
-    (fx stores them on the module; they are removed again, the module is left as it was)."""
-    name = f"{type(module).__module__}.{type(module).__qualname__}"
-    before = set(vars(module))
-    try:
-        graph = _tracer().trace(module)
-    except Exception as e:  # noqa: BLE001 - every fx failure is reported the same way
-        raise ConversionError(
-            f"from_torch: torch.fx could not trace {name}: {type(e).__name__}: {e}\n"
-            f"fx runs forward on symbolic values, so control flow (if/for/while) or Python "
-            f"calls that depend on tensor values cannot be traced: make them depend on "
-            f"attributes or shapes only.") from e
-    finally:
-        consts = {k: vars(module)[k] for k in set(vars(module)) - before
-                  if k.startswith("_tensor_constant")}
-        for k in consts:
-            delattr(module, k)
-    return graph, consts
-
-
 def from_fx(module: Any) -> M.Module:
     """Trace ``module`` and build its GraphModule; every unsupported use is collected.
 
@@ -251,7 +190,7 @@ def from_fx(module: Any) -> M.Module:
     computes (views of ``x`` taken before the in-place op are not updated)."""
     from .graph import GraphModule, Node, Ref
     from .graph_ops import OPS
-    graph, consts = _trace(module)
+    graph, consts = trace_module(module)
     functions, alias = _function_table(), {}
     problems: dict[str, list[str]] = {}
     nodes = []

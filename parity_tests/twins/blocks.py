@@ -6,13 +6,10 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from functools import partial
 
 import torch
 import torch.nn.functional as F
 from torch import nn
-
-from parity_tests.twins.mobilenet import Conv2dNormActivation, _make_divisible
 
 
 def vgg_block(in_channels, out_channels, num_convs, batch_norm=False):
