@@ -12,16 +12,8 @@ import math
 import torch
 from torch import nn
 
+from numpy_layers.blocks.yolo import autopad  # ultralytics' 'same' padding rule, shared
 from numpy_layers.models.yolo import SCALES, YOLOV8  # noqa: F401 - the yolov8.yaml table (data)
-
-
-def autopad(k, p=None, d=1):
-    """Pad to 'same' shape outputs."""
-    if d > 1:
-        k = d * (k - 1) + 1 if isinstance(k, int) else [d * (x - 1) + 1 for x in k]
-    if p is None:
-        p = k // 2 if isinstance(k, int) else [x // 2 for x in k]
-    return p
 
 
 class Conv(nn.Module):
