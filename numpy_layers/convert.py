@@ -117,9 +117,11 @@ def describe(path: str, module: Any) -> str:
 def supported() -> list[str]:
     """Names of the torch classes ``from_torch`` converts (torch.nn's by name, others by
     qualified name)."""
+    import torch
     names = {k if isinstance(k, str) else f"{k.__module__}.{k.__qualname__}" for k in _CONVERTERS}
     names |= {n for n in dir(M) if isinstance(getattr(M, n), type)
-              and issubclass(getattr(M, n), M.Module) and n != "Module"}
+              and issubclass(getattr(M, n), M.Module) and n != "Module"
+              and isinstance(getattr(torch.nn, n, None), type)}       # torch.nn's twins
     return sorted(names)
 
 

@@ -281,12 +281,20 @@ def register_op(torch_target: Any, forward: Callable[..., tuple[Any, Any]],
     names = [p.name for p in inspect.signature(forward).parameters.values()
              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
+    def checked(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
+        out = forward(*args, **kwargs)
+        if not (isinstance(out, tuple) and len(out) == 2):
+            raise TypeError(f"the forward registered for {label} must return (output, cache), "
+                            f"got {type(out).__name__}")
+        return out
+    checked.__signature__ = inspect.signature(forward)   # type: ignore[attr-defined]
+
     def grads(dy: Any, cache: Any) -> dict[str, Any]:
         g = backward(dy, cache)
         if isinstance(g, dict):
             return g
         return dict(zip(names, g)) if isinstance(g, (tuple, list)) else {names[0]: g}
-    OPS[key] = Op(key, forward, None if backward is None else grads)
+    OPS[key] = Op(key, checked, None if backward is None else grads)
     if method:
         _METHODS[torch_target[len("Tensor."):]] = key
     elif isinstance(torch_target, str):

@@ -77,11 +77,23 @@ def test_register_op_forms(registry):
     _check(Model(), _rand(5, 4))
 
 
-def test_register_op_rejects_bad_arguments():
+def test_register_op_rejects_bad_arguments(registry):
     with pytest.raises(TypeError, match="register_op: expected a callable"):
         nl.register_op(3, lambda x: (x, None))
     with pytest.raises(TypeError, match="must be callables"):
         nl.register_op(torch.cumsum, "forward")
+
+    class Cumsum(nn.Module):
+        def forward(self, x):
+            return torch.cumsum(x, dim=1)
+    # a forward that forgets the cache: a clear error, not rows of its output unpacked
+    nl.register_op(torch.cumsum, lambda input, dim: np.cumsum(input, axis=dim))
+    with pytest.raises(TypeError, match=r"torch.cumsum must return \(output, cache\)"):
+        nl.from_torch(Cumsum())(np.ones((2, 3)))
+    # arguments named unlike torch's: listed when converting
+    nl.register_op(torch.cumsum, lambda input, axis: (np.cumsum(input, axis=axis), axis))
+    with pytest.raises(convert.ConversionError, match="missing a required argument: 'axis'"):
+        nl.from_torch(Cumsum())
 
 
 class Scale(nn.Module):
