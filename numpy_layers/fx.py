@@ -72,7 +72,7 @@ _USER_FUNCTIONS: dict[Any, str] = {}
 _METHODS = {m: m for m in (
     "add sub mul div neg pow flatten permute transpose unsqueeze squeeze contiguous clone "
     "detach size dim numel mean sum relu sigmoid tanh softmax log_softmax chunk split "
-    "sqrt rsqrt exp log abs square reciprocal clamp").split()}
+    "sqrt rsqrt exp log abs square reciprocal clamp expand expand_as").split()}
 _METHODS.update({"view": "reshape", "reshape": "reshape", "view_as": "reshape_as",
                  "reshape_as": "reshape_as", "swapaxes": "transpose", "clip": "clamp"})
 _METHODS.update({m + "_": m for m in

@@ -183,6 +183,26 @@ _reshaped("contiguous", lambda input, memory_format=None: input)
 _reshaped("clone", lambda input, *, memory_format=None: input.copy())
 
 
+@_op("expand")
+def _expand(input, *sizes):
+    x, sizes = _array("expand", input), _dims(sizes)
+    lead = len(sizes) - x.ndim
+    if lead < 0:
+        raise ValueError(f"expand: the number of sizes ({len(sizes)}) must be at least the "
+                         f"input's {x.ndim} dimensions")
+    shape = tuple(x.shape[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(sizes))
+    return np.broadcast_to(x, shape), x.shape          # a read-only view, as torch's view
+
+
+@_op("expand_as")
+def _expand_as(input, other):
+    return np.broadcast_to(_array("expand_as", input), np.shape(other)), input.shape
+
+
+OPS["expand"].backward = OPS["expand_as"].backward = \
+    lambda dy, shape: {"input": _unbroadcast(dy, shape)}
+
+
 @_op("permute")
 def _permute(input, *dims):
     dims = tuple(_axis("permute", d, input.ndim) for d in _dims(dims))
