@@ -5,8 +5,11 @@ Each entry has torch's signature (argument names, order, defaults), a forward
 gradient}``; a gradient has the structure of its argument (a list for ``cat``'s tensors),
 broadcast operands get theirs summed back to their own shape, and Python numbers get none.
 Shape queries (``size``, ``x.shape``) have no backward. Nothing here writes into an array
-it was given. This file holds arithmetic, shapes, indexing and joining; reductions,
-activations, pooling and dropout are in ``graph_ops_nn`` (imported at the end).
+it was given (except ``F.batch_norm``/``F.instance_norm``'s running statistics, as torch).
+This file holds arithmetic, shapes, indexing and joining; reductions, elementwise math,
+activations, pooling and dropout are in ``graph_ops_nn`` (imported at the end), the layer
+functionals (conv, norms, losses, resizing ...) in ``graph_ops_layers``; ``register_op``
+(``fx.py``) adds users' entries.
 """
 from __future__ import annotations
 
