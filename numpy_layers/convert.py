@@ -19,9 +19,10 @@ from . import modules as M
 # Modules whose children are converted one by one.
 CONTAINERS = {"Sequential"}
 
-# torch class name -> function(torch_module, dtype, convert) -> numpy Module; classes not
-# listed here are converted by name (see ``_generic``).
-_CONVERTERS: dict[str, Callable[[Any, np.dtype, Callable], M.Module]] = {}
+# torch.nn class name, qualified class name (``torchvision.ops.stochastic_depth.StochasticDepth``)
+# or class object (``register_module``) -> function(torch_module, dtype, convert) -> numpy
+# Module; torch.nn classes not listed here are converted by name (see ``_generic``).
+_CONVERTERS: dict[Any, Callable[[Any, np.dtype, Callable], M.Module]] = {}
 
 
 def register_converter(torch_class_name: str):
@@ -32,25 +33,25 @@ def register_converter(torch_class_name: str):
     return deco
 
 
-def _key(module: Any) -> str | None:
-    """The torch.nn class name of ``module`` (None for classes outside torch.nn, and for a
-    bare ``nn.Module`` such as the containers of a torch.fx GraphModule)."""
+def _key(module: Any) -> Any:
+    """The torch.nn class name of ``module``; for other classes the class itself or its
+    qualified name when registered (``register_module``); else None (also for a bare
+    ``nn.Module`` such as the containers of a torch.fx GraphModule)."""
     import torch
     cls = type(module)
     name = cls.__name__
     if getattr(torch.nn, name, None) is cls and cls is not torch.nn.Module:
         return name
+    for key in (cls, f"{cls.__module__}.{cls.__qualname__}"):
+        if key in _CONVERTERS:
+            return key
     return None
 
 
-def _generic(name: str) -> Callable[[Any, np.dtype, Callable], M.Module] | None:
-    """Converter for a numpy_layers class named like the torch one: each constructor
-    argument is read from the torch attribute of the same name (``bias`` -> whether the
-    torch module has one, ``dtype`` -> its parameter dtype)."""
-    cls = getattr(M, name, None)
-    if not (isinstance(cls, type) and issubclass(cls, M.Module)):
-        return None
-
+def _generic_for(cls: type) -> Callable[[Any, np.dtype, Callable], M.Module]:
+    """Converter building numpy_layers class ``cls``: each constructor argument is read from
+    the torch attribute of the same name (``bias`` -> whether the torch module has one,
+    ``dtype`` -> its parameter dtype)."""
     def convert(m: Any, dtype: np.dtype, _convert: Callable) -> M.Module:
         kwargs: dict[str, Any] = {}
         for p in inspect.signature(cls.__init__).parameters.values():
@@ -67,11 +68,19 @@ def _generic(name: str) -> Callable[[Any, np.dtype, Callable], M.Module] | None:
     return convert
 
 
+def _generic(name: str) -> Callable[[Any, np.dtype, Callable], M.Module] | None:
+    """The converter of the numpy_layers class named like the torch.nn one, if any."""
+    cls = getattr(M, name, None)
+    if not (isinstance(cls, type) and issubclass(cls, M.Module)):
+        return None
+    return _generic_for(cls)
+
+
 def _converter(module: Any) -> Callable[[Any, np.dtype, Callable], M.Module] | None:
     key = _key(module)
     if key is None:
         return None
-    return _CONVERTERS.get(key) or _generic(key)
+    return _CONVERTERS.get(key) or (_generic(key) if isinstance(key, str) else None)
 
 
 def _module_dtype(module: Any) -> np.dtype:
@@ -106,10 +115,13 @@ def describe(path: str, module: Any) -> str:
 
 
 def supported() -> list[str]:
-    """Names of the torch.nn classes ``from_torch`` converts."""
-    names = set(_CONVERTERS)
+    """Names of the torch classes ``from_torch`` converts (torch.nn's by name, others by
+    qualified name)."""
+    import torch
+    names = {k if isinstance(k, str) else f"{k.__module__}.{k.__qualname__}" for k in _CONVERTERS}
     names |= {n for n in dir(M) if isinstance(getattr(M, n), type)
-              and issubclass(getattr(M, n), M.Module) and n != "Module"}
+              and issubclass(getattr(M, n), M.Module) and n != "Module"
+              and isinstance(getattr(torch.nn, n, None), type)}       # torch.nn's twins
     return sorted(names)
 
 
@@ -133,6 +145,8 @@ def from_torch(module: Any) -> M.Module:
             "from_torch: no NumPy twin for these modules:\n  "
             + "\n  ".join(describe(p, m) for p, m in missing)
             + f"\nsupported: {', '.join(supported())}"
+            + "\nadd one without editing numpy_layers: numpy_layers.register_module(torch_class, "
+              "converter)"
         )
     else:
         out = _build(module)
@@ -154,3 +168,38 @@ def _sequential(m: Any, dtype: np.dtype, convert: Callable) -> M.Module:
 
 class ConversionError(TypeError, ValueError):
     """A traced model uses operations with no NumPy twin (all of them are listed)."""
+
+
+def register_module(torch_class: Any, converter: Any) -> None:
+    """Teach ``from_torch`` one more module class (kept whole inside traced models).
+
+    ``torch_class``: the class, or its qualified name (``"package.module.Class"``, whose
+    package need not be importable here). ``converter``: a ``numpy_layers.Module`` subclass,
+    built with each constructor argument read from the torch module's attribute of the
+    same name (``dtype`` from its parameters), or a function ``converter(torch_module) ->
+    numpy_layers.Module``. Parameters and buffers are then loaded from the torch module's
+    ``state_dict``, so the NumPy module must register them under torch's names. Exactly
+    this class is matched (a subclass may override ``forward``); a later registration
+    replaces an earlier one.
+    """
+    if not (isinstance(torch_class, (type, str))):
+        raise TypeError(f"register_module: expected a class or a qualified class name as "
+                        f"torch_class, got {torch_class!r}")
+    if isinstance(converter, type) and issubclass(converter, M.Module):
+        build = _generic_for(converter)
+    elif callable(converter):
+        def build(m: Any, dtype: np.dtype, _convert: Callable) -> M.Module:
+            out = converter(m)
+            if not isinstance(out, M.Module):
+                raise TypeError(f"register_module: the converter of {type(m).__qualname__} "
+                                f"returned {type(out).__name__}, not a numpy_layers Module")
+            return out
+    else:
+        raise TypeError(f"register_module: expected a numpy_layers.Module subclass or a "
+                        f"function as converter, got {converter!r}")
+    _CONVERTERS[torch_class] = build
+
+
+# torchvision's StochasticDepth, by qualified name (torchvision need not be installed).
+register_module("torchvision.ops.stochastic_depth.StochasticDepth",
+                lambda m: M.StochasticDepth(m.p, m.mode))

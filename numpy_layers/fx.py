@@ -1,21 +1,23 @@
 """torch.fx models -> ``numpy_layers.graph.GraphModule`` (``from_torch``'s path for any model
 with a custom ``forward``).
 
-The model is traced with a tracer that keeps every module with a NumPy twin whole; each
-fx node becomes a ``graph.Node``: functions and Tensor methods are mapped onto the
-``graph_ops.OPS`` table (``_FUNCTIONS``, ``_METHODS``), submodules onto their converted
-twins, and every unsupported use is collected into one ``ConversionError``. torch is
-imported lazily, as in ``convert``.
+The model is traced by ``fx_trace`` (modules with a NumPy twin kept whole); each fx node
+becomes a ``graph.Node``: functions and Tensor methods are mapped onto the
+``graph_ops.OPS`` table (``_FUNCTIONS``, ``_METHODS``, ``_QUALIFIED`` by qualified name, and
+what ``register_op`` adds), submodules onto their converted twins, and every unsupported
+use is collected into one ``ConversionError``. torch is imported lazily, as in ``convert``.
 """
 from __future__ import annotations
 
-from typing import Any
+import inspect
+from typing import Any, Callable
 
 import numpy as np
 
 from . import modules as M
 from .convert import (CONTAINERS, ConversionError, _build, _converter, _key, _unsupported,
                       describe, supported)
+from .fx_trace import trace_module
 
 # OPS key -> the torch callables fx records for it (dotted paths; missing ones are skipped).
 _FUNCTIONS = {
@@ -30,6 +32,9 @@ _FUNCTIONS = {
     "squeeze": "torch.squeeze", "cat": "torch.cat torch.concat torch.concatenate",
     "stack": "torch.stack", "chunk": "torch.chunk", "split": "torch.split",
     "mean": "torch.mean", "sum": "torch.sum", "detach": "torch.detach", "clone": "torch.clone",
+    "sqrt": "torch.sqrt", "rsqrt": "torch.rsqrt", "exp": "torch.exp", "log": "torch.log",
+    "abs": "torch.abs", "square": "torch.square", "reciprocal": "torch.reciprocal",
+    "clamp": "torch.clamp torch.clip",
     "relu": "torch.relu torch.relu_ F.relu", "relu6": "F.relu6", "leaky_relu": "F.leaky_relu",
     "elu": "F.elu", "selu": "torch.selu F.selu", "gelu": "F.gelu", "silu": "F.silu",
     "mish": "F.mish", "sigmoid": "torch.sigmoid F.sigmoid", "tanh": "torch.tanh F.tanh",
@@ -38,15 +43,41 @@ _FUNCTIONS = {
     "max_pool2d": "F.max_pool2d torch.max_pool2d", "avg_pool2d": "F.avg_pool2d",
     "adaptive_avg_pool2d": "F.adaptive_avg_pool2d",
     "adaptive_max_pool2d": "F.adaptive_max_pool2d", "dropout": "F.dropout",
-    "interpolate": "F.interpolate",
+    "dropout2d": "F.dropout2d", "hardtanh": "F.hardtanh",
+    "interpolate": "F.interpolate", "upsample": "F.upsample",
+    "upsample_nearest": "F.upsample_nearest", "upsample_bilinear": "F.upsample_bilinear",
+    "conv1d": "F.conv1d torch.conv1d", "conv2d": "F.conv2d torch.conv2d",
+    "conv_transpose1d": "F.conv_transpose1d torch.conv_transpose1d",
+    "conv_transpose2d": "F.conv_transpose2d torch.conv_transpose2d", "linear": "F.linear",
+    "batch_norm": "F.batch_norm", "instance_norm": "F.instance_norm",
+    "layer_norm": "F.layer_norm", "group_norm": "F.group_norm",
+    "local_response_norm": "F.local_response_norm", "prelu": "F.prelu torch.prelu",
+    "pixel_shuffle": "F.pixel_shuffle torch.pixel_shuffle",
+    "pixel_unshuffle": "F.pixel_unshuffle torch.pixel_unshuffle",
+    "channel_shuffle": "F.channel_shuffle torch.channel_shuffle torch.native_channel_shuffle",
+    "pad": "F.pad", "max_pool1d": "F.max_pool1d torch.max_pool1d",
+    "avg_pool1d": "F.avg_pool1d torch.avg_pool1d",
+    "adaptive_avg_pool1d": "F.adaptive_avg_pool1d torch.adaptive_avg_pool1d",
+    "adaptive_max_pool1d": "F.adaptive_max_pool1d", "max_unpool2d": "F.max_unpool2d",
+    "mse_loss": "F.mse_loss", "l1_loss": "F.l1_loss", "smooth_l1_loss": "F.smooth_l1_loss",
+    "binary_cross_entropy": "F.binary_cross_entropy",
+    "binary_cross_entropy_with_logits": "F.binary_cross_entropy_with_logits",
+    "cross_entropy": "F.cross_entropy", "nll_loss": "F.nll_loss",
 }
+# Functions of packages that need not be importable, by qualified name -> OPS key.
+_QUALIFIED = {"torchvision.ops.stochastic_depth.stochastic_depth": "stochastic_depth"}
+# Callables added with ``register_op`` -> OPS key.
+_USER_FUNCTIONS: dict[Any, str] = {}
 # Tensor method -> OPS key (in-place ``x_`` forms map to their functional op).
 _METHODS = {m: m for m in (
     "add sub mul div neg pow flatten permute transpose unsqueeze squeeze contiguous clone "
-    "detach size dim numel mean sum relu sigmoid tanh softmax log_softmax chunk split").split()}
+    "detach size dim numel mean sum relu sigmoid tanh softmax log_softmax chunk split "
+    "sqrt rsqrt exp log abs square reciprocal clamp expand expand_as").split()}
 _METHODS.update({"view": "reshape", "reshape": "reshape", "view_as": "reshape_as",
-                 "reshape_as": "reshape_as", "swapaxes": "transpose"})
-_METHODS.update({m + "_": m for m in "add sub mul div neg relu sigmoid tanh".split()})
+                 "reshape_as": "reshape_as", "swapaxes": "transpose", "clip": "clamp"})
+_METHODS.update({m + "_": m for m in
+                 "add sub mul div neg relu sigmoid tanh sqrt exp log abs clamp".split()})
+_METHODS["clip_"] = "clamp"
 _INPLACE = {"operator.iadd", "operator.isub", "operator.imul", "operator.itruediv", "torch.relu_"}
 
 
@@ -65,7 +96,16 @@ def _function_table() -> dict[Any, str]:
                 obj = getattr(obj, part, None)
             if obj is not None:
                 table[obj] = key
+    table.update(_USER_FUNCTIONS)
     return table
+
+
+def _qualified(target: Any) -> str:
+    from torch.fx.node import _get_qualified_name
+    try:
+        return _get_qualified_name(target)
+    except Exception:  # noqa: BLE001 - not every callable has one
+        return ""
 
 
 def _label(node: Any) -> str:
@@ -83,18 +123,6 @@ def _label(node: Any) -> str:
         if name.startswith(old):
             return new + name[len(old):]
     return name
-
-
-def _tracer() -> Any:
-    from torch import fx
-
-    class _Tracer(fx.Tracer):
-        """Modules with a NumPy twin stay whole (call_module); Sequential is traced through."""
-        def is_leaf_module(self, m: Any, qualname: str) -> bool:
-            if _key(m) is not None and _key(m) not in CONTAINERS and _converter(m) is not None:
-                return True
-            return super().is_leaf_module(m, qualname)
-    return _Tracer()
 
 
 def _array(t: Any) -> np.ndarray:
@@ -143,8 +171,8 @@ def _to_args(a: Any, alias: dict[str, str]) -> Any:
         return Ref(alias.get(a.name, a.name))
     if isinstance(a, torch.Size):
         return tuple(a)
-    if isinstance(a, (tuple, list)):
-        return type(a)(_to_args(v, alias) for v in a)
+    if isinstance(a, (tuple, list)):          # fx's immutable_list becomes a plain list
+        return (tuple if isinstance(a, tuple) else list)(_to_args(v, alias) for v in a)
     if isinstance(a, dict):
         return {k: _to_args(v, alias) for k, v in a.items()}
     if isinstance(a, slice):
@@ -152,27 +180,6 @@ def _to_args(a: Any, alias: dict[str, str]) -> Any:
     if isinstance(a, (torch.dtype, torch.device, torch.memory_format, torch.layout)):
         return str(a)
     return a
-
-
-def _trace(module: Any) -> tuple[Any, dict[str, Any]]:
-    """The fx graph of ``module`` and the tensor constants fx lifted out of its forward
-    (fx stores them on the module; they are removed again, the module is left as it was)."""
-    name = f"{type(module).__module__}.{type(module).__qualname__}"
-    before = set(vars(module))
-    try:
-        graph = _tracer().trace(module)
-    except Exception as e:  # noqa: BLE001 - every fx failure is reported the same way
-        raise ConversionError(
-            f"from_torch: torch.fx could not trace {name}: {type(e).__name__}: {e}\n"
-            f"fx runs forward on symbolic values, so control flow (if/for/while) or Python "
-            f"calls that depend on tensor values cannot be traced: make them depend on "
-            f"attributes or shapes only.") from e
-    finally:
-        consts = {k: vars(module)[k] for k in set(vars(module)) - before
-                  if k.startswith("_tensor_constant")}
-        for k in consts:
-            delattr(module, k)
-    return graph, consts
 
 
 def from_fx(module: Any) -> M.Module:
@@ -183,7 +190,7 @@ def from_fx(module: Any) -> M.Module:
     computes (views of ``x`` taken before the in-place op are not updated)."""
     from .graph import GraphModule, Node, Ref
     from .graph_ops import OPS
-    graph, consts = _trace(module)
+    graph, consts = trace_module(module)
     functions, alias = _function_table(), {}
     problems: dict[str, list[str]] = {}
     nodes = []
@@ -209,7 +216,8 @@ def from_fx(module: Any) -> M.Module:
             nodes.append(Node("call_module", n.name, n.target, args, kwargs, label=label))
         else:
             label = _label(n)
-            key = _METHODS.get(n.target) if n.op == "call_method" else functions.get(n.target)
+            key = _METHODS.get(n.target) if n.op == "call_method" else \
+                functions.get(n.target) or _QUALIFIED.get(_qualified(n.target))
             if key == "getattr" and len(args) > 1 and args[1] not in ("shape", "ndim"):
                 key, label = None, f"Tensor.{args[1]}"
             if key is None:
@@ -235,6 +243,62 @@ def from_fx(module: Any) -> M.Module:
             f"from_torch: cannot convert {cls}: {len(problems)} unsupported operation"
             f"{'s' if len(problems) > 1 else ''} in its torch.fx graph:\n" + "\n".join(lines)
             + f"\nsupported functions and Tensor methods: {', '.join(sorted(OPS))}"
-            + f"\nsupported modules: {', '.join(supported())}")
+            + f"\nsupported modules: {', '.join(supported())}"
+            + "\nadd a missing one without editing numpy_layers: numpy_layers.register_op("
+              "torch_target, forward, backward) for a function or Tensor method, "
+              "numpy_layers.register_module(torch_class, converter) for a module")
     out = GraphModule(nodes, type(module).__name__)
     return _fill(out, module, {id(module): out})
+
+
+def register_op(torch_target: Any, forward: Callable[..., tuple[Any, Any]],
+                backward: Callable[[Any, Any], Any] | None = None) -> str:
+    """Teach ``from_torch`` one more function or Tensor method of a traced forward.
+
+    ``torch_target``: what the forward calls: a callable (``torch.cumsum``,
+    ``torch.nn.functional.softsign``), a qualified name (``"package.module.function"``,
+    whose package need not be importable here), or ``"Tensor.<method>"``.
+    ``forward(*args, **kwargs) -> (output, cache)`` takes the torch function's arguments
+    (NumPy arrays for tensors; for a method the tensor comes first), and
+    ``backward(grad_output, cache)`` returns the gradients: one array (for the first
+    argument), a tuple (one per positional argument, None where there is none) or a dict
+    {argument name: gradient}. ``backward=None``: no gradient flows through the op.
+    A later registration for the same target replaces an earlier one. Returns the op's key.
+    """
+    from .graph_ops import OPS, Op
+    if not callable(forward) or (backward is not None and not callable(backward)):
+        raise TypeError("register_op: forward and backward must be callables (backward may be "
+                        f"None), got {type(forward).__name__} and {type(backward).__name__}")
+    method = isinstance(torch_target, str) and torch_target.startswith("Tensor.")
+    if isinstance(torch_target, str):
+        label = torch_target
+    elif callable(torch_target):
+        label = _qualified(torch_target) or repr(torch_target)
+    else:
+        raise TypeError(f"register_op: expected a callable, a qualified name or 'Tensor.<method>' "
+                        f"as torch_target, got {torch_target!r}")
+    key = f"user:{label}"
+    names = [p.name for p in inspect.signature(forward).parameters.values()
+             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+    def checked(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
+        out = forward(*args, **kwargs)
+        if not (isinstance(out, tuple) and len(out) == 2):
+            raise TypeError(f"the forward registered for {label} must return (output, cache), "
+                            f"got {type(out).__name__}")
+        return out
+    checked.__signature__ = inspect.signature(forward)   # type: ignore[attr-defined]
+
+    def grads(dy: Any, cache: Any) -> dict[str, Any]:
+        g = backward(dy, cache)
+        if isinstance(g, dict):
+            return g
+        return dict(zip(names, g)) if isinstance(g, (tuple, list)) else {names[0]: g}
+    OPS[key] = Op(key, checked, None if backward is None else grads)
+    if method:
+        _METHODS[torch_target[len("Tensor."):]] = key
+    elif isinstance(torch_target, str):
+        _QUALIFIED[torch_target] = key
+    else:
+        _USER_FUNCTIONS[torch_target] = key
+    return key

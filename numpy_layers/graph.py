@@ -127,6 +127,7 @@ class GraphModule(Module):
     def __init__(self, nodes: list[Node], torch_class: str = "") -> None:
         super().__init__()
         self.torch_class = torch_class
+        self.rng = np.random.default_rng()   # random ops' draws (stochastic_depth in training)
         self.nodes = list(nodes)
         self._label = f"GraphModule({torch_class})" if torch_class else "GraphModule"
         bad = [f"{n.name}: {n.target}" for n in self.nodes
@@ -191,10 +192,14 @@ class GraphModule(Module):
                 kwargs = _resolve(self._bound[node.name].kwargs, env)
                 if op.uses_mode:
                     kwargs["_training"] = self.training
+                if op.uses_rng:
+                    kwargs["_rng"] = self.rng
                 try:
                     value, caches[node.name] = op.forward(*_resolve(self._bound[node.name].args, env), **kwargs)
                 except (TypeError, ValueError) as e:
                     raise type(e)(f"{self._label}: node {node.name} ({node.label}): {e}") from e
+                if isinstance(value, np.floating):    # 0-D arithmetic gives NumPy scalars
+                    value = np.asarray(value)
             else:                                   # output
                 value = out = _resolve(node.args[0], env)
             env[node.name] = value

@@ -5,8 +5,11 @@ Each entry has torch's signature (argument names, order, defaults), a forward
 gradient}``; a gradient has the structure of its argument (a list for ``cat``'s tensors),
 broadcast operands get theirs summed back to their own shape, and Python numbers get none.
 Shape queries (``size``, ``x.shape``) have no backward. Nothing here writes into an array
-it was given. This file holds arithmetic, shapes, indexing and joining; reductions,
-activations, pooling and dropout are in ``graph_ops_nn`` (imported at the end).
+it was given (except ``F.batch_norm``/``F.instance_norm``'s running statistics, as torch).
+This file holds arithmetic, shapes, indexing and joining; reductions, elementwise math,
+activations, pooling and dropout are in ``graph_ops_nn`` (imported at the end), the layer
+functionals (conv, norms, losses, resizing ...) in ``graph_ops_layers``; ``register_op``
+(``fx.py``) adds users' entries.
 """
 from __future__ import annotations
 
@@ -27,19 +30,21 @@ class Op:
     forward: Callable[..., tuple[Any, Any]]
     backward: Callable[[Any, Any], dict[str, Any]] | None = None
     uses_mode: bool = False        # forward also gets ``_training`` (the graph's mode)
+    uses_rng: bool = False         # forward also gets ``_rng`` (the graph's Generator)
 
     @property
     def signature(self) -> inspect.Signature:
         sig = inspect.signature(self.forward)
-        return sig.replace(parameters=[p for p in sig.parameters.values() if p.name != "_training"])
+        return sig.replace(parameters=[p for p in sig.parameters.values()
+                                       if p.name not in ("_training", "_rng")])
 
 
 OPS: dict[str, Op] = {}
 
 
-def _op(name: str, uses_mode: bool = False):
+def _op(name: str, uses_mode: bool = False, uses_rng: bool = False):
     def deco(fn):
-        OPS[name] = Op(name, fn, uses_mode=uses_mode)
+        OPS[name] = Op(name, fn, uses_mode=uses_mode, uses_rng=uses_rng)
         return fn
     return deco
 
@@ -179,6 +184,26 @@ _reshaped("unsqueeze", lambda input, dim: np.expand_dims(input, _axis("unsqueeze
 _reshaped("squeeze", _squeeze)
 _reshaped("contiguous", lambda input, memory_format=None: input)
 _reshaped("clone", lambda input, *, memory_format=None: input.copy())
+
+
+@_op("expand")
+def _expand(input, *sizes):
+    x, sizes = _array("expand", input), _dims(sizes)
+    lead = len(sizes) - x.ndim
+    if lead < 0:
+        raise ValueError(f"expand: the number of sizes ({len(sizes)}) must be at least the "
+                         f"input's {x.ndim} dimensions")
+    shape = tuple(x.shape[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(sizes))
+    return np.broadcast_to(x, shape), x.shape          # a read-only view, as torch's view
+
+
+@_op("expand_as")
+def _expand_as(input, other):
+    return np.broadcast_to(_array("expand_as", input), np.shape(other)), input.shape
+
+
+OPS["expand"].backward = OPS["expand_as"].backward = \
+    lambda dy, shape: {"input": _unbroadcast(dy, shape)}
 
 
 @_op("permute")

@@ -1,5 +1,5 @@
-"""The neural-network entries of ``graph_ops.OPS``: reductions, activations, pooling,
-dropout and nearest upsampling (same conventions as ``graph_ops``; the maths is
+"""The neural-network entries of ``graph_ops.OPS``: reductions, elementwise math (sqrt, exp,
+log, abs, clamp ...), activations, pooling, dropout (same conventions as ``graph_ops``; the maths is
 ``numpy_layers.functional``'s). Imported by ``graph_ops`` so the table is always complete.
 """
 from __future__ import annotations
@@ -40,6 +40,46 @@ _reduce("mean", np.mean, True)
 _reduce("sum", np.sum, False)
 
 
+# ----------------------------------------------------------------------------- elementwise math
+def _unary(name: str, fn: Callable, grad: Callable) -> None:
+    """``name(input)``; ``grad(dy, x, y)`` is the input's gradient. inf and NaN come out
+    silently, as in torch."""
+    def forward(input):
+        x = _array(name, input)
+        with np.errstate(all="ignore"):
+            return np.asarray(fn(x)), x
+
+    def backward(dy, x):
+        with np.errstate(all="ignore"):
+            return {"input": np.asarray(grad(dy, x, fn(x)), dy.dtype)}
+    OPS[name] = Op(name, forward, backward)
+
+
+_unary("sqrt", np.sqrt, lambda dy, x, y: dy / (2 * y))
+_unary("rsqrt", lambda x: 1 / np.sqrt(x), lambda dy, x, y: -0.5 * dy * y * y * y)
+_unary("exp", np.exp, lambda dy, x, y: dy * y)
+_unary("log", np.log, lambda dy, x, y: dy / x)
+_unary("abs", np.abs, lambda dy, x, y: dy * np.sign(x))
+_unary("square", np.square, lambda dy, x, y: dy * (2 * x))
+_unary("reciprocal", lambda x: 1 / x, lambda dy, x, y: -dy * y * y)
+
+
+@_op("clamp")
+def _clamp(input, min=None, max=None):
+    x = _array("clamp", input)
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
+    lo = -np.inf if min is None else min
+    hi = np.inf if max is None else max
+    return np.asarray(np.minimum(np.maximum(x, x.dtype.type(lo)), x.dtype.type(hi))), \
+        (x >= lo) & (x <= hi)                     # torch passes the gradient at the bounds
+
+
+@_grad("clamp")
+def _clamp_back(dy, keep):
+    return {"input": np.where(keep, dy, dy.dtype.type(0))}
+
+
 # ----------------------------------------------------------------------------- activations
 def _activation(name: str, fwd: Callable, bwd: Callable, *options: tuple[str, Any],
                 inplace: bool = True, ignored: tuple = ()) -> None:
@@ -65,6 +105,8 @@ for _n in ("sigmoid", "tanh"):
     _activation(_n, getattr(F, _n + "_forward"), getattr(F, _n + "_backward"), inplace=False)
 _activation("leaky_relu", F.leaky_relu_forward, F.leaky_relu_backward, ("negative_slope", 0.01))
 _activation("elu", F.elu_forward, F.elu_backward, ("alpha", 1.0))
+_activation("hardtanh", F.hardtanh_forward, F.hardtanh_backward, ("min_val", -1.0),
+            ("max_val", 1.0))
 _activation("gelu", F.gelu_forward, F.gelu_backward, ("approximate", "none"), inplace=False)
 _activation("softplus", F.softplus_forward, F.softplus_backward, ("beta", 1.0), ("threshold", 20.0),
             inplace=False)
@@ -146,26 +188,8 @@ def _dropout_back(dy, cache):
     return {"input": dy}
 
 
-@_op("interpolate")
-def _interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
-                 recompute_scale_factor=None, antialias=False):
-    x = _array("interpolate", input)
-    if mode != "nearest" or x.ndim != 4 or antialias:
-        raise TypeError(f"interpolate: only mode='nearest' on 4-D input is supported, got "
-                        f"mode={mode!r} on {x.ndim}-D input")
-    if size is not None:
-        out = (size, size) if isinstance(size, int) else tuple(size)
-        f = tuple(o // n if o % n == 0 else 0 for o, n in zip(out, x.shape[2:]))
-    else:
-        sf = scale_factor if isinstance(scale_factor, (tuple, list)) else (scale_factor,) * 2
-        f = tuple(int(s) if float(s).is_integer() else 0 for s in sf)
-    if min(f) < 1:
-        raise ValueError(f"interpolate: only integer upscaling is supported, got size={size}, "
-                         f"scale_factor={scale_factor} for input {x.shape}")
-    return np.repeat(np.repeat(x, f[0], axis=2), f[1], axis=3), (x.shape, f)
+OPS["dropout2d"] = Op("dropout2d", _dropout, _dropout_back, uses_mode=True)
 
 
-@_grad("interpolate")
-def _interpolate_back(dy, cache):
-    (n, c, h, w), (fh, fw) = cache
-    return {"input": dy.reshape(n, c, h, fh, w, fw).sum(axis=(3, 5))}     # (N, C, H, W)
+# The layer functionals (conv, norms, losses, resizing ...) register themselves into OPS.
+from . import graph_ops_layers  # noqa: E402,F401

@@ -160,12 +160,19 @@ def test_from_torch_lists_every_unsupported_module():
     assert "1: torch.nn.modules.activation.Softsign" in msg and "2.0:" in msg and "Hardshrink" in msg
 
 
-def test_from_torch_rejects_subclass_with_own_forward():
+def test_from_torch_traces_a_subclass_with_its_own_forward():
+    """A torch.nn subclass is not taken for its base (its forward may differ): it is traced,
+    and its own forward (here F.linear through the parent's, times 2) is what converts."""
     class Custom(nn.Linear):
         def forward(self, x):
             return super().forward(x) * 2
-    with pytest.raises(TypeError, match="Custom"):
-        nl.from_torch(Custom(2, 2))
+    t = Custom(3, 2).double()
+    n = nl.from_torch(t)
+    assert type(n).__name__ == "GraphModule" and list(n.state_dict()) == ["weight", "bias"]
+    x = np.random.default_rng(0).standard_normal((4, 3))
+    np.testing.assert_allclose(n(x), t(torch.tensor(x)).detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(n(x), 2 * (x @ t.weight.detach().numpy().T
+                                          + t.bias.detach().numpy()), rtol=1e-12)
 
 
 def test_from_torch_keeps_dtype_and_rejects_half():
@@ -256,6 +263,8 @@ REPR_CASES = [
     lambda m: m.Conv2d(2, 4, (3, 1), 2, (1, 0), 2, 2, False, "circular"),
     lambda m: m.ConvTranspose2d(2, 4, 3, 2, 1, 1, 2, False, 2),
     lambda m: m.ConvTranspose2d(2, 4, 3),
+    lambda m: m.ConvTranspose1d(2, 4, 3, 2, 1, 1, 2, False, 2),
+    lambda m: m.Hardtanh(), lambda m: m.Upsample(scale_factor=2.5, mode="bicubic"),
 ]
 
 
@@ -292,6 +301,13 @@ EVERY_LAYER = [
     lambda: nn.MSELoss("sum"), lambda: nn.L1Loss(), lambda: nn.SmoothL1Loss(beta=0.5),
     lambda: nn.BCELoss(), lambda: nn.BCEWithLogitsLoss(pos_weight=torch.ones(3)),
     lambda: nn.Linear(4, 3), lambda: nn.ChannelShuffle(2),
+    lambda: nn.ConvTranspose1d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2),
+    lambda: nn.AdaptiveAvgPool1d(3), lambda: nn.AdaptiveMaxPool1d(3, return_indices=True),
+    lambda: nn.Hardtanh(-2.0, 2.0, inplace=True), lambda: nn.PixelShuffle(2),
+    lambda: nn.PixelUnshuffle(3), lambda: nn.Upsample(size=(3, 4)),
+    lambda: nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True),
+    lambda: nn.Upsample(scale_factor=(1.5, 2), mode="nearest-exact", recompute_scale_factor=True),
+    lambda: nn.UpsamplingNearest2d(scale_factor=2), lambda: nn.UpsamplingBilinear2d(size=5),
 ]
 
 

@@ -11,6 +11,7 @@ from ..modules.activation import SiLU
 from ..modules.batchnorm import BatchNorm2d
 from ..modules.container import Sequential
 from ..modules.module import Module
+from ..modules.stochastic_depth import StochasticDepth
 from .basic_block import NormLayer
 from .conv_norm_act import Conv2dNormActivation
 from .squeeze_excitation import SqueezeExcitation
@@ -30,14 +31,15 @@ class MBConv(Module):
     Conv2dNormActivation depthwise kernel x kernel (stride), SiLU,
     SqueezeExcitation(expanded, max(1, in // 4), SiLU),
     Conv2dNormActivation 1x1 expanded -> out, no activation], expanded =
-    ``_make_divisible(in * expand_ratio, 8)`` as torchvision's ``MBConvConfig``. The input is
-    added back when stride == 1 and in == out (stochastic depth is not applied: it is the
-    identity in eval and torchvision's B0 draws it at random in training).
+    ``_make_divisible(in * expand_ratio, 8)`` as torchvision's ``MBConvConfig``. When stride
+    == 1 and in == out, the block's output goes through ``stochastic_depth``
+    (StochasticDepth(stochastic_depth_prob, 'row'), torchvision's) and the input is added.
     """
 
     def __init__(self, input_channels: int, out_channels: int, kernel: int = 3,
                  stride: int = 1, expand_ratio: float = 6.0,
-                 norm_layer: NormLayer | None = None, *, dtype: object = np.float32) -> None:
+                 norm_layer: NormLayer | None = None, stochastic_depth_prob: float = 0.0, *,
+                 dtype: object = np.float32, rng: np.random.Generator | None = None) -> None:
         super().__init__()
         if stride not in (1, 2):
             raise ValueError(f"MBConv: illegal stride value, expected 1 or 2, got {stride}")
@@ -59,6 +61,7 @@ class MBConv(Module):
                                  activation_layer=None, dtype=dtype),
         ]
         self.block = Sequential(*layers)
+        self.stochastic_depth = StochasticDepth(stochastic_depth_prob, "row", rng=rng)
         self.out_channels = out_channels
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -66,6 +69,7 @@ class MBConv(Module):
         check_ndim("MBConv", x, (4,), "(N, C, H, W)")
         out = self.block(x)
         if self.use_res_connect:
+            out = self.stochastic_depth(out)
             out += x                         # out is the block's own array; x is not touched
         self._push_cache((out.shape, out.dtype))
         return out
@@ -74,5 +78,6 @@ class MBConv(Module):
         """dy (N, out, Ho, Wo) -> dx (N, in, H, W); the shortcut adds dy itself."""
         shape, dtype = self._pop_cache()
         dy = check_grad("MBConv", grad_output, shape, dtype)
-        dx = self.block.backward(dy)
-        return dx + dy if self.use_res_connect else dx
+        if not self.use_res_connect:
+            return self.block.backward(dy)
+        return self.block.backward(self.stochastic_depth.backward(dy)) + dy

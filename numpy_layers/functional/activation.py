@@ -39,20 +39,44 @@ def relu(input: np.ndarray, inplace: bool = False) -> np.ndarray:
 # Scalar options are cast to the input's dtype (``_c``), as torch does, so float32 stays
 # float32. The shared numerics (``_select``, ``_sigmoid`` ...) live in ``_special.py``.
 
-# ----------------------------------------------------------------------------- ReLU6
+# ----------------------------------------------------------------------------- Hardtanh, ReLU6
 @_arrays
-def relu6_forward(x: np.ndarray):
-    """x (any shape) -> min(max(x, 0), 6), NaN propagated; cache: where the gradient passes."""
-    zero, six = _c(x, 0), _c(x, 6)
-    y = np.minimum(np.maximum(x, zero), six)
-    # torch's hardtanh_backward passes the gradient only where 0 < x < 6: both kinks get 0,
-    # and so does NaN (torch's SIMD loop; its scalar tail would pass it, see NAN_NOTE).
-    return y, (x > zero) & (x < six)
+def hardtanh_forward(x: np.ndarray, min_val: float = -1.0, max_val: float = 1.0):
+    """x (any shape) -> min(max(x, min_val), max_val), NaN propagated; cache: where the
+    gradient passes."""
+    lo, hi = _c(x, min_val), _c(x, max_val)
+    y = np.minimum(np.maximum(x, lo), hi)
+    # torch's hardtanh_backward passes the gradient only where min_val < x < max_val: both
+    # kinks get 0, and so does NaN (torch's SIMD loop; its scalar tail would pass it, see
+    # NAN_NOTE).
+    return y, (x > lo) & (x < hi)
 
 
 @_arrays
-def relu6_backward(dy: np.ndarray, cache) -> np.ndarray:
+def hardtanh_backward(dy: np.ndarray, cache) -> np.ndarray:
     return _select(cache, dy, dy.dtype.type(0))
+
+
+def check_hardtanh_range(layer: str, min_val: float, max_val: float) -> None:
+    """F.hardtanh's check: min_val may equal max_val (a constant), not exceed it."""
+    if min_val > max_val:
+        raise ValueError(f"{layer}: min_val cannot be greater than max_val, got min_val="
+                         f"{min_val}, max_val={max_val}")
+
+
+def hardtanh(input: np.ndarray, min_val: float = -1.0, max_val: float = 1.0,
+             inplace: bool = False) -> np.ndarray:
+    """``torch.nn.functional.hardtanh``. ``inplace`` is accepted; the input is never modified."""
+    check_hardtanh_range("hardtanh", min_val, max_val)
+    return np.asarray(hardtanh_forward(input, min_val, max_val)[0])
+
+
+def relu6_forward(x: np.ndarray):
+    """x (any shape) -> min(max(x, 0), 6): torch's ``hardtanh(x, 0, 6)``."""
+    return hardtanh_forward(x, 0.0, 6.0)
+
+
+relu6_backward = hardtanh_backward
 
 
 def relu6(input: np.ndarray, inplace: bool = False) -> np.ndarray:

@@ -30,9 +30,8 @@ def resolve_padding1d(layer: str, padding, kernel_size: int, stride: int,
     return _resolve_padding(layer, padding, (1, kernel_size), (1, stride), (1, dilation))
 
 
-def _check1d(layer: str, x: np.ndarray, weight: np.ndarray, pad: tuple, stride: int,
-             dilation: int) -> None:
-    """The checks torch words in 1-D terms (the others follow in ``_check_conv``)."""
+def check_arrays1d(layer: str, x: object, weight: object) -> None:
+    """Batched input (N, C, L) and a 3-D weight, both ndarrays (1-D convs, transposed too)."""
     for name, a in (("input", x), ("weight", weight)):
         if not isinstance(a, np.ndarray):
             raise TypeError(f"{layer}: expected {name} to be a float32 or float64 ndarray, got "
@@ -40,6 +39,12 @@ def _check1d(layer: str, x: np.ndarray, weight: np.ndarray, pad: tuple, stride: 
     if x.ndim != 3 or weight.ndim != 3:
         raise ValueError(f"{layer}: expected 2-D (unbatched) or 3-D (batched) input and a 3-D "
                          f"weight, got input {tuple(x.shape)} and weight {tuple(weight.shape)}")
+
+
+def _check1d(layer: str, x: np.ndarray, weight: np.ndarray, pad: tuple, stride: int,
+             dilation: int) -> None:
+    """The checks torch words in 1-D terms (the others follow in ``_check_conv``)."""
+    check_arrays1d(layer, x, weight)
     for name, v, low in (("stride", stride, 1), ("dilation", dilation, 1), ("padding", pad, 0)):
         if min(v if name == "padding" else (v,)) < low:
             raise ValueError(f"{layer}: {'negative' if low == 0 else 'non-positive'} {name} is "

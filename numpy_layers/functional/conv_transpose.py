@@ -27,8 +27,16 @@ def _out_size(n: int, k: int, s: int, p: int, op: int, d: int) -> int:
 
 
 def _check_transpose(layer: str, x, weight, bias, stride, padding, output_padding, dilation,
-                     groups) -> tuple[int, int]:
-    """torch's checks of conv_transpose2d on a 4-D x; returns the output size (Hout, Wout)."""
+                     groups, spatial: int = 2) -> tuple[int, int]:
+    """torch's checks of conv_transpose2d on a 4-D x; returns the output size (Hout, Wout).
+    ``spatial=1``: x and weight are 1-D ones viewed with H of size 1 (``conv_transpose1d``),
+    and messages show them as the caller passed them."""
+    def shape(a) -> list:                       # as the caller passed it
+        return list(a.shape) if spatial == 2 else [*a.shape[:2], *a.shape[3:]]
+
+    def pair(v) -> tuple:
+        return tuple(v)[2 - spatial:]
+
     _check_arrays(layer, x, weight, bias)
     if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups <= 0:
         raise ValueError(f"{layer}: non-positive groups is not supported, got groups={groups!r}")
@@ -36,14 +44,14 @@ def _check_transpose(layer: str, x, weight, bias, stride, padding, output_paddin
                          ("output_padding", output_padding, 0)):
         if min(v) < low:
             raise ValueError(f"{layer}: {'negative' if low == 0 else 'non-positive'} {name} is "
-                             f"not supported, got {name}={tuple(v)}")
-    (cin, og, kh, kw), wsize = weight.shape, list(weight.shape)
+                             f"not supported, got {name}={pair(v)}")
+    (cin, og, kh, kw), wsize = weight.shape, shape(weight)
     if cin < 1 or cin % groups:
         raise ValueError(f"{layer}: given groups={groups}, expected weight to be divisible by "
                          f"{groups} at dimension 0, but got weight of size {wsize} instead")
     if x.shape[1] != cin:
         raise ValueError(f"{layer}: given transposed=1, weight of size {wsize}, expected "
-                         f"input{list(x.shape)} to have {cin} channels, but got {x.shape[1]} "
+                         f"input{shape(x)} to have {cin} channels, but got {x.shape[1]} "
                          f"channels instead")
     if bias is not None and bias.shape != (og * groups,):
         raise ValueError(f"{layer}: given transposed=1, weight of size {wsize}, expected bias to "
@@ -53,37 +61,39 @@ def _check_transpose(layer: str, x, weight, bias, stride, padding, output_paddin
         raise ValueError(f"{layer}: expected a kernel size >= 1, got weight of size {wsize}")
     if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
         raise ValueError(f"{layer}: output padding must be smaller than either stride or "
-                         f"dilation, but got output_padding={tuple(output_padding)}, "
-                         f"stride={tuple(stride)}, dilation={tuple(dilation)}")
+                         f"dilation, but got output_padding={pair(output_padding)}, "
+                         f"stride={pair(stride)}, dilation={pair(dilation)}")
     out = tuple(_out_size(*a) for a in zip(x.shape[2:], (kh, kw), stride, padding,
                                             output_padding, dilation))
     if min(out) < 1:
-        raise ValueError(f"{layer}: given input size per channel: ({x.shape[2]} x {x.shape[3]}). "
-                         f"Calculated output size per channel: ({out[0]} x {out[1]}). Output "
-                         f"size is too small")
+        size_in, size_out = (" x ".join(map(str, v[2 - spatial:])) for v in (x.shape[2:], out))
+        raise ValueError(f"{layer}: given input size per channel: ({size_in}). Calculated "
+                         f"output size per channel: ({size_out}). Output size is too small")
     return out
 
 
 def output_padding_for(layer: str, input_shape: tuple, output_size, stride, padding,
-                       kernel_size, dilation, default) -> tuple[int, int]:
-    """torch's ``_ConvTransposeNd._output_padding``: ``output_size`` (2 sizes, or 3/4 with the
-    leading dims of an unbatched/batched input) -> the output_padding giving it."""
+                       kernel_size, dilation, default) -> tuple[int, ...]:
+    """torch's ``_ConvTransposeNd._output_padding``: ``output_size`` (one size per spatial
+    dim, or with the leading dims of an unbatched/batched input) -> the output_padding
+    giving it. The spatial dims are those of ``kernel_size`` (2, or 1 for 1-D)."""
     if output_size is None:
         return tuple(default)
-    lead = 2 if len(input_shape) == 4 else 1
+    nd = len(kernel_size)
+    lead = 2 if len(input_shape) == nd + 2 else 1
     size = [int(v) for v in output_size]
-    if len(size) == lead + 2:
+    if len(size) == lead + nd:
         size = size[lead:]
-    if len(size) != 2:
+    if len(size) != nd:
         raise ValueError(f"{layer}: for {len(input_shape)}D input, output_size must have "
-                         f"2 or {lead + 2} elements (got {len(size)})")
+                         f"{nd} or {lead + nd} elements (got {len(size)})")
     lo = [_out_size(n, k, s, p, 0, d) for n, k, s, p, d in
-          zip(input_shape[-2:], kernel_size, stride, padding, dilation)]
+          zip(input_shape[-nd:], kernel_size, stride, padding, dilation)]
     hi = [m + s - 1 for m, s in zip(lo, stride)]
     if any(not a <= v <= b for v, a, b in zip(size, lo, hi)):
         raise ValueError(f"{layer}: requested an output size of {size}, but valid sizes range "
-                         f"from {lo} to {hi} (for an input of {list(input_shape[-2:])})")
-    return (size[0] - lo[0], size[1] - lo[1])
+                         f"from {lo} to {hi} (for an input of {list(input_shape[-nd:])})")
+    return tuple(v - a for v, a in zip(size, lo))
 
 
 def _geom(x: np.ndarray, weight: np.ndarray, stride, padding, output_padding, dilation,
@@ -103,14 +113,14 @@ def _geom(x: np.ndarray, weight: np.ndarray, stride, padding, output_padding, di
 
 def conv_transpose2d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None,
                              stride=(1, 1), padding=(0, 0), output_padding=(0, 0),
-                             groups: int = 1, dilation=(1, 1), layer: str = LAYER
-                             ) -> tuple[np.ndarray, Any]:
+                             groups: int = 1, dilation=(1, 1), layer: str = LAYER,
+                             spatial: int = 2) -> tuple[np.ndarray, Any]:
     """x (N, C_in, H, W), weight (C_in, C_out/groups, kh, kw), bias (C_out,) or None
     -> y (N, C_out, Hout, Wout), cache; Hout = (H-1)*sh - 2*ph + dh*(kh-1) + 1 + oph."""
     stride, padding = tuple(stride), tuple(padding)
     output_padding, dilation = tuple(output_padding), tuple(dilation)
     out = _check_transpose(layer, x, weight, bias, stride, padding, output_padding, dilation,
-                           groups)
+                           groups, spatial)
     # flat grids are safe when W is finite: the grid's zero columns then stay zero.
     g, (hc, wc) = _geom(x, weight, stride, padding, output_padding, dilation, groups, out,
                         bool(np.isfinite(weight).all()))

@@ -2,6 +2,8 @@
 ``softmax.py``): constructors with torch's argument names, order and defaults."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .._checks import as_dtype, check_float_array, check_grad, check_same_dtype
@@ -73,6 +75,39 @@ class ReLU6(_Inplace):
     """min(max(x, 0), 6); the gradient is 0 at both kinks (x == 0, x == 6), as torch."""
     _fwd = staticmethod(F.relu6_forward)
     _bwd = staticmethod(F.relu6_backward)
+
+
+class _AssertionValueError(AssertionError, ValueError):
+    """torch raises AssertionError here; the library's contract is ValueError: both."""
+
+
+class Hardtanh(_Elementwise):
+    """min(max(x, min_val), max_val); the gradient is 0 at both kinks, as torch.
+
+    ``min_value``/``max_value`` are torch's deprecated names (FutureWarning, as torch).
+    """
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False,
+                 min_value: float | None = None, max_value: float | None = None) -> None:
+        super().__init__()
+        for old, new in (("min_value", min_value), ("max_value", max_value)):
+            if new is not None:
+                warnings.warn(f"keyword argument `{old}` is deprecated and renamed to "
+                              f"`{old[:3]}_val`", FutureWarning, stacklevel=2)
+        min_val = min_val if min_value is None else min_value
+        max_val = max_val if max_value is None else max_value
+        if max_val <= min_val:
+            raise _AssertionValueError(f"Hardtanh: max_val ({max_val}) must be greater than "
+                                       f"min_val ({min_val})")
+        self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
+
+    def _fwd(self, x: np.ndarray):
+        return F.hardtanh_forward(x, self.min_val, self.max_val)
+
+    _bwd = staticmethod(F.hardtanh_backward)
+
+    def extra_repr(self) -> str:
+        return f"min_val={self.min_val}, max_val={self.max_val}{', inplace=True' if self.inplace else ''}"
 
 
 class LeakyReLU(_Elementwise):

@@ -11,7 +11,33 @@ from ._init import uniform_fan_in
 from .conv import _ConvNd
 
 
-class ConvTranspose2d(_ConvNd):
+class _ConvTransposeNd(_ConvNd):
+    """What ConvTranspose1d and ConvTranspose2d share: torch's constructor checks, options
+    kept as tuples (``as_tuple(layer, name, value)``), the weight (C_in, C_out/groups, *k)."""
+
+    def _setup(self, in_channels, out_channels, kernel_size, stride, padding, output_padding,
+               groups, bias, dilation, padding_mode, dtype, rng, as_tuple) -> None:
+        name = type(self).__name__
+        if padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {name}, got '
+                             f'padding_mode={padding_mode!r}')
+        _check_channels(name, in_channels, out_channels, groups)
+        self.kernel_size = as_tuple(name, "kernel_size", kernel_size, min_value=0)
+        for arg, v in (("stride", stride), ("padding", padding),
+                       ("output_padding", output_padding), ("dilation", dilation)):
+            object.__setattr__(self, arg, as_tuple(name, arg, v))
+        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
+        self.groups, self.padding_mode = int(groups), padding_mode
+        self.dtype = as_dtype(name, dtype)
+        og = self.out_channels // self.groups
+        fan_in = og * int(np.prod(self.kernel_size))   # torch's fan_in: dim 1 times the kernel
+        self.register_parameter("weight", uniform_fan_in(
+            rng, (self.in_channels, og, *self.kernel_size), fan_in, self.dtype))
+        self.register_parameter("bias", uniform_fan_in(
+            rng, (self.out_channels,), fan_in, self.dtype) if bias else None)
+
+
+class ConvTranspose2d(_ConvTransposeNd):
     """x (N, C_in, H, W) or (C_in, H, W) -> y (N, C_out, Hout, Wout) or (C_out, Hout, Wout),
     Hout = (H - 1)*stride - 2*padding + dilation*(kernel_size - 1) + output_padding + 1.
 
@@ -24,24 +50,8 @@ class ConvTranspose2d(_ConvNd):
                  dilation=1, padding_mode: str = "zeros", device: object = None,
                  dtype: object = np.float32, *, rng: np.random.Generator | None = None) -> None:
         super().__init__()
-        if padding_mode != "zeros":
-            raise ValueError(f'Only "zeros" padding mode is supported for ConvTranspose2d, got '
-                             f'padding_mode={padding_mode!r}')
-        _check_channels("ConvTranspose2d", in_channels, out_channels, groups)
-        self.kernel_size = as_pair("ConvTranspose2d", "kernel_size", kernel_size, min_value=0)
-        self.stride = as_pair("ConvTranspose2d", "stride", stride)
-        self.padding = as_pair("ConvTranspose2d", "padding", padding)
-        self.output_padding = as_pair("ConvTranspose2d", "output_padding", output_padding)
-        self.dilation = as_pair("ConvTranspose2d", "dilation", dilation)
-        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
-        self.groups, self.padding_mode = int(groups), padding_mode
-        self.dtype = as_dtype("ConvTranspose2d", dtype)
-        (kh, kw), og = self.kernel_size, self.out_channels // self.groups
-        fan_in = og * kh * kw            # torch's fan_in of a (C_in, C_out/g, kh, kw) weight
-        self.register_parameter("weight", uniform_fan_in(
-            rng, (self.in_channels, og, kh, kw), fan_in, self.dtype))
-        self.register_parameter("bias", uniform_fan_in(
-            rng, (self.out_channels,), fan_in, self.dtype) if bias else None)
+        self._setup(in_channels, out_channels, kernel_size, stride, padding, output_padding,
+                    groups, bias, dilation, padding_mode, dtype, rng, as_pair)
 
     def forward(self, x: np.ndarray, output_size=None) -> np.ndarray:
         check_float_array("ConvTranspose2d", x)

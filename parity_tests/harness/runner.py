@@ -79,7 +79,7 @@ def _witness(spec: ParitySpec, case: Case, mode: str, tc: Any, state: dict, xs: 
     mask, has no plain forward to differentiate)."""
     failing = [r for r in rows if not r.passed and r.tensor.startswith("grad_")
                and r.tensor.endswith(sfx) and r.fd_witness == ""]
-    if not failing or spec.numpy_forward is not None:
+    if not failing or spec.numpy_forward is not None or spec.grad_all_outputs:
         return
     grads = {"grad_input": dxn[0]} if len(xs) == 1 else {}
     grads.update({f"grad_{k}": v for k, v in ngrads.items() if v is not None})
@@ -194,7 +194,7 @@ def _run(spec: ParitySpec, case: Case, dtype: np.dtype, mode: str, seed: int,
             yn = _as_tuple(spec.numpy_forward(n, xs, [_to_numpy(y) for y in yt]))
         else:
             yn = _as_tuple(n(*xs))
-        names = _output_names(len(yt))
+        names = list(spec.output_names or _output_names(len(yt)))
         if len(yn) != len(yt):
             res.rows.append(Row(**label, tensor="output" + sfx, passed=False,
                                 message=f"output: NumPy returned {len(yn)} arrays, torch {len(yt)}"))
@@ -216,23 +216,30 @@ def _run(spec: ParitySpec, case: Case, dtype: np.dtype, mode: str, seed: int,
                                     reduction=sibling_terms(red(case, bname), bname, brefs),
                                     row=label))
 
-        if not yt[0].requires_grad or getattr(n, "forward_only", False):
+        back = [i for i, y in enumerate(yt)
+                if y.requires_grad and (i == 0 or spec.grad_all_outputs)]
+        if 0 not in back or getattr(n, "forward_only", False):
             continue
         stage[0] = "torch backward"
-        dy = rng.standard_normal(yt[0].shape).astype(dtype)
-        dy_saved = dy.copy()
-        yt[0].backward(torch.from_numpy(dy.copy()))
+        dys = [rng.standard_normal(yt[i].shape).astype(dtype) for i in back]
+        dys_saved = [d.copy() for d in dys]
+        torch.autograd.backward([yt[i] for i in back], [torch.from_numpy(d.copy()) for d in dys])
         if f32:
-            yt64[0].backward(torch.from_numpy(dy.astype(np.float64)))
+            torch.autograd.backward([yt64[i] for i in back],
+                                    [torch.from_numpy(d.astype(np.float64)) for d in dys])
 
         stage[0] = "NumPy backward"
-        dxn = _as_tuple(n.backward(dy))
+        if spec.grad_all_outputs:          # one gradient per output, None where there is none
+            given = dict(zip(back, dys))
+            dxn = _as_tuple(n.backward(tuple(given.get(i) for i in range(len(yt)))))
+        else:
+            dxn = _as_tuple(n.backward(dys[0]))
         # A checked user loss may give no gradient for its target: it names the inputs it
         # differentiates, and only those are compared.
-        given = getattr(n, "compared_inputs", None)
+        diffed = getattr(n, "compared_inputs", None)
         for i, (g, x, x64) in enumerate(zip(dxn, xt, xt64)):
             gname = "grad_input" if len(xt) == 1 else f"grad_input{i}"
-            if given is not None and i not in given:
+            if diffed is not None and i not in diffed:
                 continue
             ref = x64.grad if f32 else x.grad
             if ref is None:        # integer input: NumPy must return None too
@@ -256,6 +263,8 @@ def _run(spec: ParitySpec, case: Case, dtype: np.dtype, mode: str, seed: int,
                                     row=label))
         for i, (x, s) in enumerate(zip(xs, saved)):
             res.rows.append(_unchanged(label, f"input{i}_unchanged_by_backward{sfx}", x, s))
-        res.rows.append(_unchanged(label, f"grad_output_unchanged{sfx}", dy, dy_saved))
+        for i, (d, saved_d) in zip(back, zip(dys, dys_saved)):
+            tag = "" if len(back) == 1 else str(i)
+            res.rows.append(_unchanged(label, f"grad_output{tag}_unchanged{sfx}", d, saved_d))
         if step == 0:
-            _witness(spec, case, mode, tc, state, xs, dy, dxn, ngrads, res.rows, sfx)
+            _witness(spec, case, mode, tc, state, xs, dys[0], dxn, ngrads, res.rows, sfx)

@@ -44,6 +44,10 @@ class ParitySpec:
     eval_only: only eval mode (a network with dropout p > 0, whose training masks are random).
     torch_forward(module, inputs, seed) / numpy_forward(module, inputs, torch_output):
         hooks for layers whose forward needs more than ``m(*inputs)`` (dropout's mask).
+    output_names: names of the outputs of a multi-output forward (default: 'output',
+        'indices', 'output2' ...).
+    grad_all_outputs: back-propagate a random gradient from every output (a detector's
+        scales; NumPy's backward gets a tuple), not only from the first.
     """
     name: str
     torch_module: Callable[[Case], Any]
@@ -62,6 +66,8 @@ class ParitySpec:
     eval_only: bool = False     # run in eval mode only (networks with dropout p > 0)
     description: str = ""
     options: dict[str, str] = field(default_factory=dict)   # option -> values covered (README)
+    output_names: tuple[str, ...] | None = None
+    grad_all_outputs: bool = False
 
     @property
     def modes(self) -> tuple[str, ...]:

@@ -58,6 +58,22 @@ class MeanDims(nn.Module):
         return (m.unsqueeze(-1) * k.squeeze(-1)).sum(-1) + x.sum(dim=1).mean(-1)[:, :1]
 
 
+class SqueezeExcite(nn.Module):
+    """The tutorial squeeze-excitation: x.size() unpacked, view, Linear layers, expand_as."""
+
+    def __init__(self, c: int = 8, r: int = 4) -> None:
+        super().__init__()
+        self.avg = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Sequential(nn.Linear(c, c // r, bias=False), nn.ReLU(inplace=True),
+                                nn.Linear(c // r, c, bias=False), nn.Sigmoid())
+
+    def forward(self, x):
+        b, c, _, _ = x.size()
+        y = self.avg(x).view(b, c)
+        y = self.fc(y).view(b, c, 1, 1)
+        return x * y.expand_as(x) + y.expand(-1, -1, 1, 3).sum(3, keepdim=True)
+
+
 class Activations(nn.Module):
     """Tensor and functional activations, pow, neg."""
 
@@ -118,11 +134,11 @@ class TwoInputs(nn.Module):
 
 
 MODELS = {m.__name__: m for m in (CatChunk, MulParam, ViewLinear, MeanDims, Activations, Softmaxes,
-                                  Pooling, Layout, SplitStack, TwoInputs)}
+                                  Pooling, Layout, SplitStack, TwoInputs, SqueezeExcite)}
 _SHAPES = {"CatChunk": [(2, 4, 6, 6)], "MulParam": [(3, 4, 6, 5)], "ViewLinear": [(4, 3, 4, 5)],
            "MeanDims": [(2, 5, 6, 7)], "Activations": [(3, 17, 5)], "Softmaxes": [(4, 6, 9)],
            "Pooling": [(2, 3, 8, 8)], "Layout": [(2, 4, 5, 6)], "SplitStack": [(2, 4, 5, 6)],
-           "TwoInputs": [(5, 6), (5, 6)]}
+           "TwoInputs": [(5, 6), (5, 6)], "SqueezeExcite": [(3, 8, 5, 5)]}
 _REDUCTION = {"CatChunk": 36, "ViewLinear": 60, "MeanDims": 42, "SplitStack": 60, "Pooling": 9}
 
 SPEC = ParitySpec(

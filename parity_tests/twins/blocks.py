@@ -1,17 +1,15 @@
 """torch.nn twins of the classic blocks: VGGBlock, NiNBlock, DepthwiseSeparableConv,
-SqueezeExcitation, MBConv, GhostModule, Fire, DenseLayer/DenseBlock/Transition and
-ShuffleNetV2Block, mirroring torchvision's (or the reference papers' public) code."""
+SqueezeExcitation, MBConv (torchvision's, from twins.efficientnet), GhostModule, Fire,
+DenseLayer/DenseBlock/Transition and ShuffleNetV2Block, mirroring torchvision's (or the
+reference papers' public) code."""
 from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from functools import partial
 
 import torch
 import torch.nn.functional as F
 from torch import nn
-
-from parity_tests.twins.mobilenet import Conv2dNormActivation, _make_divisible
 
 
 def vgg_block(in_channels, out_channels, num_convs, batch_norm=False):
@@ -59,34 +57,13 @@ class SqueezeExcitation(nn.Module):
         return scale * x
 
 
-class MBConv(nn.Module):
-    """torchvision.models.efficientnet.MBConv with the config flattened into arguments and
-    stochastic depth off."""
-
-    def __init__(self, input_channels, out_channels, kernel=3, stride=1, expand_ratio=6.0,
-                 norm_layer=nn.BatchNorm2d):
-        super().__init__()
-        self.use_res_connect = stride == 1 and input_channels == out_channels
-        expanded = _make_divisible(input_channels * expand_ratio, 8)
-        layers = []
-        if expanded != input_channels:
-            layers.append(Conv2dNormActivation(input_channels, expanded, kernel_size=1,
-                                               norm_layer=norm_layer, activation_layer=nn.SiLU))
-        layers.append(Conv2dNormActivation(expanded, expanded, kernel_size=kernel, stride=stride,
-                                           groups=expanded, norm_layer=norm_layer,
-                                           activation_layer=nn.SiLU))
-        layers.append(SqueezeExcitation(expanded, max(1, input_channels // 4),
-                                        activation=partial(nn.SiLU, inplace=True)))
-        layers.append(Conv2dNormActivation(expanded, out_channels, kernel_size=1,
-                                           norm_layer=norm_layer, activation_layer=None))
-        self.block = nn.Sequential(*layers)
-        self.out_channels = out_channels
-
-    def forward(self, x):
-        result = self.block(x)
-        if self.use_res_connect:
-            result += x
-        return result
+def MBConv(input_channels, out_channels, kernel=3, stride=1, expand_ratio=6.0,
+           norm_layer=nn.BatchNorm2d, stochastic_depth_prob=0.0):
+    """torchvision.models.efficientnet.MBConv with its config flattened into arguments."""
+    from parity_tests.twins.efficientnet import MBConv as TorchvisionMBConv, MBConvConfig
+    cnf = MBConvConfig(expand_ratio, kernel, stride, input_channels, out_channels, 1)
+    cnf.input_channels, cnf.out_channels = input_channels, out_channels   # as given, unrounded
+    return TorchvisionMBConv(cnf, stochastic_depth_prob, norm_layer)
 
 
 class GhostModule(nn.Module):

@@ -14,6 +14,22 @@ def _make_divisible(v, divisor, min_value=None):
     return new_v
 
 
+def init_weights(model: nn.Module, linear_init) -> None:
+    """torchvision's MobileNetV2 / EfficientNet init: conv kaiming-normal (fan_out), biases
+    zero, norms ones/zeros, Linear weights by ``linear_init``."""
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(m.weight, mode="fan_out")
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
+            nn.init.ones_(m.weight)
+            nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.Linear):
+            linear_init(m.weight)
+            nn.init.zeros_(m.bias)
+
+
 class Conv2dNormActivation(nn.Sequential):
     """torchvision.ops.misc.Conv2dNormActivation (the parts used here)."""
 
@@ -95,17 +111,7 @@ class MobileNetV2(nn.Module):
         self.features = nn.Sequential(*features)
         self.classifier = nn.Sequential(nn.Dropout(p=dropout),
                                         nn.Linear(self.last_channel, num_classes))
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out")
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.Linear):
-                nn.init.normal_(m.weight, 0, 0.01)
-                nn.init.zeros_(m.bias)
+        init_weights(self, lambda w: nn.init.normal_(w, 0, 0.01))
 
     def forward(self, x):
         x = self.features(x)
