@@ -1,11 +1,12 @@
 """The pytest plugin: another repository declares its layers and gets parity items."""
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
 import pytest
+
+from parity_tests.harness.report import load_report, row_dicts
 
 pytest_plugins = ["pytester"]
 
@@ -30,9 +31,9 @@ def test_layers_declared_in_pyproject_run_as_items(repo, tmp_path):
     res.assert_outcomes(passed=9)
     xml = junit.read_text()
     assert "Layer_Dense-vs-torch.nn.Linear" in xml and "in5_out3_x10x5-float32-train" in xml
-    data = json.loads((tmp_path / "report" / "parity_report.json").read_text())
-    assert {r["layer"] for r in data["rows"]} == {"Layer_Dense", "Affine"}
-    assert len({(r["layer"], r["case"], r["dtype"]) for r in data["rows"]}) == 9
+    rows = row_dicts(load_report(tmp_path / "report" / "parity_report.json.gz"))
+    assert {r["layer"] for r in rows} == {"Layer_Dense", "Affine"}
+    assert len({(r["layer"], r["case"], r["dtype"]) for r in rows}) == 9
 
 
 def test_layers_declared_in_conftest_fail_with_hints_and_skip_what_is_not_covered(repo):

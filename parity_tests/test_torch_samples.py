@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 
 from parity_tests import torch_samples
-from parity_tests.harness.report import run_header, to_markdown
+from parity_tests.harness.markdown import to_markdown
+from parity_tests.harness.report import run_header
 
 
 def test_missing_internal_modules_skip_the_source_with_the_reason(monkeypatch):

@@ -123,6 +123,8 @@ def run_mutant(m: Mutant, seed: int = 0) -> dict[str, Any]:
 
 
 def _md(records: list[dict[str, Any]]) -> str:
+    """The kill table (the first failing run and tensor, the hint whole), then each mutant's
+    first failure message in full below it."""
     caught = sum(r["caught"] for r in records)
     lines = ["# Mutants: deliberately wrong layers the suite must catch", "",
              f"{caught} of {len(records)} mutants caught by their spec's cases under the "
@@ -130,11 +132,13 @@ def _md(records: list[dict[str, Any]]) -> str:
              "| mutant | layer | bug | caught | runs | worst headroom | first failing | hint |",
              "|---|---|---|---|---:|---:|---|---|"]
     for r in records:
-        cell = r["first_failing"].replace("|", "\\|")[:160]
-        hint = r["hint"].replace("|", "\\|")[:120]
+        cell = r["first_failing"].split(": ", 1)[0].replace("|", "\\|")
+        hint = r["hint"].replace("|", "\\|")
         ok = "yes" if r["caught"] and r["real_layer_passes"] else "NO"
         lines.append(f"| `{r['mutant']}` | {r['layer']} | {r['bug']} | {ok} | {r['runs']} | "
                      f"{r['worst_headroom']:.3g} | {cell} | {hint} |")
+    lines += ["", "## First failures", ""]
+    lines += [f"- `{r['mutant']}`: {r['first_failing']}" for r in records if r["first_failing"]]
     return "\n".join(lines) + "\n"
 
 

@@ -30,4 +30,4 @@ def unsupported(layer: str, desc: str, ctor: Call | None, fwd: Call) -> str:
 
 
 # Activations whose gradient at NaN follows torch's SIMD loop (README).
-NAN_GRAD = {"relu6", "elu", "selu", "hardswish"}
+NAN_GRAD = {"relu6", "hardtanh", "elu", "selu", "hardswish"}
