@@ -81,6 +81,8 @@ JS = r"""
     this.note = details.querySelector(".note");
     this.more = details.querySelector("button");
     this.rows = null; this.all = false; this.table.lazy = this;
+    if (!this.table.tHead.rows.length)
+      this.table.tHead.appendChild(document.getElementById("row-head").content.cloneNode(true));
     this.cls = Array.prototype.map.call(this.table.tHead.rows[0].cells, function (h) {
       return h.className ? '<td class="' + h.className + '">' : "<td>";
     });
