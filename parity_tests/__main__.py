@@ -1,5 +1,5 @@
 import sys
 
-from parity_tests.harness.cli import main
+from parity_tests.cli import main
 
 sys.exit(main())

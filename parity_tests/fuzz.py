@@ -22,7 +22,7 @@ from typing import Callable
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from .harness.registry import get_spec
+from .specs import get_spec
 from .harness.runner import run_case
 from .harness.spec import Case, case_id
 

@@ -2,7 +2,7 @@
 from the SAME initial weights, fed the SAME minibatches, optimised by numpy_layers.optim and
 torch.optim with the same options; the two loss curves are compared step by step.
 
-Used by ``scripts/train_digits.py`` (CLI, JSON, plot) and ``parity_tests/test_training.py``.
+Used by ``scripts/train_digits.py`` (CLI, JSON, plot) and ``parity_tests/tests/test_training.py``.
 The data ships with scikit-learn (no download).
 """
 from __future__ import annotations

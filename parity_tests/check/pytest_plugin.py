@@ -190,7 +190,8 @@ def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
     out = session.config.getoption("parity_report", None)
     if not out or hasattr(session.config, "workerinput") or not _SINK:
         return
-    from ..harness.report import run_header, write_report
+    from ..harness.pages import write_report
+    from ..harness.report import run_header
     from ..harness.results import CaseResult
     results = [CaseResult.from_dict(json.loads(text)) for text in _SINK]
     paths = write_report(results, out, run_header(0, 1), complete=exitstatus in (0, 1))

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..harness.registry import all_specs
+from ..specs import all_specs
 from ..harness.spec import Case, ParitySpec
 
 # torch.nn class -> its torch.nn.functional twin (the functional's arguments name the roles).

@@ -8,12 +8,12 @@ end) that are gone. Rows new since the baseline are counted.
 """
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from .report import load_report, row_dicts
 from .results import CaseResult, RunKey
 
 DRIFT_FACTOR = 2.0
@@ -28,7 +28,6 @@ class BaselineError(Exception):
 def load_baseline(path: str | Path, schema_version: int) -> dict[str, Any]:
     """The baseline report (gzipped or plain JSON, this schema or schema 1) with ``rows``
     as one dict per row, validated; raises BaselineError with a readable reason."""
-    from .report import load_report, row_dicts
     path = Path(path)
     try:
         data = load_report(path)

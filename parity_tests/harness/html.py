@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from . import plots, view
-from .baseline import BaselineDiff, sections
+from .baseline import BaselineDiff, fmt, sections
 from .html_assets import CSS, JS
 from .results import CaseResult, Row
 
@@ -106,7 +106,6 @@ def _baseline(d: BaselineDiff) -> str:
            f"max abs error grew more than {d.factor:g}x are listed even when they pass.</p>",
            f"<p><b>{escape(d.summary_line())}</b></p>"]
     out += [f"<p>{escape(n)}</p>" for n in d.notes]
-    from .baseline import fmt
     for title, items, cols in sections(d):
         out.append(f"<h3>{escape(title)} ({len(items)})</h3>")
         out.append(table([(c, "", "t") for c, _ in cols],

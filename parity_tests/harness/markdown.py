@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from . import view
+from .baseline import BaselineDiff, to_markdown as baseline_markdown
 from .results import CaseResult
 
 WORST = 25
@@ -114,7 +115,6 @@ def to_markdown(results: list[CaseResult], header: dict[str, Any], complete: boo
         lines += _failures(results)
     lines += _least(results) + _summary(results) + torch_samples_markdown(header) + [""]
     if baseline is not None:
-        from .baseline import BaselineDiff, to_markdown as baseline_markdown
         lines += baseline_markdown(BaselineDiff.from_dict(baseline))[1:] + [""]
     lines += _details(header)
     return "\n".join(lines).rstrip() + "\n"

@@ -8,17 +8,13 @@ is replaced and the run goes on. Ctrl-C stops the run and keeps what finished.
 """
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 import os
 import signal
 import sys
 import time
-import zlib
 from collections import deque
 from dataclasses import dataclass
-from functools import lru_cache
 from multiprocessing import get_context
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -28,37 +24,16 @@ from .results import CaseResult, RunKey
 from .runner import run_case
 from .spec import ParitySpec
 
-
-@lru_cache(maxsize=None)
-def load_specs(source: str | None = None) -> tuple[ParitySpec, ...]:
-    """The registry's specs (``source`` None), or those (SPEC / SPECS) of a spec file
-    (a path ending in .py) or of an importable module."""
-    if source is None:
-        from .registry import all_specs
-        return all_specs()
-    if source.endswith(".py"):
-        path = Path(source).resolve()
-        name = f"_parity_specs_{zlib.crc32(str(path).encode()):08x}"
-        loader = importlib.util.spec_from_file_location(name, path)
-        if loader is None or not path.is_file():
-            raise ValueError(f"spec file {source} not found")
-        mod = importlib.util.module_from_spec(loader)
-        sys.modules[name] = mod
-        loader.loader.exec_module(mod)
-    else:
-        mod = importlib.import_module(source)
-    specs = ([mod.SPEC] if hasattr(mod, "SPEC") else []) + list(getattr(mod, "SPECS", ()))
-    if not specs:
-        raise ValueError(f"{source} defines neither SPEC nor SPECS")
-    return tuple(sorted(specs, key=lambda s: s.name))
+Loader = Callable[[str | None], tuple[ParitySpec, ...]]
 
 
-def _worker(conn: Connection, partial_dir: str, seed: int, source: str | None) -> None:
+def _worker(conn: Connection, partial_dir: str, seed: int, load: Loader,
+            source: str | None) -> None:
     """Worker process: runs the cases it is sent, appending each result to its own file."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)     # the parent decides when to stop
     import torch
     torch.set_num_threads(1)
-    specs = {s.name: s for s in load_specs(source)}
+    specs = {s.name: s for s in load(source)}
     with (Path(partial_dir) / f"rows-{os.getpid()}.jsonl").open("a") as sink:
         conn.send(("ready", None))
         while True:
@@ -113,10 +88,11 @@ def read_partial(partial_dir: Path) -> dict[RunKey, CaseResult]:
 
 
 def run_matrix(runs: list[RunKey], seed: int, jobs: int, partial_dir: Path, *,
-               timeout: float = 120.0, source: str | None = None,
+               load: Loader, timeout: float = 120.0, source: str | None = None,
                on_result: Callable[[bool, str], None] | None = None
                ) -> tuple[list[CaseResult], bool]:
-    """Run every (layer, case, dtype, mode) in ``jobs`` worker processes.
+    """Run every (layer, case, dtype, mode) in ``jobs`` worker processes; each worker
+    finds the specs with ``load(source)`` (a module-level function: it is sent by name).
 
     Each worker appends its finished cases to ``partial_dir/rows-<pid>.jsonl``; they are
     merged at the end into ``partial_dir/rows.jsonl``. A worker that dies turns its case into
@@ -134,7 +110,7 @@ def run_matrix(runs: list[RunKey], seed: int, jobs: int, partial_dir: Path, *,
 
     def spawn() -> _Slot:
         parent, child = ctx.Pipe()
-        proc = ctx.Process(target=_worker, args=(child, str(partial_dir), seed, source),
+        proc = ctx.Process(target=_worker, args=(child, str(partial_dir), seed, load, source),
                            daemon=True)
         proc.start()
         child.close()

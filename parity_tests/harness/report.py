@@ -1,6 +1,5 @@
-"""Writes the tolerance report: ``parity_report.json.gz`` (every row), ``parity_report.md``
-(verdict, failures, least headroom, summary per layer; markdown.py) and
-``parity_report.html`` (the same with plots and every row; html.py).
+"""The tolerance report's data: ``parity_report.json.gz`` (every row) as written and read
+back, and the run header. pages.py writes it with the pages rendered from it.
 
 The JSON is compact and gzipped (deterministic bytes: no timestamp in the gzip header).
 ``rows`` and ``runs`` are columns (``{"layer": [...], "case": [...], ...}``: what
@@ -22,13 +21,10 @@ import time
 import zlib
 from dataclasses import fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import Any, Iterable
 
 from . import sources
 from .results import CaseResult, Row
-
-if TYPE_CHECKING:
-    from .baseline import BaselineDiff
 
 SCHEMA_VERSION = 2
 JSON_NAME = "parity_report.json.gz"
@@ -91,15 +87,7 @@ def run_header(seed: int, jobs: int, timeout: float | None = None,
         "blas": _blas(),
         "env": {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
                                            "OMP_NUM_THREADS") if k in os.environ},
-        "torch_samples": torch_samples_header(),
     }
-
-
-def torch_samples_header() -> dict[str, Any]:
-    """Whether torch's own samples ran (or why not) and, per layer, the samples run and the
-    unsupported ones by reason."""
-    from ..torch_samples import status
-    return status()
 
 
 def _clean(v: Any, digits: int | None = None) -> Any:
@@ -126,7 +114,7 @@ def summary(results: list[CaseResult]) -> dict[str, int]:
 
 
 def to_json(results: Iterable[CaseResult], header: dict[str, Any], complete: bool,
-            baseline: BaselineDiff | None = None) -> dict:
+            baseline: Any = None) -> dict:
     """The report as a JSON-ready dict (schema in the module docstring)."""
     results = list(results)
     dicts = [w.to_dict() for r in results for w in r.rows]
@@ -204,38 +192,3 @@ def load_report(path: str | Path) -> dict[str, Any]:
     if raw[:2] == b"\x1f\x8b":
         raw = gzip.decompress(raw)
     return json.loads(raw)
-
-
-def _write_atomic(path: Path, content: str | bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    if isinstance(content, bytes):
-        tmp.write_bytes(content)
-    else:
-        tmp.write_text(content)
-    os.replace(tmp, path)
-
-
-def write_report(results: list[CaseResult], outdir: str | Path, header: dict[str, Any],
-                 complete: bool = True, baseline: BaselineDiff | None = None) -> dict[str, Path]:
-    """Write the JSON, then the Markdown and HTML rendered from it; returns their paths."""
-    outdir = Path(outdir)
-    outdir.mkdir(parents=True, exist_ok=True)
-    paths = {"json": outdir / JSON_NAME, "md": outdir / "parity_report.md",
-             "html": outdir / "parity_report.html"}
-    data = to_json(results, header, complete, baseline)
-    raw = dumps(data)
-    _write_atomic(paths["json"], raw)
-    (outdir / "parity_report.json").unlink(missing_ok=True)      # the schema-1 file it replaces
-    data = json.loads(gzip.decompress(raw))
-    return render(data, outdir, paths)
-
-
-def render(data: dict[str, Any], outdir: Path, paths: dict[str, Path]) -> dict[str, Path]:
-    """The Markdown and HTML pages of a loaded report."""
-    from .html import build_html
-    from .markdown import to_markdown
-    results, header = from_json(data), data["header"]
-    complete, base = bool(header.get("complete")), data.get("baseline")
-    _write_atomic(paths["md"], to_markdown(results, header, complete, base))
-    _write_atomic(paths["html"], build_html(results, header, complete, outdir, base))
-    return paths

@@ -86,10 +86,7 @@ def _witness(spec: ParitySpec, case: Case, mode: str, tc: Any, state: dict, xs: 
     grads = {k: v for k, v in grads.items() if any(r.tensor == k + sfx for r in failing)}
 
     def build() -> Any:
-        if spec.numpy_module == "from_torch":
-            from numpy_layers import from_torch
-            return from_torch(copy.deepcopy(tc).double())
-        return spec.numpy_module(case, np.dtype(np.float64))
+        return spec.numpy_layer(case, np.dtype(np.float64), copy.deepcopy(tc).double())
 
     verdicts = witness.witness(build, mode, state, xs, dy, grads)
     for r in failing:
@@ -137,11 +134,7 @@ def _run(spec: ParitySpec, case: Case, dtype: np.dtype, mode: str, seed: int,
         m.train(training)
 
     stage[0] = "building the NumPy layer"
-    if spec.numpy_module == "from_torch":
-        from numpy_layers import from_torch
-        n = from_torch(tc)
-    else:
-        n = spec.numpy_module(case, dtype)
+    n = spec.numpy_layer(case, dtype, tc)
     # A checked user layer may keep fewer buffers (no num_batches_tracked): it names the
     # ones it keeps, and only those are loaded and compared.
     keep = getattr(n, "compared_state", None)

@@ -12,6 +12,8 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
+from numpy_layers import from_torch
+
 
 @dataclass(frozen=True)
 class Case:
@@ -74,6 +76,14 @@ class ParitySpec:
         if self.eval_only:
             return ("eval",)
         return ("train", "eval") if self.train_eval_differ else ("train",)
+
+    def numpy_layer(self, case: Case, dtype: np.dtype, torch_module: Any = None) -> Any:
+        """The NumPy layer of ``case``: ``numpy_module(case, dtype)`` (parameters still to be
+        loaded), or for a "from_torch" spec the twin of ``torch_module`` (parameters, buffers
+        and training flag copied; a new ``torch_module(case)`` when None)."""
+        if self.numpy_module == "from_torch":
+            return from_torch(self.torch_module(case) if torch_module is None else torch_module)
+        return self.numpy_module(case, dtype)
 
     def runs(self) -> Iterable[tuple[Case, str, str]]:
         """Every (case, dtype, mode) this spec asks for."""

@@ -65,11 +65,7 @@ def all_mutants() -> tuple[Mutant, ...]:
 def mutant_factory(spec: Any, cls: type):
     """The spec's NumPy layer for a case, turned into ``cls``."""
     def make(case: Any, dtype: np.dtype) -> Any:
-        if spec.numpy_module == "from_torch":
-            from numpy_layers import from_torch
-            obj = from_torch(spec.torch_module(case))
-        else:
-            obj = spec.numpy_module(case, dtype)
+        obj = spec.numpy_layer(case, dtype)
         obj.__class__ = cls
         return obj
     return make
@@ -90,7 +86,7 @@ def _drop_in(target: Any, layer: str, runs: Any, seed: int, stop: bool) -> Any:
 def run_mutant(m: Mutant, seed: int = 0) -> dict[str, Any]:
     """Run ``m`` through its spec's runs until one fails; then the real layer on that run."""
     from ..check import check_spec
-    from ..harness.registry import get_spec
+    from ..specs import get_spec
     from ..harness.runner import run_case
 
     spec = get_spec(m.layer)

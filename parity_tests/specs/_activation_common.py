@@ -20,7 +20,6 @@ import inspect
 from typing import Any, Callable
 
 import numpy as np
-import torch
 
 from parity_tests.harness import inputs as gen
 from parity_tests.harness.spec import Case, ParitySpec, case_id

@@ -19,7 +19,7 @@ def _pair(v):
 def _valid(k, s, p, d, hw) -> bool:
     """torch's constraints: pad <= kernel / 2 (the undilated kernel) and at least one output."""
     for i in range(2):
-        kk, ss, pp, dd = _pair(k)[i], _pair(s if s is not None else k)[i], _pair(p)[i], _pair(d)[i]
+        kk, pp, dd = _pair(k)[i], _pair(p)[i], _pair(d)[i]
         eff = dd * (kk - 1) + 1
         if 2 * pp > kk or hw[i] + 2 * pp < eff:
             return False

@@ -2,7 +2,6 @@
 gradient by its torch name (``0.0.weight`` ...) and BN buffers after each step."""
 from __future__ import annotations
 
-import torch
 from torch import nn
 
 from parity_tests.harness.spec import Case, ParitySpec, case_id

@@ -2,7 +2,6 @@
 numpy_layers differs from torch, on purpose"). Anything not listed here must pass."""
 from __future__ import annotations
 
-from typing import Any
 
 import numpy as np
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from parity_tests.harness.report import JSON_NAME, load_report, row_dicts
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_seed_examples_match_torch():
@@ -35,7 +35,7 @@ def test_report_cli_with_filters(tmp_path):
 
 
 def test_readme_layer_and_column_tables_are_current():
-    from parity_tests.harness import readme
+    from parity_tests import readme
     text = (ROOT / "README.md").read_text()
     assert readme.current(text, "layer-table") == readme.layer_table(), f"run: {readme.COMMAND}"
     assert readme.current(text, "columns") == readme.columns_table(), f"run: {readme.COMMAND}"

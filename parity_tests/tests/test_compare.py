@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from parity_tests.harness.compare import compare
-from parity_tests.harness.tolerance import (NEAR_BOUND, RATIO, Terms, float32_tolerance,
+from parity_tests.harness.tolerance import (RATIO, Terms, float32_tolerance,
                                             float64_tolerance, sibling_terms)
 
 

@@ -6,8 +6,9 @@ import pytest
 import torch
 
 import numpy_layers as nl
-from parity_tests.harness.registry import all_specs
-from parity_tests.harness.report import load_report, row_dicts, run_header, write_report
+from parity_tests.specs import all_specs
+from parity_tests.harness.pages import write_report
+from parity_tests.harness.report import load_report, row_dicts, run_header
 from parity_tests.harness.runner import run_case
 from parity_tests.harness.spec import Case, ParitySpec, case_id, grid
 

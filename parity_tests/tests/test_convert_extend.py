@@ -15,10 +15,10 @@ from torch import nn
 import numpy_layers as nl
 from numpy_layers import convert, fx
 from numpy_layers.graph_ops import OPS
-from parity_tests.test_fx import _check, _close, _rand
+from parity_tests.tests.graph_check import check_graph, close, rand
 from parity_tests.twins.torchvision_ops import StochasticDepth
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ def test_readme_register_op_example_runs_and_matches_torch(registry):
     net, t = scope["net"], scope["Net"]
     assert scope["y"].shape == (2, 4, 6, 6) and scope["dx"].shape == (2, 3, 8, 8)
     model = t().double()
-    _check(model, _rand(2, 3, 8, 8))               # output, input and parameter gradients
+    check_graph(model, rand(2, 3, 8, 8))               # output, input and parameter gradients
     assert isinstance(net, nl.graph.GraphModule)
 
 
@@ -74,7 +74,7 @@ def test_register_op_forms(registry):
     nl.register_op("torch.maximum", lambda input, other: (np.maximum(input, other), input >= other),
                    lambda dy, keep: (np.where(keep, dy, 0), np.where(keep, 0, dy)))
     nl.register_op(torch.sign, lambda input: (np.sign(input), None), None)
-    _check(Model(), _rand(5, 4))
+    check_graph(Model(), rand(5, 4))
 
 
 def test_register_op_rejects_bad_arguments(registry):
@@ -133,7 +133,7 @@ def test_register_module_keeps_the_module_whole(registry, how):
     model = nn.Sequential(nn.Conv2d(3, 4, 3), Scale(4), nn.ReLU())
     net = nl.from_torch(model.double())
     assert type(net[1]).__name__ == "NumpyScale"          # a plain Sequential, no tracing
-    _check(model, _rand(2, 3, 6, 6), n=net)
+    check_graph(model, rand(2, 3, 6, 6), n=net)
 
     class Wrapper(nn.Module):
         def __init__(self):
@@ -146,7 +146,7 @@ def test_register_module_keeps_the_module_whole(registry, how):
     traced = nl.from_torch(wrapper)
     assert "body.1" in traced.code() and isinstance(traced.body[1], NumpyScale)
     model.zero_grad()
-    _check(wrapper, _rand(2, 3, 6, 6), n=traced)
+    check_graph(wrapper, rand(2, 3, 6, 6), n=traced)
 
 
 def test_register_module_rejects_bad_arguments(registry):
@@ -181,20 +181,20 @@ def test_stochastic_depth_module_and_function_by_qualified_name():
     # A plain symbolic_trace goes through the module: torchvision's wrapped function remains.
     gm = torch.fx.symbolic_trace(Residual(0.3).train())
     assert "torchvision.ops.stochastic_depth.stochastic_depth" in nl.from_torch(gm).code()
-    _check(torch.fx.symbolic_trace(Residual(0.3).eval()), _rand(6, 4))
+    check_graph(torch.fx.symbolic_trace(Residual(0.3).eval()), rand(6, 4))
 
 
 @pytest.mark.parametrize("p,mode", [(1.0, "row"), (1.0, "batch"), (0.0, "row")])
 def test_stochastic_depth_function_in_training(p, mode):
     """The traced function in training mode: p=1 drops everything (torch: zeros), p=0 keeps."""
     gm = torch.fx.symbolic_trace(Residual(p, mode).train())
-    _check(gm, _rand(6, 4))
+    check_graph(gm, rand(6, 4))
 
 
 def test_stochastic_depth_function_draws_from_the_graph_rng():
     gm = torch.fx.symbolic_trace(Residual(0.5).train()).double()
     net = nl.from_torch(gm)
-    x = _rand(400, 4)
+    x = rand(400, 4)
     net.rng = np.random.default_rng(7)
     y = net(x)
     fc = x @ gm.fc.weight.detach().numpy().T + gm.fc.bias.detach().numpy()
@@ -239,17 +239,17 @@ def test_list_output_with_a_gradient_per_output():
 
     t = Head().double()
     n = nl.from_torch(t)
-    x = _rand(2, 3, 8, 8)
+    x = rand(2, 3, 8, 8)
     xt = torch.tensor(x, requires_grad=True)
     outs, mine = t(xt), n(x)
     assert isinstance(mine, list) and len(mine) == 3
     for a, b in zip(mine, outs):
-        _close("output", a, b)
-    grads = [_rand(*o.shape, seed=i) for i, o in enumerate(mine)]
+        close("output", a, b)
+    grads = [rand(*o.shape, seed=i) for i, o in enumerate(mine)]
     torch.autograd.backward([outs[0], outs[2]], [torch.tensor(grads[0]), torch.tensor(grads[2])])
-    _close("grad_input", n.backward([grads[0], None, grads[2]]), xt.grad)
+    close("grad_input", n.backward([grads[0], None, grads[2]]), xt.grad)
     named = dict(n.named_grads())
     assert named["convs.1.weight"] is None
     for name, p in t.named_parameters():
         if p.grad is not None:
-            _close(name, named[name], p.grad)
+            close(name, named[name], p.grad)

@@ -10,7 +10,7 @@ import torch
 
 from parity_tests.check import MappingError, check_layer
 
-EX = Path(__file__).resolve().parent / "examples"
+EX = Path(__file__).resolve().parents[1] / "examples"
 SEED, COURSE, TUT = EX / "seed_article.py", EX / "course_layers.py", EX / "tutorial_layers.py"
 
 
@@ -46,7 +46,7 @@ def test_forward_only_pooling_function_lists_what_it_cannot_express():
 
 
 def torch_cases(spec_name: str, ids: set[str]):
-    from parity_tests.harness.registry import get_spec
+    from parity_tests.specs import get_spec
     return [c for c in get_spec(spec_name).cases if c.id in ids]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from parity_tests.harness.registry import all_specs
+from parity_tests.specs import all_specs
 from parity_tests.harness.runner import run_case
 from parity_tests.torch_samples import status
 

@@ -15,8 +15,8 @@ import torch
 
 from parity_tests.check import check_layer, main, parse_kv
 
-ROOT = Path(__file__).resolve().parents[1]
-EX = Path(__file__).resolve().parent / "examples"
+ROOT = Path(__file__).resolve().parents[2]
+EX = Path(__file__).resolve().parents[1] / "examples"
 README = ROOT / "README.md"
 
 USER = '''

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from parity_tests.harness import cli as cli_module
-from parity_tests.harness.cli import main as cli
-from parity_tests.harness.pool import load_specs
+from parity_tests import cli as cli_module
+from parity_tests.cli import main as cli
 from parity_tests.harness.report import JSON_NAME, dumps, load_report, row_dicts
 from parity_tests.harness.runner import run_case
 from parity_tests.harness.shard import parse_shard, select_shard, shard_of
@@ -48,9 +47,9 @@ def _report(*args: str) -> int:
     return cli(["report", "-j", "1", *args])
 
 
-def _in_process(runs, seed, jobs, partial_dir, *, timeout, source, on_result):
+def _in_process(runs, seed, jobs, partial_dir, *, load, timeout, source, on_result):
     """run_matrix without worker processes (the pool has its own tests): the shards' runs."""
-    specs = {s.name: s for s in load_specs(source)}
+    specs = {s.name: s for s in load(source)}
     results = [run_case(specs[layer], next(c for c in specs[layer].cases if c.id == case),
                         dtype, mode, seed) for layer, case, dtype, mode in runs]
     return results, True

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from parity_tests.harness import readme, sources
+from parity_tests import readme
+from parity_tests.harness import sources
 from parity_tests.harness.report import JSON_NAME, load_report
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 REPORTS = ROOT / "reports"
 REPORT = REPORTS / JSON_NAME
 # An absolute path: '/' after a space, quote or bracket, then at least one more '/'.

@@ -15,7 +15,7 @@ import pytest
 
 from parity_tests.training import TrainConfig, load_digits_split, minibatches, train
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LOSS_BOUND = 1e-10          # measured 2.6e-12
 
 

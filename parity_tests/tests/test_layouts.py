@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from parity_tests.harness import inputs as gen
-from parity_tests.harness.registry import all_specs
+from parity_tests.specs import all_specs
 
 
 def _fortran(x: np.ndarray) -> np.ndarray:
@@ -50,12 +50,8 @@ def _build(spec, case):
     if spec.init is not None:
         with torch.no_grad():
             spec.init(tm, np.random.default_rng(0))
-    if spec.numpy_module == "from_torch":
-        from numpy_layers import from_torch
-        n = from_torch(tm)
-    else:
-        n = spec.numpy_module(case, np.dtype(np.float64))
-        n.load_state_dict({k: v.detach().numpy().copy() for k, v in tm.state_dict().items()})
+    n = spec.numpy_layer(case, np.dtype(np.float64), tm)
+    n.load_state_dict({k: v.detach().numpy().copy() for k, v in tm.state_dict().items()})
     # The spec's last mode: eval where modes differ, so dropout-like layers are deterministic.
     return n.train(spec.modes[-1] == "train")
 

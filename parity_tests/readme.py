@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from . import view
-from .registry import all_specs
-from .report import JSON_NAME, from_json
-from .sources import ROOT
+from .harness import view
+from .harness.report import JSON_NAME, from_json, load_report
+from .harness.sources import ROOT
+from .specs import all_specs
 
 COMMAND = "python -m parity_tests readme --write README.md"
 REPORT = ROOT / "reports" / JSON_NAME
@@ -61,7 +61,6 @@ def headline(data: dict[str, Any]) -> str:
 
 
 def blocks(report: Path = REPORT) -> dict[str, str]:
-    from .report import load_report
     return {"headline": headline(load_report(report)), "layer-table": layer_table(),
             "columns": columns_table()}
 

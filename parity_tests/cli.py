@@ -1,26 +1,35 @@
 """``python -m parity_tests``: ``report`` runs the matrix (or one ``--shard K/N`` of it) and
 writes the reports; ``merge`` joins shard reports; ``list``, ``table``, ``readme``; ``check``
-and ``mutants`` are dispatched to ``parity_tests.check`` and ``parity_tests.mutants``."""
+and ``mutants`` hand their arguments to ``parity_tests.check`` and ``parity_tests.mutants``.
+
+The command line sits above everything it dispatches; nothing below imports it."""
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
 import time
 from pathlib import Path
 from typing import Callable
 
-from . import readme
-from .baseline import DRIFT_FACTOR, BaselineError, compare_headers, diff, load_baseline
-from .pool import load_specs, run_matrix
-from .registry import all_specs
-from .report import JSON_NAME, SCHEMA_VERSION, load_report, run_header, write_report
-from .results import RunKey
-from .shard import MergeError, merge, parse_shard, select_shard, shard_of
-from .sources import portable_path
+from . import check, mutants, readme, specs, torch_samples
+from .harness.baseline import DRIFT_FACTOR, BaselineError, compare_headers, diff, load_baseline
+from .harness.pages import write_report
+from .harness.pool import run_matrix
+from .harness.report import JSON_NAME, SCHEMA_VERSION, load_report, run_header
+from .harness.results import RunKey
+from .harness.shard import MergeError, merge, parse_shard, select_shard, shard_of
+from .harness.sources import portable_path
 
 DEFAULT_TIMEOUT = 120.0
+
+
+def report_header(seed: int, jobs: int, timeout: float, argv: list[str],
+                  shard: tuple[int, int] | None = None) -> dict:
+    """The run header (harness/report.py) with what only this level knows: whether torch's
+    own samples ran (or why not) and the shard."""
+    return {**run_header(seed, jobs, timeout, argv), "torch_samples": torch_samples.status(),
+            "shard": "{}/{}".format(*shard) if shard else None}
 
 
 def run_filter(layers: list[str] | None, keyword: str | None,
@@ -39,7 +48,7 @@ def select_runs(layers: list[str] | None, keyword: str | None, dtypes: list[str]
                 source: str | None = None) -> list[RunKey]:
     """(layer, case id, dtype, mode) of every run matching the filters."""
     match = run_filter(layers, keyword, dtypes)
-    return [key for spec in load_specs(source) for case, dtype, mode in spec.runs()
+    return [key for spec in specs.load(source) for case, dtype, mode in spec.runs()
             if match(key := (spec.name, case.id, dtype, mode))]
 
 
@@ -65,19 +74,6 @@ class _Progress:
             self.last_pct = pct
             self.stream.write(msg + "\n")
         self.stream.flush()
-
-
-def _dispatch(module: str, argv: list[str]) -> int:
-    """Hand ``argv`` to ``parity_tests.<module>.main`` (imported only when asked for)."""
-    try:
-        mod = importlib.import_module(f"parity_tests.{module}")
-    except ModuleNotFoundError as e:
-        if e.name not in (f"parity_tests.{module}", "parity_tests"):
-            raise
-        print(f"error: the '{module}' command needs parity_tests/{module}, which is not "
-              f"installed in this checkout", file=sys.stderr)
-        return 2
-    return int(mod.main(argv) or 0)
 
 
 def _shard(text: str) -> tuple[int, int]:
@@ -139,8 +135,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] in ("check", "mutants"):
-        return _dispatch(argv[0], argv[1:])
+    if argv and argv[0] == "check":
+        return int(check.main(argv[1:]) or 0)
+    if argv and argv[0] == "mutants":
+        return int(mutants.main(argv[1:]) or 0)
     args = _parser().parse_args(argv)
 
     if args.cmd == "table":
@@ -161,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         return _merge(args)
 
     if args.cmd == "list":
-        for spec in all_specs():
+        for spec in specs.all_specs():
             print(f"{spec.name:18s} {len(spec.cases):4d} cases  {sum(1 for _ in spec.runs()):5d} runs")
         return 0
     return _report(args, argv)
@@ -187,11 +185,10 @@ def _report(args: argparse.Namespace, argv: list[str]) -> int:
     if args.shard:
         runs = select_shard(runs, *args.shard)
     out = Path(args.out)
-    header = {**run_header(args.seed, args.jobs, args.timeout, argv),
-              "shard": "{}/{}".format(*args.shard) if args.shard else None}
+    header = report_header(args.seed, args.jobs, args.timeout, argv, args.shard)
     progress = _Progress(len(runs))
     results, complete = run_matrix(runs, args.seed, args.jobs, out / ".partial",
-                                   timeout=args.timeout, source=args.specs,
+                                   load=specs.load, timeout=args.timeout, source=args.specs,
                                    on_result=progress.update) if runs else ([], True)
     delta = None
     if baseline is not None:

@@ -10,7 +10,7 @@ from parity_tests.harness.report import load_report, row_dicts
 
 pytest_plugins = ["pytester"]
 
-EX = Path(__file__).resolve().parent / "examples"
+EX = Path(__file__).resolve().parents[1] / "examples"
 
 
 @pytest.fixture

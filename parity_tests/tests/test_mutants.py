@@ -9,7 +9,7 @@ import pytest
 
 import numpy_layers as nl
 from parity_tests.check import check_spec
-from parity_tests.harness.registry import get_spec
+from parity_tests.specs import get_spec
 from parity_tests.harness.runner import run_case
 from parity_tests.mutants import all_mutants, main, mutant_factory, run_mutant
 

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from parity_tests import fuzz
-from parity_tests.harness.registry import get_spec
+from parity_tests.specs import get_spec
 
 
 @pytest.mark.parametrize("name,case,dtype,mode", fuzz.REGRESSIONS,

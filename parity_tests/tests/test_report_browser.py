@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "reports" / "parity_report.html"
 LOAD_SECONDS = 2.0
 RENDERER_MB = 300

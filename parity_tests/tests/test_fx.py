@@ -11,39 +11,9 @@ import torch.nn.functional as F
 from torch import nn
 
 import numpy_layers as nl
-from numpy_layers.convert import ConversionError
 from numpy_layers.graph import GraphModule
-from parity_tests.harness.compare import compare
+from parity_tests.tests.graph_check import check_graph, close, rand
 from parity_tests.specs.fx_resnet import BasicBlock, HandResNet
-
-
-def _rand(*shape, seed=0):
-    return np.random.default_rng(seed).standard_normal(shape)
-
-
-def _close(name, actual, reference):
-    ref = reference.detach().numpy() if isinstance(reference, torch.Tensor) else reference
-    row = compare(name, actual, ref, np.dtype(np.float64), reduction=64)
-    assert row.passed, row.message
-
-
-def _check(model: nn.Module, *xs: np.ndarray, n: GraphModule | None = None) -> GraphModule:
-    """Forward, input gradients and parameter gradients of the twin against torch."""
-    model = model.double()
-    n = n or nl.from_torch(model)
-    ts = [torch.tensor(x, requires_grad=True) for x in xs]
-    yt, y = model(*ts), n(*xs)
-    _close("output", y, yt)
-    dy = _rand(*y.shape, seed=1)
-    yt.backward(torch.tensor(dy))
-    dx = n.backward(dy)
-    for t, g in zip(ts, dx if len(xs) > 1 else (dx,)):
-        _close("grad_input", g, t.grad)
-    grads = dict(n.named_grads())
-    for name, p in model.named_parameters():
-        if p.grad is not None:
-            _close(f"grad_{name}", grads[name], p.grad)
-    return n
 
 
 def test_resnet_names_match_torch():
@@ -63,13 +33,13 @@ def test_resnet_training_flag_and_buffers_after_a_step():
     n = nl.from_torch(t)
     assert not n.training and not any(m.training for m in n.modules())
     t.train(), n.train()
-    _check(t, _rand(2, 3, 10, 10), n=n)
+    check_graph(t, rand(2, 3, 10, 10), n=n)
     for k, v in t.state_dict().items():
-        _close(k, n.state_dict()[k], v)
+        close(k, n.state_dict()[k], v)
 
 
 def test_custom_block_inside_sequential_converts():
-    _check(nn.Sequential(nn.Conv2d(3, 4, 3), BasicBlock(4, 6, 2), nn.Flatten()), _rand(2, 3, 9, 9))
+    check_graph(nn.Sequential(nn.Conv2d(3, 4, 3), BasicBlock(4, 6, 2), nn.Flatten()), rand(2, 3, 9, 9))
 
 
 def test_every_unsupported_operation_is_listed():
@@ -112,8 +82,8 @@ def test_tracing_leaves_the_torch_model_unchanged():
     before = set(vars(m))
     n = nl.from_torch(m)
     assert set(vars(m)) == before
-    x = _rand(2, 3)
-    _close("output", n(x), m.double()(torch.tensor(x)))
+    x = rand(2, 3)
+    close("output", n(x), m.double()(torch.tensor(x)))
 
 
 def test_in_place_ops_match_torch():
@@ -128,7 +98,7 @@ def test_in_place_ops_match_torch():
             z = self.relu(y)           # and y itself holds relu(2x + 1), as z does
             return z * x + y + F.relu(x - 1, inplace=True)
 
-    _check(InPlace(), _rand(4, 5))
+    check_graph(InPlace(), rand(4, 5))
 
 
 def test_repeated_and_unused_module_calls():
@@ -141,7 +111,7 @@ def test_repeated_and_unused_module_calls():
             unused = self.conv(x)       # noqa: F841 - its cache must not disturb backward
             return self.conv(self.conv(x) * 2) + x
 
-    _check(Twice(), _rand(2, 2, 5, 5))
+    check_graph(Twice(), rand(2, 2, 5, 5))
 
 
 def test_module_shared_more_times_than_the_pending_forward_limit():
@@ -159,23 +129,23 @@ def test_module_shared_more_times_than_the_pending_forward_limit():
                 x = self.act(lin(x))
             return x
 
-    n = _check(Deep(MAX_PENDING_FORWARDS + 3), _rand(3, 4))
+    n = check_graph(Deep(MAX_PENDING_FORWARDS + 3), rand(3, 4))
     assert not n.act._caches                  # every cache was consumed by the backward
 
 
 def test_two_forwards_then_two_backwards_accumulate():
     t = HandResNet(4).double().eval()
     n = nl.from_torch(t)
-    xs = [_rand(2, 3, 8, 8, seed=s) for s in (2, 3)]
+    xs = [rand(2, 3, 8, 8, seed=s) for s in (2, 3)]
     ys = [t(torch.tensor(x)) for x in xs]
     outs = [n(x) for x in xs]
     for y, yn, s in zip(reversed(ys), reversed(outs), (4, 5)):
-        dy = _rand(*yn.shape, seed=s)
+        dy = rand(*yn.shape, seed=s)
         y.backward(torch.tensor(dy))
         n.backward(dy)
     grads = dict(n.named_grads())
     for name, p in t.named_parameters():
-        _close(name, grads[name], p.grad)
+        close(name, grads[name], p.grad)
 
 
 def test_dropout_in_eval_only():
@@ -185,8 +155,8 @@ def test_dropout_in_eval_only():
 
     n = nl.from_torch(Drop().train())
     with pytest.raises(ValueError, match="nn.Dropout"):
-        n(_rand(3, 4))
-    _check(Drop().eval(), _rand(3, 4))
+        n(rand(3, 4))
+    check_graph(Drop().eval(), rand(3, 4))
 
 
 @pytest.mark.filterwarnings("ignore:`nn.functional.upsample_bilinear` is deprecated")
@@ -198,7 +168,7 @@ def test_interpolate_every_mode_and_its_errors():
                     + F.upsample_bilinear(x, size=(8, 12))
                     + F.interpolate(x, scale_factor=(2.1, 3.2), mode="bicubic")[..., :8, :12])
 
-    _check(Up(), _rand(2, 3, 4, 4))
+    check_graph(Up(), rand(2, 3, 4, 4))
 
     class Bad(nn.Module):
         def __init__(self, **options):
@@ -212,23 +182,23 @@ def test_interpolate_every_mode_and_its_errors():
                            (dict(scale_factor=2, antialias=True), "anti-alias"),
                            (dict(size=3, mode="linear"), "linear mode needs 3D input")]:
         with pytest.raises(ValueError, match=error):
-            nl.from_torch(Bad(**options))(_rand(1, 1, 2, 2))
+            nl.from_torch(Bad(**options))(rand(1, 1, 2, 2))
 
 
 def test_converts_a_torch_fx_graph_module():
     gm = torch.fx.symbolic_trace(HandResNet(4))
-    _check(gm, _rand(2, 3, 8, 8))
+    check_graph(gm, rand(2, 3, 8, 8))
 
 
 def test_wrong_number_of_inputs():
     n = nl.from_torch(HandResNet(4))
     with pytest.raises(TypeError, match=r"GraphModule\(HandResNet\): expected 1 to 1 inputs"):
-        n(_rand(1, 3, 8, 8), _rand(1, 3, 8, 8))
+        n(rand(1, 3, 8, 8), rand(1, 3, 8, 8))
 
 
 def test_float32_stays_float32():
     n = nl.from_torch(HandResNet(4))
-    x = _rand(2, 3, 8, 8).astype(np.float32)
+    x = rand(2, 3, 8, 8).astype(np.float32)
     y = n(x)
     assert y.dtype == np.float32
     assert n.backward(np.ones_like(y)).dtype == np.float32
@@ -247,15 +217,17 @@ def test_tuple_output_takes_a_tuple_of_gradients():
 
     t = Two().double()
     n = nl.from_torch(t)
-    x = _rand(5, 4)
+    x = rand(5, 4)
     xt = torch.tensor(x, requires_grad=True)
     (a, b), (an, bn) = t(xt), n(x)
-    da, db = _rand(5, 3, seed=1), _rand(3, seed=2)
+    close("output0", an, a)
+    close("output1", bn, b)
+    da, db = rand(5, 3, seed=1), rand(3, seed=2)
     torch.autograd.backward([a, b], [torch.tensor(da), torch.tensor(db)])
-    _close("grad_input", n.backward((da, db)), xt.grad)
+    close("grad_input", n.backward((da, db)), xt.grad)
     grads = dict(n.named_grads())
     for name, p in t.named_parameters():
-        _close(name, grads[name], p.grad)
+        close(name, grads[name], p.grad)
     n(x)
     with pytest.raises(ValueError, match="expected 2 output gradients"):
         n.backward((da, db, db))
