@@ -1,7 +1,8 @@
-"""Input generators: random (kinks redrawn), distinct (no near-ties), ties, NaN."""
+"""Input generators: random (kinks redrawn), distinct (no near-ties), ties, NaN; and the
+redraw of a norm layer's parameters and statistics away from their trivial defaults."""
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -65,3 +66,21 @@ def draw(case: Case, rng: np.random.Generator, scale: float = 1.0,
             k = (lambda x, c=case: kink(x, c)) if kink is not None else None
             out.append(normal(shape, rng, scale, k))
     return out
+
+
+def redraw_norm(m: Any, rng: np.random.Generator) -> None:
+    """A batch/instance norm's parameters and running statistics away from the trivial
+    ones/zeros: weight ~ U(0.5, 1.5), bias ~ N(0, 0.5), running mean ~ N(0, 0.5),
+    running var ~ U(0.5, 2)."""
+    c = m.num_features
+    if m.affine:
+        m.weight.copy_(_tensor(rng.uniform(0.5, 1.5, c)))
+        m.bias.copy_(_tensor(rng.normal(0, 0.5, c)))
+    if m.track_running_stats:
+        m.running_mean.copy_(_tensor(rng.normal(0, 0.5, c)))
+        m.running_var.copy_(_tensor(rng.uniform(0.5, 2.0, c)))
+
+
+def _tensor(a: np.ndarray) -> Any:
+    import torch       # the harness imports torch lazily: report workers set its threads first
+    return torch.from_numpy(a)

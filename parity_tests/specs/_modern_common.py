@@ -19,7 +19,7 @@ from torch import nn
 
 from parity_tests.harness.spec import Case, ParitySpec
 from parity_tests.harness.tolerance import Terms
-from parity_tests.specs._norm_common import redraw_norm
+from parity_tests.harness.inputs import redraw_norm
 from parity_tests.twins.torchvision_ops import MaskReplay
 
 

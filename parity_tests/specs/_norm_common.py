@@ -1,8 +1,6 @@
-"""Shared by the batch-norm specs: how many terms, of which size, one element sums, and
-the parameter redraw (also used, per BatchNorm2d, by the block and network specs)."""
+"""Shared by the batch-norm specs: how many terms, of which size, one element sums (the
+parameter redraw is harness.inputs.redraw_norm, also used by the block and network twins)."""
 from __future__ import annotations
-
-import torch
 
 from parity_tests.harness.tolerance import Terms
 
@@ -24,16 +22,3 @@ def batch_norm_terms(tensor: str, k: int) -> int | Terms:
     if tensor.startswith(("grad_weight", "grad_bias")):   # sums of dy and dy * x_hat
         return Terms(k, 1.0)
     return k
-
-
-def redraw_norm(m: torch.nn.Module, rng) -> None:
-    """A batch/instance norm's parameters and running statistics away from the trivial
-    ones/zeros: weight ~ U(0.5, 1.5), bias ~ N(0, 0.5), running mean ~ N(0, 0.5),
-    running var ~ U(0.5, 2)."""
-    c = m.num_features
-    if m.affine:
-        m.weight.copy_(torch.from_numpy(rng.uniform(0.5, 1.5, c)))
-        m.bias.copy_(torch.from_numpy(rng.normal(0, 0.5, c)))
-    if m.track_running_stats:
-        m.running_mean.copy_(torch.from_numpy(rng.normal(0, 0.5, c)))
-        m.running_var.copy_(torch.from_numpy(rng.uniform(0.5, 2.0, c)))

@@ -6,7 +6,8 @@ import torch
 import numpy_layers as nl
 from parity_tests.harness.spec import Case, ParitySpec, case_id
 from parity_tests.harness.tolerance import Terms
-from parity_tests.specs._norm_common import batch_norm_terms, redraw_norm
+from parity_tests.harness.inputs import redraw_norm
+from parity_tests.specs._norm_common import batch_norm_terms
 
 
 def _case(shape, affine=True, momentum=0.1, track=True, steps=3) -> Case:

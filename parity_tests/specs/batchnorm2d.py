@@ -7,7 +7,8 @@ import torch
 import numpy_layers as nl
 from parity_tests.harness.spec import Case, ParitySpec, case_id
 from parity_tests.harness.tolerance import Terms
-from parity_tests.specs._norm_common import batch_norm_terms, redraw_norm
+from parity_tests.harness.inputs import redraw_norm
+from parity_tests.specs._norm_common import batch_norm_terms
 
 _SHAPES = [(4, 3, 5, 5), (2, 8, 7, 9), (1, 2, 3, 3), (8, 1, 4, 4), (3, 16, 6, 5)]
 

@@ -8,7 +8,8 @@ import torch
 
 from parity_tests.harness.spec import Case, ParitySpec, case_id
 from parity_tests.harness.tolerance import Terms
-from parity_tests.specs._norm_common import batch_norm_terms, redraw_norm
+from parity_tests.harness.inputs import redraw_norm
+from parity_tests.specs._norm_common import batch_norm_terms
 
 
 def _case(shape, affine=False, track=False, momentum=0.1, eps=1e-5) -> Case:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from numpy_layers.blocks.mbconv import MBConv, _make_divisible
 from parity_tests.harness.spec import Case, ParitySpec, case_id
 from parity_tests.specs._classic_common import product_bound, redraw_batchnorm
-from parity_tests.twins import blocks as twin
+from parity_tests.twins.efficientnet import mbconv_block
 
 
 def _case(cin, cout, k=3, s=1, e=6, b=2, hw=8, steps=1) -> Case:
@@ -25,7 +25,7 @@ def _width(c: Case) -> int:
 
 SPEC = ParitySpec(
     name="MBConv",
-    torch_module=lambda c: twin.MBConv(**c.params),
+    torch_module=lambda c: mbconv_block(**c.params),
     numpy_module=lambda c, dt: MBConv(**c.params, dtype=dt),
     cases=_CASES,
     train_eval_differ=True,

@@ -1,6 +1,5 @@
 """torch.nn twins of the classic blocks: VGGBlock, NiNBlock, DepthwiseSeparableConv,
-SqueezeExcitation, MBConv (torchvision's, from twins.efficientnet), GhostModule, Fire,
-DenseLayer/DenseBlock/Transition and ShuffleNetV2Block, mirroring torchvision's (or the
+SqueezeExcitation, GhostModule, Fire, DenseLayer/DenseBlock/Transition and ShuffleNetV2Block, mirroring torchvision's (or the
 reference papers' public) code."""
 from __future__ import annotations
 
@@ -55,15 +54,6 @@ class SqueezeExcitation(nn.Module):
     def forward(self, x):
         scale = self.scale_activation(self.fc2(self.activation(self.fc1(self.avgpool(x)))))
         return scale * x
-
-
-def MBConv(input_channels, out_channels, kernel=3, stride=1, expand_ratio=6.0,
-           norm_layer=nn.BatchNorm2d, stochastic_depth_prob=0.0):
-    """torchvision.models.efficientnet.MBConv with its config flattened into arguments."""
-    from parity_tests.twins.efficientnet import MBConv as TorchvisionMBConv, MBConvConfig
-    cnf = MBConvConfig(expand_ratio, kernel, stride, input_channels, out_channels, 1)
-    cnf.input_channels, cnf.out_channels = input_channels, out_channels   # as given, unrounded
-    return TorchvisionMBConv(cnf, stochastic_depth_prob, norm_layer)
 
 
 class GhostModule(nn.Module):

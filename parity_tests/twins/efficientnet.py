@@ -133,3 +133,12 @@ def efficientnet_b0(width_mult: float = 1.0, depth_mult: float = 1.0, **kwargs: 
     """torchvision's efficientnet_b0 (dropout 0.2 unless given); the multipliers are its
     _efficientnet_conf knobs (1.0 for B0)."""
     return EfficientNet(b0_setting(width_mult, depth_mult), kwargs.pop("dropout", 0.2), **kwargs)
+
+
+def mbconv_block(input_channels: int, out_channels: int, kernel: int = 3, stride: int = 1,
+                 expand_ratio: float = 6.0, norm_layer: Callable[..., nn.Module] = nn.BatchNorm2d,
+                 stochastic_depth_prob: float = 0.0) -> MBConv:
+    """torchvision's MBConv with its config flattened into arguments (numpy_layers.blocks.MBConv's)."""
+    cnf = MBConvConfig(expand_ratio, kernel, stride, input_channels, out_channels, 1)
+    cnf.input_channels, cnf.out_channels = input_channels, out_channels   # as given, unrounded
+    return MBConv(cnf, stochastic_depth_prob, norm_layer)

@@ -7,7 +7,7 @@ from typing import Callable
 import torch
 from torch import nn
 
-from parity_tests.specs._norm_common import redraw_norm
+from parity_tests.harness.inputs import redraw_norm
 
 
 def conv3x3(in_planes: int, out_planes: int, stride: int = 1, groups: int = 1,
