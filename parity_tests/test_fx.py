@@ -11,8 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import numpy_layers as nl
-from numpy_layers.convert import ConversionError
-from numpy_layers.graph import GraphModule
+from numpy_layers.convert import ConversionError, GraphModule
 from parity_tests.harness.compare import compare
 from parity_tests.specs.fx_resnet import BasicBlock, HandResNet
 
