@@ -17,7 +17,7 @@ from .._checks import as_pair
 from ..functional import adaptive_pool1d as AP1
 from ..functional import loss as L
 from ..functional import pooling1d as P1
-from ..functional._reduction import resolve_reduction
+from ..functional.reduction import resolve_reduction
 from ..functional.conv import _resolve_padding
 from ..functional.interpolate import interpolate_backward, interpolate_forward, interpolate_params
 from ..functional.conv1d import as_single, resolve_padding1d

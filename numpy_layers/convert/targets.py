@@ -8,7 +8,9 @@ function forms. torch is imported lazily, only when a table is built or a name l
 """
 from __future__ import annotations
 
+import builtins
 import inspect
+import operator
 from typing import Any, Callable
 
 from .ops import OPS, Op
@@ -77,9 +79,6 @@ INPLACE = {"operator.iadd", "operator.isub", "operator.imul", "operator.itruediv
 
 def function_table() -> dict[Any, str]:
     """torch callable -> op key, for the callables importable here and the registered ones."""
-    import builtins
-    import operator
-
     import torch
     roots = {"operator": operator, "builtins": builtins, "torch": torch, "F": torch.nn.functional}
     table: dict[Any, str] = {}
