@@ -9,4 +9,4 @@ from .modules import *  # noqa: F401,F403 - every layer class, as torch.nn expos
 __version__ = "0.1.0"
 
 __all__ = ["functional", "from_torch", "supported", "register_op", "register_module",
-           *modules.__all__]
+           "ConversionError", *modules.__all__]
