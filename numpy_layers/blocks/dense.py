@@ -17,7 +17,7 @@ from ..modules.batchnorm import BatchNorm2d
 from ..modules.conv import Conv2d
 from ..modules.module import Module
 from ..modules.pooling import AvgPool2d
-from ._checked import CheckedSequential
+from .checked import CheckedSequential
 
 
 class DenseLayer(Module):

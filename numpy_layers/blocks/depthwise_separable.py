@@ -7,7 +7,7 @@ import numpy as np
 from ..modules.activation import ReLU
 from ..modules.batchnorm import BatchNorm2d
 from ..modules.conv import Conv2d
-from ._checked import CheckedSequential
+from .checked import CheckedSequential
 
 
 class DepthwiseSeparableConv(CheckedSequential):

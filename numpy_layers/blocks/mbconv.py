@@ -15,13 +15,7 @@ from ..modules.stochastic_depth import StochasticDepth
 from .basic_block import NormLayer
 from .conv_norm_act import Conv2dNormActivation
 from .squeeze_excitation import SqueezeExcitation
-
-
-def _make_divisible(v: float, divisor: int, min_value: int | None = None) -> int:
-    """Round ``v`` to a multiple of ``divisor``, never below 90% of ``v`` (torchvision's)."""
-    min_value = divisor if min_value is None else min_value
-    new_v = max(min_value, int(v + divisor / 2) // divisor * divisor)
-    return new_v + divisor if new_v < 0.9 * v else new_v
+from .widths import make_divisible
 
 
 class MBConv(Module):
@@ -31,7 +25,7 @@ class MBConv(Module):
     Conv2dNormActivation depthwise kernel x kernel (stride), SiLU,
     SqueezeExcitation(expanded, max(1, in // 4), SiLU),
     Conv2dNormActivation 1x1 expanded -> out, no activation], expanded =
-    ``_make_divisible(in * expand_ratio, 8)`` as torchvision's ``MBConvConfig``. When stride
+    ``make_divisible(in * expand_ratio, 8)`` as torchvision's ``MBConvConfig``. When stride
     == 1 and in == out, the block's output goes through ``stochastic_depth``
     (StochasticDepth(stochastic_depth_prob, 'row'), torchvision's) and the input is added.
     """
@@ -45,7 +39,7 @@ class MBConv(Module):
             raise ValueError(f"MBConv: illegal stride value, expected 1 or 2, got {stride}")
         norm_layer = BatchNorm2d if norm_layer is None else norm_layer
         self.use_res_connect = stride == 1 and input_channels == out_channels
-        expanded = _make_divisible(input_channels * expand_ratio, 8)
+        expanded = make_divisible(input_channels * expand_ratio, 8)
         layers: list[Module] = []
         if expanded != input_channels:
             layers.append(Conv2dNormActivation(input_channels, expanded, kernel_size=1,

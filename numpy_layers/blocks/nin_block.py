@@ -5,7 +5,7 @@ import numpy as np
 
 from ..modules.activation import ReLU
 from ..modules.conv import Conv2d
-from ._checked import CheckedSequential
+from .checked import CheckedSequential
 
 
 class NiNBlock(CheckedSequential):

@@ -8,7 +8,7 @@ from ..modules.batchnorm import BatchNorm2d
 from ..modules.conv import Conv2d
 from ..modules.module import Module
 from ..modules.pooling import MaxPool2d
-from ._checked import CheckedSequential
+from .checked import CheckedSequential
 
 
 def conv3x3_relu(in_channels: int, out_channels: int, batch_norm: bool = False,

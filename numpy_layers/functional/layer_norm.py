@@ -54,7 +54,7 @@ class LayerNormCache:
     dtype: np.dtype
 
 
-def _normalized_shape(layer: str, normalized_shape) -> tuple[int, ...]:
+def as_normalized_shape(layer: str, normalized_shape) -> tuple[int, ...]:
     if isinstance(normalized_shape, (int, np.integer)):
         return (int(normalized_shape),)
     try:
@@ -76,7 +76,7 @@ def check_layer_norm_input(layer: str, x: np.ndarray, normalized_shape: tuple[in
 def layer_norm_forward(x: np.ndarray, normalized_shape, weight: np.ndarray | None,
                        bias: np.ndarray | None, eps: float) -> tuple[np.ndarray, LayerNormCache]:
     """x (*, *S), weight/bias S or None -> y (*, *S) in x's dtype, cache. Pure."""
-    ns = _normalized_shape("layer_norm", normalized_shape)
+    ns = as_normalized_shape("layer_norm", normalized_shape)
     check_layer_norm_input("layer_norm", x, ns)
     for name, v in (("weight", weight), ("bias", bias)):
         if v is not None and tuple(np.shape(v)) != ns:

@@ -20,8 +20,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import check_float_array, check_grad
-from ._reduction import (as_weight, broadcast_weight, check_float_target, reduce_loss,
-                         resolve_reduction, unreduce_grad)
+from .reduction import (as_weight, broadcast_weight, check_float_target, reduce_loss,
+                        resolve_reduction, unreduce_grad)
 from .loss_ce import (cross_entropy, cross_entropy_backward, cross_entropy_forward,
                       nll_loss, nll_loss_backward, nll_loss_forward)
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from .._checks import check_float_array, check_grad
 from .softmax import log_softmax_forward
-from ._reduction import TargetOutOfRangeError, as_weight, reduce_loss, resolve_reduction
+from .reduction import TargetOutOfRangeError, as_weight, reduce_loss, resolve_reduction
 
 
 # ------------------------------------------------------------------------------ checks

@@ -14,7 +14,8 @@ import numpy as np
 
 from .._checks import as_dtype, check_float_array, check_ndim
 from ..blocks.conv_norm_act import Conv2dNormActivation
-from ..blocks.mbconv import MBConv, _make_divisible
+from ..blocks.mbconv import MBConv
+from ..blocks.widths import make_divisible
 from ..modules.activation import SiLU
 from ..modules.adaptive_pool import AdaptiveAvgPool2d
 from ..modules.batchnorm import BatchNorm2d
@@ -32,8 +33,8 @@ class MBConvConfig:
                  out_channels: int, num_layers: int, width_mult: float = 1.0,
                  depth_mult: float = 1.0) -> None:
         self.expand_ratio, self.kernel, self.stride = expand_ratio, kernel, stride
-        self.input_channels = _make_divisible(input_channels * width_mult, 8)
-        self.out_channels = _make_divisible(out_channels * width_mult, 8)
+        self.input_channels = make_divisible(input_channels * width_mult, 8)
+        self.out_channels = make_divisible(out_channels * width_mult, 8)
         self.num_layers = int(math.ceil(num_layers * depth_mult))
 
 

@@ -12,6 +12,7 @@ from .._checks import as_dtype, check_float_array, check_ndim
 from ..blocks.basic_block import NormLayer
 from ..blocks.conv_norm_act import Conv2dNormActivation
 from ..blocks.inverted_residual import InvertedResidual
+from ..blocks.widths import make_divisible
 from ..functional.adaptive_pool import adaptive_avg_pool2d_backward, adaptive_avg_pool2d_forward
 from ..modules.activation import ReLU6
 from ..modules.batchnorm import BatchNorm2d
@@ -24,16 +25,6 @@ from .resnet import kaiming_normal_fan_out
 # t (expansion), c (output channels), n (repeats), s (first stride): torchvision's table.
 DEFAULT_SETTING = [[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1],
                    [6, 160, 3, 2], [6, 320, 1, 1]]
-
-
-def _make_divisible(v: float, divisor: int, min_value: int | None = None) -> int:
-    """Round ``v`` to a multiple of ``divisor`` without going down by more than 10%."""
-    if min_value is None:
-        min_value = divisor
-    new_v = max(min_value, int(v + divisor / 2) // divisor * divisor)
-    if new_v < 0.9 * v:
-        new_v += divisor
-    return new_v
 
 
 class MobileNetV2(Module):
@@ -57,13 +48,13 @@ class MobileNetV2(Module):
         if len(inverted_residual_setting) == 0 or len(inverted_residual_setting[0]) != 4:
             raise ValueError("MobileNetV2: inverted_residual_setting should be non-empty or a "
                              f"4-element list, got {inverted_residual_setting}")
-        input_channel = _make_divisible(input_channel * width_mult, round_nearest)
-        self.last_channel = _make_divisible(last_channel * max(1.0, width_mult), round_nearest)
+        input_channel = make_divisible(input_channel * width_mult, round_nearest)
+        self.last_channel = make_divisible(last_channel * max(1.0, width_mult), round_nearest)
         features: list[Module] = [Conv2dNormActivation(3, input_channel, stride=2,
                                                        norm_layer=norm_layer,
                                                        activation_layer=ReLU6, dtype=dt)]
         for t, c, n, s in inverted_residual_setting:
-            output_channel = _make_divisible(c * width_mult, round_nearest)
+            output_channel = make_divisible(c * width_mult, round_nearest)
             for i in range(n):
                 stride = s if i == 0 else 1
                 features.append(block(input_channel, output_channel, stride, expand_ratio=t,

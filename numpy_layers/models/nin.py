@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import as_dtype
-from ..blocks._checked import CheckedSequential
+from ..blocks.checked import CheckedSequential
 from ..blocks.nin_block import NiNBlock
 from ..modules.adaptive_pool import AdaptiveAvgPool2d
 from ..modules.dropout import Dropout

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import as_dtype, check_float_array, check_grad, check_same_dtype
-from ..functional.layer_norm import (_normalized_shape, check_layer_norm_input,
+from ..functional.layer_norm import (as_normalized_shape, check_layer_norm_input,
                                      layer_norm_backward, layer_norm_forward)
 from .module import Module
 
@@ -15,7 +15,7 @@ class LayerNorm(Module):
     def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True,
                  bias: bool = True, device: object = None, dtype: object = np.float32) -> None:
         super().__init__()
-        self.normalized_shape = _normalized_shape("LayerNorm", normalized_shape)
+        self.normalized_shape = as_normalized_shape("LayerNorm", normalized_shape)
         if any(s < 0 for s in self.normalized_shape):
             raise ValueError(f"LayerNorm: expected non-negative normalized_shape, got "
                              f"{self.normalized_shape}")

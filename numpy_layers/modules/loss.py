@@ -14,7 +14,7 @@ import numpy as np
 
 from .._checks import FLOAT_DTYPES, as_dtype
 from ..functional import loss as F
-from ..functional._reduction import resolve_reduction
+from ..functional.reduction import resolve_reduction
 from .module import Module
 
 

@@ -2,7 +2,8 @@
 kernel 3/5, stride 1/2, residual on and off, train/eval, BN buffers after two steps."""
 from __future__ import annotations
 
-from numpy_layers.blocks.mbconv import MBConv, _make_divisible
+from numpy_layers.blocks.mbconv import MBConv
+from numpy_layers.blocks.widths import make_divisible
 from parity_tests.harness.spec import Case, ParitySpec, case_id
 from parity_tests.specs._classic_common import product_bound, redraw_batchnorm
 from parity_tests.twins.efficientnet import mbconv_block
@@ -20,7 +21,7 @@ _CASES = [_case(8, 8, e=1), _case(8, 8, steps=2), _case(4, 8, k=5, s=2, hw=9),
 
 
 def _width(c: Case) -> int:
-    return _make_divisible(c.params["input_channels"] * c.params["expand_ratio"], 8)
+    return make_divisible(c.params["input_channels"] * c.params["expand_ratio"], 8)
 
 
 SPEC = ParitySpec(

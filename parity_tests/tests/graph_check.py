@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 import numpy_layers as nl
-from numpy_layers.graph import GraphModule
+from numpy_layers.convert import GraphModule
 from parity_tests.harness.compare import compare
 
 

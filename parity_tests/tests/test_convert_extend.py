@@ -13,8 +13,10 @@ import torch
 from torch import nn
 
 import numpy_layers as nl
-from numpy_layers import convert, fx
-from numpy_layers.graph_ops import OPS
+from numpy_layers import convert
+from numpy_layers.convert.ops import OPS
+from numpy_layers.convert.registry import CONVERTERS
+from numpy_layers.convert.targets import METHODS, QUALIFIED, USER_FUNCTIONS
 from parity_tests.tests.graph_check import check_graph, close, rand
 from parity_tests.twins.torchvision_ops import StochasticDepth
 
@@ -24,11 +26,10 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 @pytest.fixture
 def registry():
     """Leave the op and module tables as they were (registrations are global)."""
-    saved = (dict(OPS), dict(fx._USER_FUNCTIONS), dict(fx._QUALIFIED), dict(fx._METHODS),
-             dict(convert._CONVERTERS))
+    tables = (OPS, USER_FUNCTIONS, QUALIFIED, METHODS, CONVERTERS)
+    saved = [dict(t) for t in tables]
     yield
-    for table, old in zip((OPS, fx._USER_FUNCTIONS, fx._QUALIFIED, fx._METHODS,
-                           convert._CONVERTERS), saved):
+    for table, old in zip(tables, saved):
         table.clear()
         table.update(old)
 
@@ -54,7 +55,7 @@ def test_readme_register_op_example_runs_and_matches_torch(registry):
     assert scope["y"].shape == (2, 4, 6, 6) and scope["dx"].shape == (2, 3, 8, 8)
     model = t().double()
     check_graph(model, rand(2, 3, 8, 8))               # output, input and parameter gradients
-    assert isinstance(net, nl.graph.GraphModule)
+    assert isinstance(net, convert.GraphModule)
 
 
 def test_register_op_forms(registry):

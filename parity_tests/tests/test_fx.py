@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import numpy_layers as nl
-from numpy_layers.graph import GraphModule
+from numpy_layers.convert import GraphModule
 from parity_tests.tests.graph_check import check_graph, close, rand
 from parity_tests.specs.fx_resnet import BasicBlock, HandResNet
 

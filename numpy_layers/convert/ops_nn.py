@@ -1,6 +1,6 @@
-"""The neural-network entries of ``graph_ops.OPS``: reductions, elementwise math (sqrt, exp,
-log, abs, clamp ...), activations, pooling, dropout (same conventions as ``graph_ops``; the maths is
-``numpy_layers.functional``'s). Imported by ``graph_ops`` so the table is always complete.
+"""Reductions, elementwise math (sqrt, exp, log, abs, clamp ...), activations, pooling and
+dropout in the op table (``ops_base.OPS``; same conventions as ``ops_tensor``; the maths is
+``numpy_layers.functional``'s).
 """
 from __future__ import annotations
 
@@ -9,20 +9,20 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import functional as F
-from .functional import adaptive_pool as AP
-from .functional import pooling as P
-from .functional.dropout import check_probability
-from .graph_ops import OPS, Op, _array, _axis, _grad, _op
+from .. import functional as F
+from ..functional import adaptive_pool as AP
+from ..functional import pooling as P
+from ..functional.dropout import check_probability
+from .ops_base import OPS, Op, float_array, grad, op, wrap_dim
 
 # ----------------------------------------------------------------------------- reductions
 def _reduce(name: str, fn: Callable, scale: bool) -> None:
     def forward(input, dim=None, keepdim=False, *, dtype=None):
-        x = _array(name, input)
+        x = float_array(name, input)
         if dtype is not None:
             raise TypeError(f"{name}: the dtype= argument is not supported")
         dims = tuple(range(x.ndim)) if dim is None or dim == () or dim == [] else \
-            tuple(_axis(name, d, x.ndim) for d in (dim if isinstance(dim, (tuple, list)) else (dim,)))
+            tuple(wrap_dim(name, d, x.ndim) for d in (dim if isinstance(dim, (tuple, list)) else (dim,)))
         y = np.asarray(fn(x, axis=dims, keepdims=bool(keepdim)), dtype=x.dtype)
         count = int(np.prod([x.shape[d] for d in dims], dtype=np.int64))
         return y, (x.shape, dims, x.dtype.type(count) if scale else None)
@@ -45,7 +45,7 @@ def _unary(name: str, fn: Callable, grad: Callable) -> None:
     """``name(input)``; ``grad(dy, x, y)`` is the input's gradient. inf and NaN come out
     silently, as in torch."""
     def forward(input):
-        x = _array(name, input)
+        x = float_array(name, input)
         with np.errstate(all="ignore"):
             return np.asarray(fn(x)), x
 
@@ -64,9 +64,9 @@ _unary("square", np.square, lambda dy, x, y: dy * (2 * x))
 _unary("reciprocal", lambda x: 1 / x, lambda dy, x, y: -dy * y * y)
 
 
-@_op("clamp")
+@op("clamp")
 def _clamp(input, min=None, max=None):
-    x = _array("clamp", input)
+    x = float_array("clamp", input)
     if min is None and max is None:
         raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
     lo = -np.inf if min is None else min
@@ -75,7 +75,7 @@ def _clamp(input, min=None, max=None):
         (x >= lo) & (x <= hi)                     # torch passes the gradient at the bounds
 
 
-@_grad("clamp")
+@grad("clamp")
 def _clamp_back(dy, keep):
     return {"input": np.where(keep, dy, dy.dtype.type(0))}
 
@@ -94,7 +94,7 @@ def _activation(name: str, fwd: Callable, bwd: Callable, *options: tuple[str, An
         b.apply_defaults()
         if b.arguments.get("dtype") is not None:
             raise TypeError(f"{name}: the dtype= argument is not supported")
-        return fwd(_array(name, b.arguments["input"]), *(b.arguments[k] for k, _ in options))
+        return fwd(float_array(name, b.arguments["input"]), *(b.arguments[k] for k, _ in options))
     forward.__signature__ = sig
     OPS[name] = Op(name, forward, lambda dy, cache: {"input": bwd(dy, cache)})
 
@@ -130,7 +130,7 @@ def _unbatched_grad(bwd: Callable):
     return backward
 
 
-@_op("max_pool2d")
+@op("max_pool2d")
 def _max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                 return_indices=False):
     k, s, p, d = P.pool2d_params("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode)
@@ -141,7 +141,7 @@ def _max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mod
     return (y, idx if input.ndim == 4 else idx[0]), cache
 
 
-@_op("avg_pool2d")
+@op("avg_pool2d")
 def _avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                 count_include_pad=True, divisor_override=None):
     k, s, p, _ = P.pool2d_params("avg_pool2d", input, kernel_size, stride, padding, 1, ceil_mode)
@@ -150,13 +150,13 @@ def _avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                     divisor_override)
 
 
-@_op("adaptive_avg_pool2d")
+@op("adaptive_avg_pool2d")
 def _adaptive_avg_pool2d(input, output_size):
     size = AP.adaptive_output_size("adaptive_avg_pool2d", input, output_size)
     return _batched(AP.adaptive_avg_pool2d_forward, input, size)
 
 
-@_op("adaptive_max_pool2d")
+@op("adaptive_max_pool2d")
 def _adaptive_max_pool2d(input, output_size, return_indices=False):
     size = AP.adaptive_output_size("adaptive_max_pool2d", input, output_size)
     y, cache = _batched(AP.adaptive_max_pool2d_forward, input, size)
@@ -172,7 +172,7 @@ OPS["adaptive_avg_pool2d"].backward = _unbatched_grad(AP.adaptive_avg_pool2d_bac
 OPS["adaptive_max_pool2d"].backward = _unbatched_grad(AP.adaptive_max_pool2d_backward)
 
 
-@_op("dropout", uses_mode=True)
+@op("dropout", uses_mode=True)
 def _dropout(input, p=0.5, training=True, inplace=False, *, _training=True):
     p = check_probability("dropout", p)
     if training and _training and p > 0:
@@ -180,16 +180,13 @@ def _dropout(input, p=0.5, training=True, inplace=False, *, _training=True):
             f"dropout: F.dropout(p={p}) in training mode is not supported inside a converted "
             f"graph (its random mask could not match torch's); use an nn.Dropout module, which "
             f"converts to numpy_layers.Dropout, or call .eval()")
-    return _array("dropout", input), None
+    return float_array("dropout", input), None
 
 
-@_grad("dropout")
+@grad("dropout")
 def _dropout_back(dy, cache):
     return {"input": dy}
 
 
 OPS["dropout2d"] = Op("dropout2d", _dropout, _dropout_back, uses_mode=True)
 
-
-# The layer functionals (conv, norms, losses, resizing ...) register themselves into OPS.
-from . import graph_ops_layers  # noqa: E402,F401

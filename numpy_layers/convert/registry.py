@@ -1,10 +1,11 @@
-"""``from_torch``: the NumPy twin of a torch.nn module, parameters and buffers copied.
+"""The registry of module converters: which torch module class becomes which NumPy module.
 
-torch is imported lazily, only when ``from_torch`` is called. Converters are looked up by
-the module's exact class (a subclass may override ``forward``, so it is not assumed to
-behave like its base); ``register_converter`` adds more. Any other model (a custom
-``nn.Module`` with its own ``forward``, or a container holding one) is traced with
-``torch.fx`` and becomes a ``numpy_layers.graph.GraphModule`` (``numpy_layers.fx``).
+Converters are looked up by the module's exact class (a subclass may override
+``forward``, so it is not assumed to behave like its base): torch.nn classes by name
+(``CONVERTERS`` or the numpy_layers class of the same name), others by the class or its
+qualified name as ``register_module`` added them. ``build`` constructs the NumPy twin
+tree of a module whose whole tree has converters; ``unsupported`` lists the modules that
+have none. torch is imported lazily.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import modules as M
+from .. import modules as M
 
 # Modules whose children are converted one by one.
 CONTAINERS = {"Sequential"}
@@ -22,18 +23,18 @@ CONTAINERS = {"Sequential"}
 # torch.nn class name, qualified class name (``torchvision.ops.stochastic_depth.StochasticDepth``)
 # or class object (``register_module``) -> function(torch_module, dtype, convert) -> numpy
 # Module; torch.nn classes not listed here are converted by name (see ``_generic``).
-_CONVERTERS: dict[Any, Callable[[Any, np.dtype, Callable], M.Module]] = {}
+CONVERTERS: dict[Any, Callable[[Any, np.dtype, Callable], M.Module]] = {}
 
 
 def register_converter(torch_class_name: str):
     """Decorator registering a converter for ``torch.nn.<torch_class_name>``."""
     def deco(fn: Callable[[Any, np.dtype, Callable], M.Module]):
-        _CONVERTERS[torch_class_name] = fn
+        CONVERTERS[torch_class_name] = fn
         return fn
     return deco
 
 
-def _key(module: Any) -> Any:
+def class_key(module: Any) -> Any:
     """The torch.nn class name of ``module``; for other classes the class itself or its
     qualified name when registered (``register_module``); else None (also for a bare
     ``nn.Module`` such as the containers of a torch.fx GraphModule)."""
@@ -43,7 +44,7 @@ def _key(module: Any) -> Any:
     if getattr(torch.nn, name, None) is cls and cls is not torch.nn.Module:
         return name
     for key in (cls, f"{cls.__module__}.{cls.__qualname__}"):
-        if key in _CONVERTERS:
+        if key in CONVERTERS:
             return key
     return None
 
@@ -76,11 +77,12 @@ def _generic(name: str) -> Callable[[Any, np.dtype, Callable], M.Module] | None:
     return _generic_for(cls)
 
 
-def _converter(module: Any) -> Callable[[Any, np.dtype, Callable], M.Module] | None:
-    key = _key(module)
+def converter_of(module: Any) -> Callable[[Any, np.dtype, Callable], M.Module] | None:
+    """The converter of exactly ``module``'s class, or None."""
+    key = class_key(module)
     if key is None:
         return None
-    return _CONVERTERS.get(key) or (_generic(key) if isinstance(key, str) else None)
+    return CONVERTERS.get(key) or (_generic(key) if isinstance(key, str) else None)
 
 
 def _module_dtype(module: Any) -> np.dtype:
@@ -98,19 +100,20 @@ def _module_dtype(module: Any) -> np.dtype:
     return np.dtype(np.float32)
 
 
-def _unsupported(module: Any, prefix: str = "") -> list[tuple[str, Any]]:
+def unsupported(module: Any, prefix: str = "") -> list[tuple[str, Any]]:
     """Every module (path, module) that has no converter, not only the first."""
-    if _converter(module) is None:
+    if converter_of(module) is None:
         return [(prefix or "<root>", module)]
-    if _key(module) not in CONTAINERS:
+    if class_key(module) not in CONTAINERS:
         return []
     out = []
     for name, child in module.named_children():
-        out += _unsupported(child, f"{prefix}.{name}" if prefix else name)
+        out += unsupported(child, f"{prefix}.{name}" if prefix else name)
     return out
 
 
 def describe(path: str, module: Any) -> str:
+    """``path: package.module.Class`` of a module, for messages."""
     return f"{path}: {type(module).__module__}.{type(module).__qualname__}"
 
 
@@ -118,45 +121,16 @@ def supported() -> list[str]:
     """Names of the torch classes ``from_torch`` converts (torch.nn's by name, others by
     qualified name)."""
     import torch
-    names = {k if isinstance(k, str) else f"{k.__module__}.{k.__qualname__}" for k in _CONVERTERS}
+    names = {k if isinstance(k, str) else f"{k.__module__}.{k.__qualname__}" for k in CONVERTERS}
     names |= {n for n in dir(M) if isinstance(getattr(M, n), type)
               and issubclass(getattr(M, n), M.Module) and n != "Module"
               and isinstance(getattr(torch.nn, n, None), type)}       # torch.nn's twins
     return sorted(names)
 
 
-def from_torch(module: Any) -> M.Module:
-    """Build the NumPy twin of ``module``: same class, options, parameters, buffers, mode.
-
-    torch.nn classes and Sequential containers of them convert directly. A model holding
-    any other class (custom ``forward``) is traced with ``torch.fx`` into a ``GraphModule``.
-    Raises TypeError naming every torch.nn module without a twin, or ``ConversionError``
-    (a TypeError and ValueError) listing every unsupported operation of a traced model.
-    """
-    import torch
-    if not isinstance(module, torch.nn.Module):
-        raise TypeError(f"from_torch: expected a torch.nn.Module, got {type(module).__name__}")
-    missing = _unsupported(module)
-    if any(_key(m) is None for _, m in missing):
-        from .fx import from_fx      # torch.fx tracing, only for custom models
-        out = from_fx(module)
-    elif missing:
-        raise TypeError(
-            "from_torch: no NumPy twin for these modules:\n  "
-            + "\n  ".join(describe(p, m) for p, m in missing)
-            + f"\nsupported: {', '.join(supported())}"
-            + "\nadd one without editing numpy_layers: numpy_layers.register_module(torch_class, "
-              "converter)"
-        )
-    else:
-        out = _build(module)
-    out.load_state_dict({k: v.detach().cpu().numpy() for k, v in module.state_dict().items()})
-    return out
-
-
-def _build(module: Any) -> M.Module:
+def build(module: Any) -> M.Module:
     """Construct the twin tree (options and training flags); state is loaded once after."""
-    out = _converter(module)(module, _module_dtype(module), _build)
+    out = converter_of(module)(module, _module_dtype(module), build)
     object.__setattr__(out, "training", module.training)
     return out
 
@@ -186,9 +160,9 @@ def register_module(torch_class: Any, converter: Any) -> None:
         raise TypeError(f"register_module: expected a class or a qualified class name as "
                         f"torch_class, got {torch_class!r}")
     if isinstance(converter, type) and issubclass(converter, M.Module):
-        build = _generic_for(converter)
+        make = _generic_for(converter)
     elif callable(converter):
-        def build(m: Any, dtype: np.dtype, _convert: Callable) -> M.Module:
+        def make(m: Any, dtype: np.dtype, _convert: Callable) -> M.Module:
             out = converter(m)
             if not isinstance(out, M.Module):
                 raise TypeError(f"register_module: the converter of {type(m).__qualname__} "
@@ -197,7 +171,7 @@ def register_module(torch_class: Any, converter: Any) -> None:
     else:
         raise TypeError(f"register_module: expected a numpy_layers.Module subclass or a "
                         f"function as converter, got {converter!r}")
-    _CONVERTERS[torch_class] = build
+    CONVERTERS[torch_class] = make
 
 
 # torchvision's StochasticDepth, by qualified name (torchvision need not be installed).

@@ -4,7 +4,7 @@ It holds (a) a module tree mirroring the torch model's submodules, so parameter 
 buffer names are torch's (``layer1.0.conv1.weight``), and (b) a list of ``Node``:
 ``placeholder`` (an input), ``get_attr`` (a parameter, buffer or constant used directly),
 ``call_module`` (a child by qualified name), ``call_function`` (an entry of
-``graph_ops.OPS``) and ``output``. ``forward`` evaluates the nodes in order; ``backward``
+``ops.OPS``) and ``output``. ``forward`` evaluates the nodes in order; ``backward``
 walks them in reverse, summing the gradients of values used several times, calling the
 children's own ``backward`` and the ops' backward, and adding parameter gradients of
 ``get_attr`` nodes. Built by ``numpy_layers.from_torch``; imports numpy only.
@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import check_grad
-from .graph_ops import OPS
-from .modules.module import Module
+from .._checks import check_grad
+from ..modules.module import Module
+from .ops import OPS
 
 
 @dataclass(frozen=True)

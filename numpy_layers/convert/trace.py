@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .convert import CONTAINERS, ConversionError, _converter, _key
+from .registry import CONTAINERS, ConversionError, class_key, converter_of
 
 
 def _tracer() -> Any:
@@ -19,7 +19,8 @@ def _tracer() -> Any:
         The pieces of ``chunk``/``split`` with a constant count can be iterated
         (``list(x.chunk(2, 1))``, as ultralytics' C2f writes it), which plain fx refuses."""
         def is_leaf_module(self, m: Any, qualname: str) -> bool:
-            if _key(m) is not None and _key(m) not in CONTAINERS and _converter(m) is not None:
+            key = class_key(m)
+            if key is not None and key not in CONTAINERS and converter_of(m) is not None:
                 return True
             return super().is_leaf_module(m, qualname)
 

@@ -1,9 +1,9 @@
-"""The layer functionals of ``graph_ops.OPS``: what a traced forward calls as
+"""The layer functionals in the op table (``ops_base.OPS``): what a traced forward calls as
 ``F.conv2d(x, self.weight)``, ``F.layer_norm(...)``, ``F.batch_norm(...)``, a loss, resizing
-(same conventions as ``graph_ops``; the maths is ``numpy_layers.functional``'s). Parameters
+(same conventions as ``ops_tensor``; the maths is ``numpy_layers.functional``'s). Parameters
 passed in (``self.weight``) are graph values like any other, so their gradients reach the
 parameter; a training ``F.batch_norm``/``F.instance_norm`` updates the running statistics
-it was given in place, as torch does. Imported by ``graph_ops_nn``.
+it was given in place, as torch does.
 """
 from __future__ import annotations
 
@@ -12,23 +12,23 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import functional as F
-from ._checks import as_pair
-from .functional import adaptive_pool1d as AP1
-from .functional import loss as L
-from .functional import pooling1d as P1
-from .functional._reduction import resolve_reduction
-from .functional.conv import _resolve_padding
-from .functional.interpolate import interpolate_backward, interpolate_forward, interpolate_params
-from .functional.conv1d import as_single, resolve_padding1d
-from .functional.instance_norm import instance_norm_update_stats
-from .functional.norm import batch_norm_update_stats
-from .functional.padding import pad_backward, pad_forward
-from .functional.pixel_shuffle import (pixel_shuffle_backward, pixel_shuffle_forward,
+from .. import functional as F
+from .._checks import as_pair
+from ..functional import adaptive_pool1d as AP1
+from ..functional import loss as L
+from ..functional import pooling1d as P1
+from ..functional.reduction import resolve_reduction
+from ..functional.conv import _resolve_padding
+from ..functional.interpolate import interpolate_backward, interpolate_forward, interpolate_params
+from ..functional.conv1d import as_single, resolve_padding1d
+from ..functional.instance_norm import instance_norm_update_stats
+from ..functional.norm import batch_norm_update_stats
+from ..functional.padding import pad_backward, pad_forward
+from ..functional.pixel_shuffle import (pixel_shuffle_backward, pixel_shuffle_forward,
                                        pixel_unshuffle_backward, pixel_unshuffle_forward)
-from .functional.stochastic_depth import stochastic_depth_forward
-from .functional.unpool import unpool_output_size
-from .graph_ops import OPS, Op, _array, _op
+from ..functional.stochastic_depth import stochastic_depth_forward
+from ..functional.unpool import unpool_output_size
+from .ops_base import OPS, Op, float_array, op
 
 
 def _unbatched(x: np.ndarray, batched_ndim: int) -> tuple[np.ndarray, bool]:
@@ -97,14 +97,14 @@ def _conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padd
 
 @_layer("linear", F.linear_backward, ("input", "weight", "bias"))
 def _linear(input, weight, bias=None):
-    return _plain(F.linear_forward(_array("linear", input), weight, bias))
+    return _plain(F.linear_forward(float_array("linear", input), weight, bias))
 
 
 # ----------------------------------------------------------------------------- normalisation
 @_layer("batch_norm", F.batch_norm_backward, ("input", "weight", "bias"))
 def _batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                 momentum=0.1, eps=1e-5):
-    y, cache = F.batch_norm_forward(_array("batch_norm", input), weight, bias, running_mean,
+    y, cache = F.batch_norm_forward(float_array("batch_norm", input), weight, bias, running_mean,
                                     running_var, bool(training), eps)
     if training and cache.mean is not None and running_mean is not None \
             and running_var is not None:            # torch updates the buffers it was given
@@ -116,7 +116,7 @@ def _batch_norm(input, running_mean, running_var, weight=None, bias=None, traini
 @_layer("instance_norm", F.instance_norm_backward, ("input", "weight", "bias"))
 def _instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
                    use_input_stats=True, momentum=0.1, eps=1e-5):
-    y, cache = F.instance_norm_forward(_array("instance_norm", input), weight, bias,
+    y, cache = F.instance_norm_forward(float_array("instance_norm", input), weight, bias,
                                        running_mean, running_var, bool(use_input_stats), eps)
     if use_input_stats and running_mean is not None and running_var is not None:
         new = instance_norm_update_stats(running_mean, running_var, cache, momentum)
@@ -127,25 +127,25 @@ def _instance_norm(input, running_mean=None, running_var=None, weight=None, bias
 
 @_layer("layer_norm", F.layer_norm_backward, ("input", "weight", "bias"))
 def _layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
-    return _plain(F.layer_norm_forward(_array("layer_norm", input), normalized_shape, weight,
+    return _plain(F.layer_norm_forward(float_array("layer_norm", input), normalized_shape, weight,
                                        bias, eps))
 
 
 @_layer("group_norm", F.group_norm_backward, ("input", "weight", "bias"))
 def _group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
-    return _plain(F.group_norm_forward(_array("group_norm", input), num_groups, weight, bias,
+    return _plain(F.group_norm_forward(float_array("group_norm", input), num_groups, weight, bias,
                                        eps))
 
 
 @_layer("local_response_norm", F.local_response_norm_backward, ("input",))
 def _lrn(input, size, alpha=1e-4, beta=0.75, k=1.0):
-    return _plain(F.local_response_norm_forward(_array("local_response_norm", input), size,
+    return _plain(F.local_response_norm_forward(float_array("local_response_norm", input), size,
                                                 alpha, beta, k))
 
 
 @_layer("prelu", F.prelu_backward, ("input", "weight"))
 def _prelu(input, weight):
-    return _plain(F.prelu_forward(_array("prelu", input), weight))
+    return _plain(F.prelu_forward(float_array("prelu", input), weight))
 
 
 # ----------------------------------------------------------------------------- rearranging, resizing
@@ -175,7 +175,7 @@ def _pad(input, pad, mode="constant", value=None):
     if len(p) != 4:
         raise ValueError(f"pad: only 2 or 4 pad sizes (the last one or two dims) are supported "
                          f"in a converted graph, got {tuple(pad)}")
-    return _plain(pad_forward(_array("pad", input), p, mode, 0.0 if value is None else value))
+    return _plain(pad_forward(float_array("pad", input), p, mode, 0.0 if value is None else value))
 
 
 @_layer("interpolate", interpolate_backward, ("input",))
@@ -249,10 +249,10 @@ def _max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_si
 
 
 # ----------------------------------------------------------------------------- stochastic depth
-@_op("stochastic_depth", uses_mode=True, uses_rng=True)
+@op("stochastic_depth", uses_mode=True, uses_rng=True)
 def _stochastic_depth(input, p, mode, training=True, *, _training=True, _rng=None):
     """torchvision.ops.stochastic_depth; a training graph draws from the graph's ``rng``."""
-    return stochastic_depth_forward(_array("stochastic_depth", input), p, mode,
+    return stochastic_depth_forward(float_array("stochastic_depth", input), p, mode,
                                     bool(training and _training), rng=_rng)
 
 

@@ -1,0 +1,157 @@
+"""torch.fx models -> ``GraphModule`` (``from_torch``'s path for any model with a custom
+``forward``).
+
+The model is traced by ``trace`` (modules with a NumPy twin kept whole); each fx node
+becomes a ``graph.Node``: functions and Tensor methods are mapped onto the op table
+``ops.OPS`` through the ``targets`` tables, submodules onto their converted twins
+(``registry``), and every unsupported use is collected into one ``ConversionError``. torch
+is imported lazily.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import modules as M
+from .graph import GraphHolder, GraphModule, Node, Ref
+from .ops import OPS
+from .registry import (CONTAINERS, ConversionError, build, class_key, converter_of, describe,
+                       supported, unsupported)
+from .targets import INPLACE, METHODS, QUALIFIED, function_table, qualified_name
+from .trace import trace_module
+
+
+def _label(node: Any) -> str:
+    """What the user wrote: ``torch.fft.fft``, ``Tensor.cumsum``, ``operator.add`` ..."""
+    if node.op == "call_method":
+        return f"Tensor.{node.target}"
+    name = qualified_name(node.target) or repr(node.target)
+    for old, new in (("_operator.", "operator."), ("torch._C._nn.", "torch.nn.functional."),
+                     ("torch._C._fft.fft_", "torch.fft."), ("torch._C._linalg.linalg_", "torch.linalg."),
+                     ("torch._C._special.special_", "torch.special."), ("torch._C._VariableFunctions.", "torch.")):
+        if name.startswith(old):
+            return new + name[len(old):]
+    return name
+
+
+def _array(t: Any) -> np.ndarray:
+    """A NumPy copy of a tensor; floating point must be float32 or float64."""
+    import torch
+    if t.is_floating_point() and t.dtype not in (torch.float32, torch.float64):
+        raise TypeError(f"from_torch: a tensor of dtype {t.dtype} was found; numpy_layers supports "
+                        f"float32 and float64 (call .float() or .double() first)")
+    return t.detach().cpu().numpy().copy()
+
+
+def _fill(out: M.Module, tm: Any, memo: dict[int, M.Module]) -> M.Module:
+    """Give holder ``out`` the parameters, buffers, children and mode of torch module ``tm``."""
+    for name, p in tm._parameters.items():
+        out.register_parameter(name, None if p is None else _array(p))
+    for name, b in tm._buffers.items():
+        out.register_buffer(name, None if b is None else _array(b),
+                            persistent=name not in tm._non_persistent_buffers_set)
+    for name, c in tm._modules.items():
+        out.add_module(name, None if c is None else _mirror(c, memo))
+    object.__setattr__(out, "training", tm.training)
+    return out
+
+
+def _mirror(tm: Any, memo: dict[int, M.Module]) -> M.Module:
+    """The NumPy twin of a submodule: converted if it (and its subtree) has a twin, else a
+    holder; a module reachable under two names is one shared twin, as in torch."""
+    if id(tm) not in memo:
+        if converter_of(tm) is not None and not unsupported(tm):
+            memo[id(tm)] = build(tm)
+        else:
+            memo[id(tm)] = GraphHolder(type(tm).__name__)
+            _fill(memo[id(tm)], tm, memo)
+    return memo[id(tm)]
+
+
+def _to_args(a: Any, alias: dict[str, str]) -> Any:
+    """fx arguments with Nodes replaced by Refs (to the latest in-place result that updated
+    them, see ``alias``), torch.Size by tuples, dtypes by names."""
+    import torch
+    from torch import fx
+
+    if isinstance(a, fx.Node):
+        return Ref(alias.get(a.name, a.name))
+    if isinstance(a, torch.Size):
+        return tuple(a)
+    if isinstance(a, (tuple, list)):          # fx's immutable_list becomes a plain list
+        return (tuple if isinstance(a, tuple) else list)(_to_args(v, alias) for v in a)
+    if isinstance(a, dict):
+        return {k: _to_args(v, alias) for k, v in a.items()}
+    if isinstance(a, slice):
+        return slice(_to_args(a.start, alias), _to_args(a.stop, alias), _to_args(a.step, alias))
+    if isinstance(a, (torch.dtype, torch.device, torch.memory_format, torch.layout)):
+        return str(a)
+    return a
+
+
+def from_fx(module: Any) -> M.Module:
+    """Trace ``module`` and build its GraphModule; every unsupported use is collected.
+
+    An in-place op (``x.add_(y)``, ``F.relu(x, inplace=True)``, ``nn.ReLU(inplace=True)``)
+    is run out of place and later uses of ``x`` read its result, which is what torch
+    computes (views of ``x`` taken before the in-place op are not updated)."""
+    graph, consts = trace_module(module)
+    functions, alias = function_table(), {}
+    problems: dict[str, list[str]] = {}
+    nodes = []
+    for n in graph.nodes:
+        args, kwargs, label, key = _to_args(n.args, alias), _to_args(n.kwargs, alias), "", None
+        if n.op == "placeholder":
+            nodes.append(Node("placeholder", n.name, n.target, label=n.target,
+                              value=args[0] if args else None, has_default=bool(args)))
+            continue
+        if n.op == "get_attr":
+            value = _array(consts[n.target]) if n.target in consts else None
+            nodes.append(Node("get_attr", n.name, n.target, label=n.target, value=value))
+            continue
+        if n.op == "output":
+            nodes.append(Node("output", n.name, args=args))
+            continue
+        if n.op == "call_module":
+            sub = module.get_submodule(n.target)
+            label = describe(n.target, sub)
+            if converter_of(sub) is None or class_key(sub) in CONTAINERS:
+                problems.setdefault(f"module {label} (no NumPy twin)", []).append(n.name)
+            inplace = bool(getattr(sub, "inplace", False))
+            nodes.append(Node("call_module", n.name, n.target, args, kwargs, label=label))
+        else:
+            label = _label(n)
+            key = METHODS.get(n.target) if n.op == "call_method" else \
+                functions.get(n.target) or QUALIFIED.get(qualified_name(n.target))
+            if key == "getattr" and len(args) > 1 and args[1] not in ("shape", "ndim"):
+                key, label = None, f"Tensor.{args[1]}"
+            if key is None:
+                problems.setdefault(f"{label} ({n.op})", []).append(n.name)
+            else:
+                try:
+                    OPS[key].signature.bind(*args, **kwargs)
+                except TypeError as e:
+                    problems.setdefault(f"{label} ({n.op}) with arguments {args}, {kwargs}: {e}",
+                                        []).append(n.name)
+            inplace = label in INPLACE or label.endswith("_") or kwargs.get("inplace") is True
+            nodes.append(Node("call_function", n.name, key or "", args, kwargs, label=label))
+        if inplace and n.args and isinstance(args[0], Ref):   # every name of the value
+            for k, v in list(alias.items()):
+                if v == args[0].name:
+                    alias[k] = n.name
+            alias[args[0].name] = alias[n.args[0].name] = n.name
+    if problems:
+        cls = f"{type(module).__module__}.{type(module).__qualname__}"
+        lines = [f"  {what}: {len(names)} use{'s' if len(names) > 1 else ''} ({', '.join(names)})"
+                 for what, names in problems.items()]
+        raise ConversionError(
+            f"from_torch: cannot convert {cls}: {len(problems)} unsupported operation"
+            f"{'s' if len(problems) > 1 else ''} in its torch.fx graph:\n" + "\n".join(lines)
+            + f"\nsupported functions and Tensor methods: {', '.join(sorted(OPS))}"
+            + f"\nsupported modules: {', '.join(supported())}"
+            + "\nadd a missing one without editing numpy_layers: numpy_layers.register_op("
+              "torch_target, forward, backward) for a function or Tensor method, "
+              "numpy_layers.register_module(torch_class, converter) for a module")
+    out = GraphModule(nodes, type(module).__name__)
+    return _fill(out, module, {id(module): out})
