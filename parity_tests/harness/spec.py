@@ -108,6 +108,12 @@ def case_id(**parts: Any) -> str:
     return "_".join(out)
 
 
+def pair(v: Any) -> tuple:
+    """An int (or other scalar option) as the pair torch's 2-D layers make of it; a
+    sequence as a tuple."""
+    return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
+
+
 def grid(**axes: Sequence[Any]) -> list[dict[str, Any]]:
     """Cartesian product of named axes as a list of dicts."""
     keys = list(axes)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 import numpy_layers as nl
-from numpy_layers._checks import as_pair
+from parity_tests.harness.spec import pair
 
 from . import Mutant
 
@@ -20,9 +20,9 @@ class AllTiesMaxPool2d(nl.MaxPool2d):
         super().backward(grad_output)                                   # pops the cache
         x = self._inputs.pop()
         x4, dy = (x, grad_output) if x.ndim == 4 else (x[None], grad_output[None])
-        (kh, kw), (ph, pw), (dh, dw) = (as_pair("MaxPool2d", n, v) for n, v in (
-            ("kernel_size", self.kernel_size), ("padding", self.padding), ("dilation", self.dilation)))
-        sh, sw = as_pair("MaxPool2d", "stride", self.stride)
+        (kh, kw), (ph, pw), (dh, dw) = (pair(v) for v in (self.kernel_size, self.padding,
+                                                           self.dilation))
+        sh, sw = pair(self.stride)
         n, c, h, w = x4.shape
         ho, wo = dy.shape[2:]
         hp = max(h + 2 * ph, (ho - 1) * sh + (kh - 1) * dh + 1)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 import numpy_layers as nl
-from numpy_layers._checks import as_pair
+from parity_tests.harness.spec import pair
 
 from . import Mutant
 
 
 class ZeroPaddingMaxPool2d(nl.MaxPool2d):
     def forward(self, x: np.ndarray):
-        ph, pw = as_pair("MaxPool2d", "padding", self.padding)
+        ph, pw = pair(self.padding)
         if not (ph or pw) or self.return_indices or self.ceil_mode:
             return super().forward(x)
         pads = [(0, 0)] * (x.ndim - 2) + [(ph, ph), (pw, pw)]

@@ -6,13 +6,9 @@ import itertools
 import torch
 
 import numpy_layers as nl
-from parity_tests.harness.spec import Case, ParitySpec, case_id, unique
+from parity_tests.harness.spec import Case, ParitySpec, case_id, pair, unique
 
 _SPATIAL = [(8, 8), (9, 7), (7, 10), (11, 11)]
-
-
-def _pair(v):
-    return v if isinstance(v, tuple) else (v, v)
 
 
 def _case(k, s=None, p=0, ceil=False, cip=True, div=None, b=2, c=3, hw=(8, 8),
@@ -29,7 +25,7 @@ def _cases() -> list[Case]:
     out = []
     for i, (k, s, p, ceil, cip) in enumerate(itertools.product(
             [2, 3, (3, 2)], [None, 1, 2], [0, 1, (1, 0)], [False, True], [True, False])):
-        if any(2 * pp > kk for pp, kk in zip(_pair(p), _pair(k))):
+        if any(2 * pp > kk for pp, kk in zip(pair(p), pair(k))):
             continue   # torch: pad should be at most half of kernel size
         if p == 0 and not cip:
             continue   # count_include_pad has no effect without padding
@@ -41,7 +37,7 @@ def _cases() -> list[Case]:
 
 
 def _reduction(case: Case, tensor: str) -> int:
-    kh, kw = _pair(case.params["kernel_size"])
+    kh, kw = pair(case.params["kernel_size"])
     return kh * kw
 
 

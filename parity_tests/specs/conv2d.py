@@ -8,15 +8,11 @@ import math
 import torch
 
 import numpy_layers as nl
-from parity_tests.harness.spec import Case, ParitySpec, case_id, unique
+from parity_tests.harness.spec import Case, ParitySpec, case_id, pair, unique
 from parity_tests.harness.tolerance import Terms
 
 _CHANNELS = [(1, 1), (3, 8), (8, 16), (16, 4)]
 _SPATIAL = [(9, 9), (11, 7), (8, 13), (7, 7)]
-
-
-def _pair(v):
-    return v if isinstance(v, tuple) else (v, v)
 
 
 def _case(k, s=1, p=0, b=2, cin=3, cout=4, hw=(9, 9), bias=True, d=1, g=1, mode="zeros",
@@ -31,11 +27,11 @@ def _case(k, s=1, p=0, b=2, cin=3, cout=4, hw=(9, 9), bias=True, d=1, g=1, mode=
 
 
 def _fits(k, s, p, d, hw) -> bool:
-    kh, kw = _pair(k)
+    kh, kw = pair(k)
     if isinstance(p, str):
         return True
-    ph, pw = _pair(p)
-    dh, dw = _pair(d)
+    ph, pw = pair(p)
+    dh, dw = pair(d)
     return hw[0] + 2 * ph >= dh * (kh - 1) + 1 and hw[1] + 2 * pw >= dw * (kw - 1) + 1
 
 
@@ -82,7 +78,7 @@ def _out_size(size: int, k: int, s: int, p, d: int) -> int:
 
 def _reduction(case: Case, tensor: str) -> int | Terms:
     p = case.params
-    kh, kw = _pair(p["kernel_size"])
+    kh, kw = pair(p["kernel_size"])
     shape = case.input_shapes[0]
     n = shape[0] if len(shape) == 4 else 1
     # torch's default weights are U(-b, b), b = 1/sqrt(fan_in): rms 1/sqrt(3 fan_in); times
@@ -93,7 +89,7 @@ def _reduction(case: Case, tensor: str) -> int | Terms:
         return Terms(fan_in, term_rms)
     if tensor == "grad_input":
         return Terms(p["out_channels"] // p["groups"] * kh * kw, term_rms)
-    pads, strides, dils = _pair(p["padding"]), _pair(p["stride"]), _pair(p["dilation"])
+    pads, strides, dils = pair(p["padding"]), pair(p["stride"]), pair(p["dilation"])
     ho, wo = (_out_size(shape[-2 + i], (kh, kw)[i], strides[i], pads[i], dils[i])
               for i in (0, 1))
     # grad_weight / grad_bias sum over batch and output positions; terms are upstream

@@ -11,15 +11,11 @@ import zlib
 import torch
 
 import numpy_layers as nl
-from parity_tests.harness.spec import Case, ParitySpec, case_id, unique
+from parity_tests.harness.spec import Case, ParitySpec, case_id, pair, unique
 from parity_tests.harness.tolerance import Terms
 
 _CHANNELS = [(1, 1), (3, 8), (8, 4), (16, 6)]
 _SPATIAL = [(5, 5), (6, 4), (4, 7), (7, 7)]
-
-
-def _pair(v):
-    return v if isinstance(v, tuple) else (v, v)
 
 
 def _case(k, s=1, p=0, op=0, b=2, cin=3, cout=4, hw=(5, 5), bias=True, d=1, g=1,
@@ -39,13 +35,13 @@ def _out(case: Case) -> tuple[int, int]:
     if p["output_size"] is not None:
         return tuple(p["output_size"][-2:])
     return tuple((n - 1) * s - 2 * q + d * (k - 1) + 1 + o for n, k, s, q, o, d in zip(
-        case.input_shapes[0][-2:], _pair(p["kernel_size"]), _pair(p["stride"]),
-        _pair(p["padding"]), _pair(p["output_padding"]), _pair(p["dilation"])))
+        case.input_shapes[0][-2:], pair(p["kernel_size"]), pair(p["stride"]),
+        pair(p["padding"]), pair(p["output_padding"]), pair(p["dilation"])))
 
 
 def _valid(case: Case) -> bool:
     p = case.params
-    ops = zip(_pair(p["output_padding"]), _pair(p["stride"]), _pair(p["dilation"]))
+    ops = zip(pair(p["output_padding"]), pair(p["stride"]), pair(p["dilation"]))
     return all(o < s or o < d for o, s, d in ops) and min(_out(case)) >= 1
 
 
@@ -112,7 +108,7 @@ def _size(m) -> list[int] | None:
 
 def _reduction(case: Case, tensor: str) -> Terms:
     p, shape = case.params, case.input_shapes[0]
-    (kh, kw), (sh, sw), (dh, dw) = (_pair(p[k]) for k in ("kernel_size", "stride", "dilation"))
+    (kh, kw), (sh, sw), (dh, dw) = (pair(p[k]) for k in ("kernel_size", "stride", "dilation"))
     n = shape[0] if len(shape) == 4 else 1
     # torch's default weight (C_in, C_out/groups, kh, kw) is U(-b, b), b = 1/sqrt(fan_in) with
     # fan_in = C_out/groups * kh * kw (its dim 1): rms 1/sqrt(3 fan_in). Times unit-scale

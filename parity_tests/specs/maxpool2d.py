@@ -7,19 +7,15 @@ import itertools
 import torch
 
 import numpy_layers as nl
-from parity_tests.harness.spec import Case, ParitySpec, case_id, unique
+from parity_tests.harness.spec import Case, ParitySpec, case_id, pair, unique
 
 _SPATIAL = [(8, 8), (9, 7), (7, 10), (12, 11)]
-
-
-def _pair(v):
-    return v if isinstance(v, tuple) else (v, v)
 
 
 def _valid(k, s, p, d, hw) -> bool:
     """torch's constraints: pad <= kernel / 2 (the undilated kernel) and at least one output."""
     for i in range(2):
-        kk, pp, dd = _pair(k)[i], _pair(p)[i], _pair(d)[i]
+        kk, pp, dd = pair(k)[i], pair(p)[i], pair(d)[i]
         eff = dd * (kk - 1) + 1
         if 2 * pp > kk or hw[i] + 2 * pp < eff:
             return False

@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 import numpy_layers as nl
-from numpy_layers._checks import StateError
+from numpy_layers import StateError
 
 TORCH_MODULES = {
     "Conv2d": lambda: nn.Conv2d(3, 4, 3, stride=2, padding=1),
