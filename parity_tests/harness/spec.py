@@ -71,6 +71,12 @@ class ParitySpec:
     output_names: tuple[str, ...] | None = None
     grad_all_outputs: bool = False
 
+    def __post_init__(self) -> None:
+        ids = [c.id for c in self.cases]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"{self.name}: case ids repeat: {repeated}")
+
     @property
     def modes(self) -> tuple[str, ...]:
         if self.eval_only:
@@ -121,11 +127,10 @@ def grid(**axes: Sequence[Any]) -> list[dict[str, Any]]:
 
 
 def unique(cases: Iterable[Case]) -> list[Case]:
-    """Drop cases whose id repeats (first kept), so every pytest id is distinct."""
-    seen: set[str] = set()
-    out = []
+    """Drop repeats of a case (first kept), so every pytest id is distinct; an id that comes
+    back with other parameters, shapes or input kind is a ValueError (it would hide a case)."""
+    seen: dict[str, Case] = {}
     for c in cases:
-        if c.id not in seen:
-            seen.add(c.id)
-            out.append(c)
-    return out
+        if seen.setdefault(c.id, c) != c:
+            raise ValueError(f"two cases share the id {c.id!r}: {seen[c.id]} and {c}")
+    return list(seen.values())

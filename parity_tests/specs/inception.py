@@ -50,6 +50,6 @@ SPECS = [
         cases=_CONV_CASES, train_eval_differ=True, init=redraw_batchnorm,
         reduction=lambda c, t: max(c.input_shapes[0][1] * 49, 2 * 16 * 16),
         description="GoogLeNet conv (no bias) -> BatchNorm2d(eps=0.001) -> relu",
-        options={"kernel_size": "1, 3, 7", "stride": "1, 2", "steps": "1, 2",
+        options={"kernel_size": "1, 3, 7", "stride": "1 (default), 2", "steps": "1, 2",
                  "mode": "train, eval"}),
 ]

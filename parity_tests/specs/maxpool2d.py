@@ -44,7 +44,10 @@ def _cases() -> list[Case]:
     # Windows that would start in padding under ceil_mode, dilation with padding.
     out += [_case(3, 2, 1, ceil=True, hw=(6, 6), idx=True), _case(2, 2, 1, ceil=True, hw=(5, 5)),
             _case(3, 3, 1, ceil=True, hw=(10, 7), idx=True), _case(3, 2, 1, d=2, idx=True, hw=(9, 9)),
-            _case(3, 2, 1, unbatched=True, idx=True), _case(2, 2, 0, b=1, c=1, hw=(2, 2))]
+            _case(3, 2, 1, unbatched=True, idx=True), _case(2, 2, 0, b=1, c=1, hw=(2, 2)),
+            # Padding 2 (torch allows up to half the kernel), also with ceil_mode.
+            _case(4, 2, 2, idx=True, hw=(7, 9)), _case(5, 3, 2, ceil=True, idx=True, hw=(8, 8)),
+            _case((4, 5), (2, 3), 2, ceil=True, hw=(9, 6))]
     # Exact ties and NaN: which element gets the gradient, which index is returned. The
     # cases without indices (and without padding) reach layers that cannot return indices:
     # a backward that sends the gradient to every tied maximum fails there.
