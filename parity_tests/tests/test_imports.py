@@ -9,22 +9,27 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("numpy_layers", "parity_tests")
 
-# What each part may import (besides itself); the README's "Layout" draws the same.
+# What each part may import besides itself: the README's "Layout" prints this table.
+_NL = ("numpy_layers._checks", "numpy_layers.functional", "numpy_layers.modules",
+       "numpy_layers.blocks", "numpy_layers.models", "numpy_layers.optim",
+       "numpy_layers.convert")
+_LIB = {*_NL, "numpy_layers"}
 BELOW: dict[str, set[str]] = {
-    "numpy_layers": set(),
-    "parity_tests.harness": {"numpy_layers"},
-    "parity_tests.twins": {"numpy_layers", "parity_tests.harness"},
-    "parity_tests.torch_samples": {"numpy_layers", "parity_tests.harness"},
+    **{part: set(_NL[:i]) for i, part in enumerate(_NL)},
+    "numpy_layers": set(_NL),
+    "parity_tests.harness": _LIB,
     "parity_tests.examples": set(),
-    "parity_tests.training": {"numpy_layers", "parity_tests.harness"},
-    "parity_tests.specs": {"numpy_layers", "parity_tests.harness", "parity_tests.twins",
-                           "parity_tests.torch_samples"},
-    "parity_tests.check": {"numpy_layers", "parity_tests.harness", "parity_tests.specs"},
-    "parity_tests.fuzz": {"numpy_layers", "parity_tests.harness", "parity_tests.specs"},
-    "parity_tests.bench": {"numpy_layers", "parity_tests.harness", "parity_tests.twins"},
-    "parity_tests.mutants": {"numpy_layers", "parity_tests.harness", "parity_tests.specs",
-                             "parity_tests.check", "parity_tests.examples"},
+    "parity_tests.twins": _LIB | {"parity_tests.harness"},
+    "parity_tests.torch_samples": _LIB | {"parity_tests.harness"},
+    "parity_tests.training": _LIB | {"parity_tests.harness"},
+    "parity_tests.specs": _LIB | {"parity_tests.harness", "parity_tests.twins",
+                                  "parity_tests.torch_samples"},
+    "parity_tests.check": _LIB | {"parity_tests.harness", "parity_tests.specs"},
+    "parity_tests.fuzz": _LIB | {"parity_tests.harness", "parity_tests.specs"},
+    "parity_tests.bench": _LIB | {"parity_tests.harness", "parity_tests.twins"},
     "parity_tests.readme": {"parity_tests.harness", "parity_tests.specs"},
+    "parity_tests.mutants": _LIB | {"parity_tests.harness", "parity_tests.specs",
+                                    "parity_tests.check", "parity_tests.examples"},
     "parity_tests.cli": {"parity_tests.harness", "parity_tests.specs", "parity_tests.readme",
                          "parity_tests.torch_samples", "parity_tests.check",
                          "parity_tests.mutants"},
@@ -138,6 +143,28 @@ def test_each_part_imports_only_the_parts_below_it():
             if theirs != mine and theirs not in BELOW[mine]:
                 bad.append(f"{MODULES[m].relative_to(ROOT)}:{line}: {mine} imports {theirs}")
     assert not bad, "\n".join(bad)
+
+
+def _short(part: str) -> str:
+    return part.replace("parity_tests.", "").replace("numpy_layers.", "")
+
+
+def layout_table() -> str:
+    """BELOW as the README's Markdown table (parts in order from the bottom up)."""
+    rows = ["| part | may import |", "|---|---|"]
+    for part, below in BELOW.items():
+        if part in ("parity_tests", "parity_tests.__main__"):
+            continue
+        lib = _LIB <= below
+        names = (["numpy_layers (all)"] if lib else []) + sorted(
+            _short(b) for b in below if not (lib and b in _LIB))
+        rows.append(f"| {part} | {', '.join(names) or 'numpy only'} |")
+    return "\n".join(rows)
+
+
+def test_readme_layout_table_is_the_layering_checked_here():
+    text = (ROOT / "README.md").read_text()
+    assert layout_table() in text, "README's Layout table differs from BELOW:\n" + layout_table()
 
 
 def test_numpy_layers_imports_torch_only_inside_functions():
