@@ -1,11 +1,12 @@
 """Property-based fuzzing: hypothesis draws valid configurations, the harness compares.
 
 The targets are the registered specs with a ``fuzz`` strategy of ``Case``s that torch
-accepts (only valid combinations are drawn, never filtered after the fact). A drawn case
-runs through ``run_case`` exactly like a case of the matrix, in a random dtype and mode,
-so the same tolerance policy decides. A failure is shrunk by hypothesis to the smallest
-case that still fails and printed as a ``(Case(...), dtype, mode)`` line to paste into
-that spec's ``regressions``, which the test suite runs on every ``make test``.
+accepts (valid by construction; ``assume`` drops only what a construction cannot rule out,
+such as a pooling window of padding alone). A drawn case runs through ``run_case`` exactly
+like a case of the matrix, in a random dtype and mode, so the same tolerance policy
+decides. A failure is shrunk by hypothesis to the smallest case that still fails and
+printed as a ``(Case(...), dtype, mode)`` line to paste into that spec's ``regressions``,
+which the test suite runs on every ``make test``.
 
     python -m parity_tests.fuzz --seconds 600          # what ``make fuzz`` runs
     python -m parity_tests.fuzz --target Conv2d --seconds 60

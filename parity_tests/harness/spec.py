@@ -74,7 +74,7 @@ class ParitySpec:
         a clear message naming the layer, and torch too; ``name`` is then the class name on
         both sides (tests/test_validation.py).
     fuzz() -> hypothesis strategy of ``Case``s torch accepts, drawn by ``python -m
-        parity_tests.fuzz`` (only valid combinations, never filtered after the fact).
+        parity_tests.fuzz``.
     regressions: (case, dtype, mode) found by fuzzing that once failed; every test run
         checks them (tests/test_fuzz.py).
     """
