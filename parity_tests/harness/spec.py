@@ -30,6 +30,26 @@ class Case:
     steps: int = 1
 
 
+@dataclass(frozen=True)
+class ErrorInput:
+    """A bad input or configuration both sides must reject.
+
+    ``params``: constructor kwargs (the same for torch.nn and numpy_layers); ``x()``: the
+    input (an array or any Python object); ``expect``: text the NumPy message must contain
+    besides the layer's name ("" for none). ``torch_accepts_reason``: set where torch
+    accepts what we reject, with the reason (README, "Differences from torch")."""
+    id: str
+    params: dict[str, Any]
+    x: Callable[[], Any]
+    expect: str = ""
+    torch_accepts_reason: str = ""
+
+
+def ones(*shape: int, dtype: Any = np.float32) -> Callable[[], np.ndarray]:
+    """An ``ErrorInput.x``: a new array of ones of this shape and dtype at each call."""
+    return lambda: np.ones(shape, dtype)
+
+
 @dataclass
 class ParitySpec:
     """How to build and drive the NumPy layer and its torch.nn twin.
@@ -50,6 +70,13 @@ class ParitySpec:
         'indices', 'output2' ...).
     grad_all_outputs: back-propagate a random gradient from every output (a detector's
         scales; NumPy's backward gets a tuple), not only from the first.
+    error_inputs: bad inputs and configurations (``ErrorInput``) that NumPy must reject with
+        a clear message naming the layer, and torch too; ``name`` is then the class name on
+        both sides (tests/test_validation.py).
+    fuzz() -> hypothesis strategy of ``Case``s torch accepts, drawn by ``python -m
+        parity_tests.fuzz``.
+    regressions: (case, dtype, mode) found by fuzzing that once failed; every test run
+        checks them (tests/test_fuzz.py).
     """
     name: str
     torch_module: Callable[[Case], Any]
@@ -70,6 +97,9 @@ class ParitySpec:
     options: dict[str, str] = field(default_factory=dict)   # option -> values covered (README)
     output_names: tuple[str, ...] | None = None
     grad_all_outputs: bool = False
+    error_inputs: Sequence[ErrorInput] = ()
+    fuzz: Callable[[], Any] | None = None
+    regressions: Sequence[tuple[Case, str, str]] = ()
 
     def __post_init__(self) -> None:
         ids = [c.id for c in self.cases]

@@ -72,7 +72,10 @@ def activation_spec(name: str, torch_cls: Any, numpy_cls: Any, cases: list[Case]
                     kink: Callable[[np.ndarray, Case], np.ndarray] | None = None,
                     reduction: Callable[[Case, str], int] | None = None,
                     init: Callable[[Any, np.random.Generator], None] | None = None,
-                    description: str = "", options: dict[str, str] | None = None) -> ParitySpec:
+                    description: str = "", options: dict[str, str] | None = None,
+                    **fields: Any) -> ParitySpec:
+    """A spec whose cases come from ``act_case``; ``fields``: other ParitySpec fields
+    (``error_inputs`` ...)."""
     takes_dtype = "dtype" in inspect.signature(numpy_cls).parameters
 
     def numpy_module(case: Case, dtype: np.dtype) -> Any:
@@ -87,7 +90,7 @@ def activation_spec(name: str, torch_cls: Any, numpy_cls: Any, cases: list[Case]
         name=name, torch_module=lambda c: torch_cls(**ctor_kwargs(c.params)),
         numpy_module=numpy_module, cases=cases, kink=kink, make_inputs=make_inputs(kink),
         reduction=reduction, init=init,
-        description=description, options=options or {})
+        description=description, options=options or {}, **fields)
 
 
 def near(*points: float, width: float = 1e-3) -> Callable[[np.ndarray, Case], np.ndarray]:

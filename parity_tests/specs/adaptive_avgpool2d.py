@@ -6,9 +6,11 @@ from __future__ import annotations
 import math
 
 import torch
+from hypothesis import strategies as st
 
 import numpy_layers as nl
 from parity_tests.harness.spec import Case, ParitySpec, case_id, unique
+from parity_tests.specs._fuzz import ints
 
 # (input H, W, output_size): covers every window regime on both axes.
 SIZES = [
@@ -64,10 +66,22 @@ def _reduction(case: Case, tensor: str) -> int:
     return most_covers(H, Ho) * most_covers(W, Wo)
 
 
+@st.composite
+def fuzz_cases(draw) -> Case:
+    """Adaptive pooling: any output size up to twice the input, ``None`` entries."""
+    h, w = draw(ints(1, 9)), draw(ints(1, 9))
+    out = tuple(draw(st.one_of(st.none(), ints(1, 2 * n))) for n in (h, w))
+    batch = draw(st.sampled_from([None, 1, 2]))
+    shape = (2, h, w) if batch is None else (batch, 2, h, w)
+    return Case(case_id(fuzz=True, x=shape, out=tuple(str(o) for o in out)),
+                dict(output_size=out), (shape,))
+
+
 SPEC = ParitySpec(
     name="AdaptiveAvgPool2d",
     torch_module=lambda c: torch.nn.AdaptiveAvgPool2d(**c.params),
     numpy_module=lambda c, dt: nl.AdaptiveAvgPool2d(**c.params),
+    fuzz=fuzz_cases,
     cases=_cases(),
     reduction=_reduction,
     description="2-D adaptive average pooling",

@@ -4,9 +4,11 @@ the last), also where overlapping windows share their winner."""
 from __future__ import annotations
 
 import torch
+from hypothesis import strategies as st
 
 import numpy_layers as nl
-from parity_tests.harness.spec import ParitySpec, unique
+from parity_tests.harness.spec import Case, ParitySpec, unique
+from parity_tests.specs import adaptive_avgpool2d
 from parity_tests.specs.adaptive_avgpool2d import SIZES, input_hw, make_case, most_covers, resolved
 
 
@@ -30,10 +32,20 @@ def _reduction(case, tensor: str) -> int:
     return most_covers(H, Ho) * most_covers(W, Wo)
 
 
+@st.composite
+def fuzz_cases(draw) -> Case:
+    """The AdaptiveAvgPool2d strategy, with return_indices, ties and NaN."""
+    case = draw(adaptive_avgpool2d.fuzz_cases())
+    kind = draw(st.sampled_from(["random", "ties", "nan"]))
+    params = dict(case.params, return_indices=draw(st.booleans()))
+    return Case(f"{case.id}_{kind}", params, case.input_shapes, kind=kind)
+
+
 SPEC = ParitySpec(
     name="AdaptiveMaxPool2d",
     torch_module=lambda c: torch.nn.AdaptiveMaxPool2d(**c.params),
     numpy_module=lambda c, dt: nl.AdaptiveMaxPool2d(**c.params),
+    fuzz=fuzz_cases,
     cases=_cases(),
     reduction=_reduction,
     random_inputs="distinct",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import torch
 
-from parity_tests.harness.spec import Case, ParitySpec, case_id
+from parity_tests.harness.spec import Case, ErrorInput, ParitySpec, case_id, ones
 from parity_tests.specs.adaptive_avgpool2d import longest_window, most_covers
 
 # (L, output_size)
@@ -44,6 +44,8 @@ SPECS = [
         name="AdaptiveAvgPool1d",
         torch_module=lambda c: torch.nn.AdaptiveAvgPool1d(**c.params),
         numpy_module="from_torch",
+        error_inputs=[ErrorInput("adaptive_avg1d_4d_input", dict(output_size=2),
+                                 ones(1, 2, 3, 4), "dimensions")],
         cases=_AVG,
         reduction=_reduction,
         description="1-D adaptive average pooling (the 2-D code on (N, C, 1, L))",
@@ -54,6 +56,8 @@ SPECS = [
         name="AdaptiveMaxPool1d",
         torch_module=lambda c: torch.nn.AdaptiveMaxPool1d(**c.params),
         numpy_module="from_torch",
+        error_inputs=[ErrorInput("adaptive_max1d_two_sizes", dict(output_size=(2, 2)),
+                                 ones(1, 2, 5), "one int")],
         cases=_MAX,
         reduction=lambda c, t: 1 if t != "grad_input" else _reduction(c, t),
         random_inputs="distinct",

@@ -4,9 +4,11 @@ from __future__ import annotations
 import itertools
 
 import torch
+from hypothesis import strategies as st
 
 import numpy_layers as nl
-from parity_tests.harness.spec import Case, ParitySpec, case_id, pair, unique
+from parity_tests.harness.spec import Case, ErrorInput, ParitySpec, case_id, ones, pair, unique
+from parity_tests.specs._fuzz import ints, pool_geometry
 
 _SPATIAL = [(8, 8), (9, 7), (7, 10), (11, 11)]
 
@@ -41,10 +43,37 @@ def _reduction(case: Case, tensor: str) -> int:
     return kh * kw
 
 
+@st.composite
+def fuzz_cases(draw) -> Case:
+    """AvgPool2d: kernel, stride, padding, ceil_mode, count_include_pad, divisor_override."""
+    k, s, p = pool_geometry(draw)
+    h = max(k[0] - 2 * p[0], 1) + draw(ints(0, 5))
+    w = max(k[1] - 2 * p[1], 1) + draw(ints(0, 5))
+    shape = (draw(ints(1, 3)), draw(ints(1, 3)), h, w)
+    params = dict(kernel_size=k, stride=s, padding=p, ceil_mode=draw(st.booleans()),
+                  count_include_pad=draw(st.booleans()),
+                  divisor_override=draw(st.one_of(st.none(), ints(1, 6))))
+    return Case(case_id(fuzz=True, x=shape, k=k, s=s, p=p, ceil=params["ceil_mode"],
+                        cip=params["count_include_pad"], div=params["divisor_override"]),
+                params, (shape,))
+
+
+_ERROR_INPUTS = [
+    ErrorInput("avgpool_pad_over_half", dict(kernel_size=3, padding=2), ones(1, 1, 8, 8),
+               "padding"),
+    ErrorInput("avgpool_divisor_0", dict(kernel_size=2, divisor_override=0),
+               ones(1, 1, 8, 8), "divisor"),
+    ErrorInput("avgpool_kernel_too_big", dict(kernel_size=5), ones(1, 1, 3, 3)),
+    ErrorInput("avgpool_negative_padding", dict(kernel_size=3, padding=-1),
+               ones(1, 1, 8, 8), "padding"),
+]
+
 SPEC = ParitySpec(
     name="AvgPool2d",
     torch_module=lambda c: torch.nn.AvgPool2d(**c.params),
     numpy_module=lambda c, dt: nl.AvgPool2d(**c.params),
+    error_inputs=_ERROR_INPUTS,
+    fuzz=fuzz_cases,
     cases=_cases(),
     reduction=_reduction,
     description="2-D average pooling",

@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 
 import numpy_layers as nl
-from parity_tests.harness.spec import Case, ParitySpec, case_id
+from parity_tests.harness.spec import Case, ErrorInput, ParitySpec, case_id, ones
 from parity_tests.harness.tolerance import Terms
 from parity_tests.harness.inputs import redraw_norm
 from parity_tests.specs._norm_common import batch_norm_terms
@@ -35,6 +35,7 @@ SPEC = ParitySpec(
     name="BatchNorm1d",
     torch_module=lambda c: torch.nn.BatchNorm1d(**c.params),
     numpy_module=lambda c, dt: nl.BatchNorm1d(**c.params, dtype=dt),
+    error_inputs=[ErrorInput("bn1d_channels", dict(num_features=3), ones(4, 5), "channels")],
     cases=_CASES,
     train_eval_differ=True,
     init=redraw_norm,

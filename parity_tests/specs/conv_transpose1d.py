@@ -11,7 +11,7 @@ import zlib
 import torch
 
 import numpy_layers as nl
-from parity_tests.harness.spec import Case, ParitySpec, case_id, unique
+from parity_tests.harness.spec import Case, ErrorInput, ParitySpec, case_id, ones, unique
 from parity_tests.harness.tolerance import Terms
 from parity_tests.specs.conv_transpose2d import _ctor, _size
 
@@ -103,10 +103,19 @@ def _reduction(case: Case, tensor: str) -> Terms:
     return Terms(n * shape[-1], 1.0)
 
 
+_CONV = dict(in_channels=4, out_channels=6, kernel_size=3)
+_ERROR_INPUTS = [
+    ErrorInput("convt1d_channels", _CONV, ones(2, 5, 7), "channels"),
+    ErrorInput("convt1d_4d_input", _CONV, ones(1, 4, 7, 1), "-D"),
+    ErrorInput("convt1d_output_padding", dict(_CONV, stride=2, output_padding=2),
+               ones(2, 4, 7), "output padding"),
+]
+
 SPEC = ParitySpec(
     name="ConvTranspose1d",
     torch_module=_torch_module,
     numpy_module=_numpy_module,
+    error_inputs=_ERROR_INPUTS,
     cases=_cases(),
     reduction=_reduction,
     torch_forward=lambda m, xs, seed: m(xs[0], output_size=_size(m)),

@@ -9,10 +9,13 @@ import math
 import zlib
 
 import torch
+from hypothesis import assume
+from hypothesis import strategies as st
 
 import numpy_layers as nl
 from parity_tests.harness.spec import Case, ParitySpec, case_id, pair, unique
 from parity_tests.harness.tolerance import Terms
+from parity_tests.specs._fuzz import ints
 
 _CHANNELS = [(1, 1), (3, 8), (8, 4), (16, 6)]
 _SPATIAL = [(5, 5), (6, 4), (4, 7), (7, 7)]
@@ -128,10 +131,51 @@ def _reduction(case: Case, tensor: str) -> Terms:
     return Terms(n * shape[-2] * shape[-1], 1.0)   # grad_weight: batch and input positions
 
 
+@st.composite
+def fuzz_cases(draw) -> Case:
+    """ConvTranspose2d: groups, stride, dilation, padding, output_padding (< stride or
+    < dilation, as torch requires) and ``output_size`` anywhere in torch's valid range."""
+    groups = draw(ints(1, 3))
+    cin, cout = groups * draw(ints(1, 3)), groups * draw(ints(1, 3))
+    k = (draw(ints(1, 4)), draw(ints(1, 4)))
+    s = (draw(ints(1, 3)), draw(ints(1, 3)))
+    d = (draw(ints(1, 3)), draw(ints(1, 3)))
+    p = (draw(ints(0, 3)), draw(ints(0, 3)))
+    op = tuple(draw(ints(0, max(s[i], d[i]) - 1)) for i in (0, 1))
+    hw = (draw(ints(1, 6)), draw(ints(1, 6)))
+    base = [(hw[i] - 1) * s[i] - 2 * p[i] + d[i] * (k[i] - 1) + 1 for i in (0, 1)]
+    assume(all(b + o >= 1 for b, o in zip(base, op)))
+    size = None
+    if draw(st.booleans()):     # output_size replaces output_padding: min .. min + stride - 1
+        assume(all(b >= 1 for b in base))
+        size = tuple(base[i] + draw(ints(0, s[i] - 1)) for i in (0, 1))
+        op = (0, 0)
+        assume(all(size[i] - base[i] < max(s[i], d[i]) for i in (0, 1)))
+    batch = draw(st.sampled_from([None, 1, 2, 3]))
+    shape = (cin, *hw) if batch is None else (batch, cin, *hw)
+    params = dict(in_channels=cin, out_channels=cout, kernel_size=k, stride=s, padding=p,
+                  output_padding=op, groups=groups, bias=draw(st.booleans()), dilation=d,
+                  output_size=size)
+    return Case(case_id(fuzz=True, x=shape, k=k, s=s, p=p, op=op, d=d, g=groups, size=size),
+                params, (shape,))
+
+
+_REGRESSIONS = [
+    # A bias gradient of 0.127 summed from 96 standard-normal upstream gradients
+    # (_reduction states its terms' size).
+    (Case(id='fuzz_x2x1x5x5_k1x2_s1x3_p1x1_op0x0_d3x3_g1_size3x16', params={
+        'in_channels': 1, 'out_channels': 1, 'kernel_size': (1, 2), 'stride': (1, 3),
+        'padding': (1, 1), 'output_padding': (0, 0), 'groups': 1, 'bias': True,
+        'dilation': (3, 3), 'output_size': (3, 16)}, input_shapes=((2, 1, 5, 5),)),
+     'float32', 'train'),
+]
+
 SPEC = ParitySpec(
     name="ConvTranspose2d",
     torch_module=_torch_module,
     numpy_module=_numpy_module,
+    fuzz=fuzz_cases,
+    regressions=_REGRESSIONS,
     cases=_cases(),
     reduction=_reduction,
     torch_forward=lambda m, xs, seed: m(xs[0], output_size=_size(m)),

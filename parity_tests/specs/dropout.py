@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 import numpy_layers as nl
-from parity_tests.harness.spec import Case, ParitySpec, case_id
+from parity_tests.harness.spec import Case, ErrorInput, ParitySpec, case_id, ones
 
 _CASES = [Case(case_id(p=p, x=shape), dict(p=p), (shape,))
           for p, shape in [(0.5, (4, 3, 8, 8)), (0.1, (10, 5)), (0.9, (2, 16, 5, 5)),
@@ -30,6 +30,8 @@ SPEC = ParitySpec(
     name="Dropout",
     torch_module=lambda c: torch.nn.Dropout(**c.params),
     numpy_module=lambda c, dt: nl.Dropout(**c.params),
+    error_inputs=[ErrorInput("dropout_p_high", dict(p=1.5), ones(2, 3), "probability"),
+                  ErrorInput("dropout_p_negative", dict(p=-0.1), ones(2, 3), "probability")],
     cases=_CASES,
     train_eval_differ=True,
     kink=lambda x, c: np.abs(x) < 1e-3,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 
 import numpy_layers as nl
-from parity_tests.harness.spec import Case, ParitySpec, case_id
+from parity_tests.harness.spec import Case, ErrorInput, ParitySpec, case_id, ones
 
 _CASES = [
     Case(case_id(s=s, e=e, x=shape), dict(start_dim=s, end_dim=e), (shape,))
@@ -16,6 +16,7 @@ SPEC = ParitySpec(
     name="Flatten",
     torch_module=lambda c: torch.nn.Flatten(**c.params),
     numpy_module=lambda c, dt: nl.Flatten(**c.params),
+    error_inputs=[ErrorInput("flatten_dims", dict(start_dim=3), ones(2, 3), "dim")],
     cases=_CASES,
     description="merge a range of dims",
     options={"start_dim/end_dim": "(1,-1), (0,-1), (1,2), (-3,-2), (2,2)"},

@@ -5,9 +5,11 @@ from __future__ import annotations
 import math
 
 import torch
+from hypothesis import strategies as st
 
 from numpy_layers.modules.group_norm import GroupNorm
-from parity_tests.harness.spec import Case, ParitySpec, case_id
+from parity_tests.harness.spec import Case, ErrorInput, ParitySpec, case_id, ones
+from parity_tests.specs._fuzz import ints
 
 
 def _case(shape, groups, affine=True, eps=1e-5) -> Case:
@@ -40,10 +42,32 @@ def _reduction(case: Case, tensor: str) -> int:
     return shape[1] // g * length
 
 
+@st.composite
+def fuzz_cases(draw) -> Case:
+    """GroupNorm: groups dividing the channels, affine or not, any spatial rank."""
+    groups = draw(ints(1, 3))
+    c = groups * draw(ints(1, 3))
+    spatial = tuple(draw(st.lists(ints(1, 4), min_size=0, max_size=2)))
+    shape = (draw(ints(1, 3)), c, *spatial)
+    if c // groups * max(1, len(spatial) and math.prod(spatial)) < 2:
+        shape = shape[:2] + (2,) + shape[3:] if spatial else shape + (2,)
+    params = dict(num_groups=groups, num_channels=c, eps=1e-5, affine=draw(st.booleans()))
+    return Case(case_id(fuzz=True, x=shape, g=groups, affine=params["affine"]), params, (shape,))
+
+
+_ERROR_INPUTS = [
+    ErrorInput("groupnorm_groups", dict(num_groups=3, num_channels=4), ones(2, 4, 3, 3),
+               "divisible"),
+    ErrorInput("groupnorm_channels", dict(num_groups=2, num_channels=4), ones(2, 6, 3, 3),
+               "channels"),
+]
+
 SPEC = ParitySpec(
     name="GroupNorm",
     torch_module=lambda c: torch.nn.GroupNorm(**c.params),
     numpy_module=lambda c, dt: GroupNorm(**c.params, dtype=dt),
+    error_inputs=_ERROR_INPUTS,
+    fuzz=fuzz_cases,
     cases=_CASES,
     init=_init,
     reduction=_reduction,

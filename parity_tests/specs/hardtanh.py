@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from numpy_layers.modules.activation import Hardtanh
-from parity_tests.harness.spec import Case
+from parity_tests.harness.spec import Case, ErrorInput, ones
 from parity_tests.specs._activation_common import act_case, activation_spec, standard_cases
 
 _CASES = standard_cases(scales=(4.0, 1e3), points=(-2.0, -1.0, 0.0, 1.0, 2.0), inplace=True)
@@ -27,6 +27,8 @@ def _kink(x: np.ndarray, case: Case) -> np.ndarray:
 
 SPEC = activation_spec(
     "Hardtanh", torch.nn.Hardtanh, Hardtanh, _CASES, kink=_kink,
+    error_inputs=[ErrorInput("hardtanh_range", dict(min_val=1.0, max_val=-1.0), ones(2, 3),
+                             "max_val")],
     description="min(max(x, min_val), max_val); gradient 0 at both kinks",
     options={"min_val, max_val": "(-1, 1), (-2, 2), (0, 6), (-0.5, 0.25), (1, 3)",
              "inplace": "False, True", "input": "0-D to 4-D; scale 1, 4, 1e3",

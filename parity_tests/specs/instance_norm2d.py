@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 
 import torch
+from hypothesis import strategies as st
 
-from parity_tests.harness.spec import Case, ParitySpec, case_id
+from parity_tests.harness.spec import Case, ErrorInput, ParitySpec, case_id, ones
 from parity_tests.harness.tolerance import Terms
 from parity_tests.harness.inputs import redraw_norm
+from parity_tests.specs._fuzz import ints
 from parity_tests.specs._norm_common import batch_norm_terms
 
 
@@ -39,10 +41,31 @@ def _reduction(case: Case, tensor: str) -> int | Terms:
     return batch_norm_terms(tensor, plane)     # the same statistics, per plane
 
 
+@st.composite
+def fuzz_cases(draw) -> Case:
+    """InstanceNorm2d: affine, tracked statistics, momentum; >= 8 values per plane (the
+    same float32-vs-float64-accumulation reason as batch norm)."""
+    h, w = draw(ints(1, 6)), draw(ints(1, 6))
+    while h * w < 8:
+        w += 1
+    c = draw(ints(1, 4))
+    batch = draw(st.sampled_from([None, 1, 2, 3]))
+    shape = (c, h, w) if batch is None else (batch, c, h, w)
+    params = dict(num_features=c, eps=draw(st.sampled_from([1e-5, 1e-3])),
+                  momentum=draw(st.sampled_from([0.1, 0.5, None])),
+                  affine=draw(st.booleans()), track_running_stats=draw(st.booleans()))
+    return Case(case_id(fuzz=True, x=shape, **{k: v for k, v in params.items()
+                                                if k != "num_features"}),
+                params, (shape,), steps=draw(ints(1, 3)))
+
+
 SPEC = ParitySpec(
     name="InstanceNorm2d",
     torch_module=lambda c: torch.nn.InstanceNorm2d(**c.params),
     numpy_module="from_torch",
+    error_inputs=[ErrorInput("instancenorm_empty_batch", dict(num_features=3, affine=True),
+                             ones(0, 3, 4, 4), "non-empty")],
+    fuzz=fuzz_cases,
     cases=_CASES,
     train_eval_differ=True,
     init=redraw_norm,

@@ -4,9 +4,11 @@ from __future__ import annotations
 import math
 
 import torch
+from hypothesis import strategies as st
 
 from numpy_layers.modules.layer_norm import LayerNorm
-from parity_tests.harness.spec import Case, ParitySpec, case_id
+from parity_tests.harness.spec import Case, ErrorInput, ParitySpec, case_id, ones
+from parity_tests.specs._fuzz import ints
 
 
 def _case(shape, ns, affine=True, bias=True, eps=1e-5) -> Case:
@@ -39,10 +41,28 @@ def _reduction(case: Case, tensor: str) -> int:
     return rows if tensor.startswith(("grad_weight", "grad_bias")) else k
 
 
+@st.composite
+def fuzz_cases(draw) -> Case:
+    """LayerNorm over the last 1-3 dimensions, with and without affine/bias."""
+    shape = tuple(draw(st.lists(ints(1, 5), min_size=2, max_size=4)))
+    nd = draw(ints(1, len(shape) - 1))
+    affine = draw(st.booleans())
+    params = dict(normalized_shape=shape[-nd:], eps=draw(st.sampled_from([1e-5, 1e-3])),
+                  elementwise_affine=affine, bias=affine and draw(st.booleans()))
+    if shape[-nd:] == (1,) * nd:      # a single element normalises to 0: gradients all 0
+        shape = shape[:-1] + (2,)
+        params["normalized_shape"] = shape[-nd:]
+    return Case(case_id(fuzz=True, x=shape, ns=params["normalized_shape"],
+                        affine=affine, bias=params["bias"]), params, (shape,))
+
+
 SPEC = ParitySpec(
     name="LayerNorm",
     torch_module=lambda c: torch.nn.LayerNorm(**c.params),
     numpy_module=lambda c, dt: LayerNorm(**c.params, dtype=dt),
+    error_inputs=[ErrorInput("layernorm_shape", dict(normalized_shape=(4, 5)), ones(2, 5, 4),
+                             "shape")],
+    fuzz=fuzz_cases,
     cases=_CASES,
     init=_init,
     reduction=_reduction,

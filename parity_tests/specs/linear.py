@@ -1,10 +1,11 @@
 """Linear: the source article's 5 -> 3 layer on a batch of 10, sizes, bias, input ranks."""
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 import numpy_layers as nl
-from parity_tests.harness.spec import Case, ParitySpec, case_id
+from parity_tests.harness.spec import Case, ErrorInput, ParitySpec, case_id, ones
 
 
 def _case(fin, fout, shape, bias=True) -> Case:
@@ -30,6 +31,11 @@ SPEC = ParitySpec(
     name="Linear",
     torch_module=lambda c: torch.nn.Linear(**c.params),
     numpy_module=lambda c, dt: nl.Linear(**c.params, dtype=dt),
+    error_inputs=[
+        ErrorInput("linear_features", dict(in_features=5, out_features=3), ones(2, 4),
+                   "in_features"),
+        ErrorInput("linear_0d", dict(in_features=5, out_features=3), lambda: np.float32(1.0)),
+    ],
     cases=_CASES,
     reduction=_reduction,
     description="fully connected layer, weight (out_features, in_features)",

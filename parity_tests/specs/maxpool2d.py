@@ -5,9 +5,12 @@ from __future__ import annotations
 import itertools
 
 import torch
+from hypothesis import assume
+from hypothesis import strategies as st
 
 import numpy_layers as nl
-from parity_tests.harness.spec import Case, ParitySpec, case_id, pair, unique
+from parity_tests.harness.spec import Case, ErrorInput, ParitySpec, case_id, ones, pair, unique
+from parity_tests.specs._fuzz import ints, pool_geometry, windows_touch_input
 
 _SPATIAL = [(8, 8), (9, 7), (7, 10), (12, 11)]
 
@@ -60,10 +63,40 @@ def _cases() -> list[Case]:
     return unique(out)
 
 
+@st.composite
+def fuzz_cases(draw) -> Case:
+    """MaxPool2d: kernel, stride, padding <= half the kernel, dilation, ceil_mode, ties."""
+    k, s, p = pool_geometry(draw)
+    d = (draw(ints(1, 3)), draw(ints(1, 3)))
+    h = max(d[0] * (k[0] - 1) + 1 - 2 * p[0], 1) + draw(ints(0, 5))
+    w = max(d[1] * (k[1] - 1) + 1 - 2 * p[1], 1) + draw(ints(0, 5))
+    shape = (draw(ints(1, 3)), draw(ints(1, 3)), h, w)
+    params = dict(kernel_size=k, stride=s, padding=p, dilation=d,
+                  return_indices=draw(st.booleans()), ceil_mode=draw(st.booleans()))
+    # A dilated window can hold only padding; torch then outputs -inf and sends the
+    # gradient to an arbitrary element (README: differences from torch). Not drawn.
+    assume(all(windows_touch_input(n, k[i], s[i], p[i], d[i], params["ceil_mode"])
+               for i, n in enumerate((h, w))))
+    kind = draw(st.sampled_from(["random", "ties", "nan"]))
+    return Case(case_id(fuzz=True, x=shape, k=k, s=s, p=p, d=d, ceil=params["ceil_mode"],
+                        kind=kind), params, (shape,), kind=kind)
+
+
+_ERROR_INPUTS = [
+    ErrorInput("maxpool_pad_over_half", dict(kernel_size=2, padding=2), ones(1, 1, 8, 8),
+               "padding"),
+    ErrorInput("maxpool_stride_0", dict(kernel_size=2, stride=0), ones(1, 1, 8, 8), "stride"),
+    ErrorInput("maxpool_kernel_too_big", dict(kernel_size=5), ones(1, 1, 3, 3)),
+    ErrorInput("maxpool_2d_input", dict(kernel_size=2), ones(8, 8), "-D"),
+    ErrorInput("maxpool_dilation_0", dict(kernel_size=2, dilation=0), ones(1, 1, 8, 8)),
+]
+
 SPEC = ParitySpec(
     name="MaxPool2d",
     torch_module=lambda c: torch.nn.MaxPool2d(**c.params),
     numpy_module=lambda c, dt: nl.MaxPool2d(**c.params),
+    error_inputs=_ERROR_INPUTS,
+    fuzz=fuzz_cases,
     cases=_cases(),
     random_inputs="distinct",
     description="2-D max pooling",

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from numpy_layers.modules.activation import PReLU
-from parity_tests.harness.spec import Case
+from parity_tests.harness.spec import Case, ErrorInput, ones
 from parity_tests.specs._activation_common import SHAPES, act_case, activation_spec, near
 
 
@@ -42,6 +42,7 @@ def _reduction(case: Case, tensor: str) -> int:
 
 SPEC = activation_spec(
     "PReLU", torch.nn.PReLU, PReLU, _CASES, kink=near(0.0), reduction=_reduction, init=_init,
+    error_inputs=[ErrorInput("prelu_channels", dict(num_parameters=3), ones(2, 4, 5), "channel")],
     description="x if x > 0 else weight[c] * x, weight per channel on dim 1 or a single one",
     options={"num_parameters": "1, 3, 4, 5, 16 (channels, redrawn per channel)",
              "init": "0.25, -0.1, 1.5, 0", "steps": "1, 2 (accumulated weight gradient)",

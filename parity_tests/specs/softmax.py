@@ -6,7 +6,7 @@ import torch
 
 from numpy_layers.functional.softmax import softmax_dim
 from numpy_layers.modules.softmax import Softmax
-from parity_tests.harness.spec import Case
+from parity_tests.harness.spec import Case, ErrorInput, ones
 from parity_tests.specs._activation_common import act_case, activation_spec
 
 DIM_CASES = [  # (dim, shape)
@@ -47,5 +47,6 @@ OPTIONS = {"dim": "None (legacy rule on 1-D to 4-D), 0, 1, 2, 3, -1, -2, -3",
 
 SPEC = activation_spec(
     "Softmax", torch.nn.Softmax, Softmax, cases(), reduction=reduction,
+    error_inputs=[ErrorInput("softmax_dim", dict(dim=3), ones(2, 3), "dim")],
     description="exp(x) / sum(exp(x)) along dim", options=OPTIONS,
 )

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 
 import numpy_layers as nl
-from parity_tests.harness.spec import Case, ParitySpec, case_id, unique
+from parity_tests.harness.spec import Case, ErrorInput, ParitySpec, case_id, ones, unique
 
 _SHAPES = {3: (2, 3, 7), 4: (2, 3, 5, 6), 5: (1, 2, 3, 4, 5)}
 
@@ -119,11 +119,26 @@ _OPTIONS = {"mode": "nearest, nearest-exact, linear, bilinear, bicubic, trilinea
             "recompute_scale_factor": "None, True", "input": "3-D, 4-D, 5-D",
             "classes": "Upsample, UpsamplingNearest2d, UpsamplingBilinear2d; constructor, from_torch"}
 
+_ERROR_INPUTS = [
+    ErrorInput("upsample_size_and_scale", dict(size=4, scale_factor=2), ones(1, 1, 2, 2),
+               "only one"),
+    ErrorInput("upsample_no_size", {}, ones(1, 1, 2, 2), "either"),
+    ErrorInput("upsample_bilinear_3d", dict(scale_factor=2, mode="bilinear"), ones(1, 1, 4),
+               "4D"),
+    ErrorInput("upsample_nearest_align", dict(scale_factor=2, align_corners=True),
+               ones(1, 1, 2, 2), "align_corners"),
+    ErrorInput("upsample_to_nothing", dict(scale_factor=0.1), ones(1, 1, 4, 4),
+               "greater than 0"),
+    ErrorInput("upsample_mode", dict(scale_factor=2, mode="cubic"), ones(1, 1, 4, 4), "modes"),
+    ErrorInput("upsample_2d_input", dict(scale_factor=2), ones(4, 4), "2D"),
+]
+
 SPECS = [
     ParitySpec(
         name="Upsample",
         torch_module=_torch_module,
         numpy_module=_numpy_module,
+        error_inputs=_ERROR_INPUTS,
         cases=_cases(),
         reduction=_reduction,
         description="resizing: nearest, nearest-exact, (bi/tri)linear, bicubic, area",
