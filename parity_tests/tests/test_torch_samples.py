@@ -6,7 +6,7 @@ import sys
 
 from parity_tests import torch_samples
 from parity_tests.harness.markdown import to_markdown
-from parity_tests.harness.report import run_header
+from parity_tests.cli import report_header
 
 
 def test_missing_internal_modules_skip_the_source_with_the_reason(monkeypatch):
@@ -24,7 +24,7 @@ def test_a_changed_internal_api_skips_the_source(monkeypatch):
 
 
 def test_the_report_header_and_markdown_show_the_source():
-    header = run_header(seed=0, jobs=1)
+    header = report_header(seed=0, jobs=1, timeout=5.0, argv=["report"])
     st = header["torch_samples"]
     assert st["state"] in ("ran", "skipped")
     md = to_markdown([], header, True)
