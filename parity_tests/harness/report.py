@@ -23,7 +23,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-from . import sources
+from . import environment, sources
 from .results import CaseResult, Row
 
 if TYPE_CHECKING:
@@ -35,26 +35,6 @@ FULL_PRECISION = ("headroom", "accuracy_ratio")
 DIGITS = 7
 RUN_FIELDS = ("layer", "case", "dtype", "mode", "seconds")
 ROW_FIELDS = tuple(f.name for f in fields(Row) if f.name != "seconds")   # seconds: per run
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def _blas() -> list[dict[str, Any]]:
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        return []
-    keep = ("internal_api", "version", "num_threads", "architecture", "filepath")
-    return [{k: (sources.portable_path(i[k]) if k == "filepath" and i.get(k) else i.get(k))
-             for k in keep} for i in threadpool_info()]
 
 
 def _command_line(args: list[str] | None) -> str:
@@ -77,19 +57,18 @@ def run_header(seed: int, jobs: int, timeout: float | None = None,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "command": _command_line(args),
         "seed": seed,
-        "git_commit": sources.git_commit(),
+        "git_commit": environment.git_commit(),
         "sources": sources.sources(),
         "python": platform.python_version(),
         "numpy": numpy.__version__,
         "torch": torch.__version__,
-        "cpu": _cpu_model(),
+        "cpu": environment.cpu_model(),
         "cpu_count": os.cpu_count(),
         "workers": jobs,
         "torch_threads_per_worker": 1,
         "timeout": timeout,
-        "blas": _blas(),
-        "env": {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
-                                           "OMP_NUM_THREADS") if k in os.environ},
+        "blas": environment.blas_info(),
+        "env": environment.blas_env(),
         "torch_samples": torch_samples_header(),
     }
 
@@ -205,15 +184,6 @@ def load_report(path: str | Path) -> dict[str, Any]:
     return json.loads(raw)
 
 
-def _write_atomic(path: Path, content: str | bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    if isinstance(content, bytes):
-        tmp.write_bytes(content)
-    else:
-        tmp.write_text(content)
-    os.replace(tmp, path)
-
-
 def write_report(results: list[CaseResult], outdir: str | Path, header: dict[str, Any],
                  complete: bool = True, baseline: BaselineDiff | None = None) -> dict[str, Path]:
     """Write the JSON, then the Markdown and HTML rendered from it; returns their paths."""
@@ -223,7 +193,7 @@ def write_report(results: list[CaseResult], outdir: str | Path, header: dict[str
              "html": outdir / "parity_report.html"}
     data = to_json(results, header, complete, baseline)
     raw = dumps(data)
-    _write_atomic(paths["json"], raw)
+    environment.write_atomic(paths["json"], raw)
     (outdir / "parity_report.json").unlink(missing_ok=True)      # the schema-1 file it replaces
     data = json.loads(gzip.decompress(raw))
     return render(data, outdir, paths)
@@ -235,6 +205,6 @@ def render(data: dict[str, Any], outdir: Path, paths: dict[str, Path]) -> dict[s
     from .markdown import to_markdown
     results, header = from_json(data), data["header"]
     complete, base = bool(header.get("complete")), data.get("baseline")
-    _write_atomic(paths["md"], to_markdown(results, header, complete, base))
-    _write_atomic(paths["html"], build_html(results, header, complete, outdir, base))
+    environment.write_atomic(paths["md"], to_markdown(results, header, complete, base))
+    environment.write_atomic(paths["html"], build_html(results, header, complete, outdir, base))
     return paths
