@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import as_dtype, as_pair, check_float_array, check_ndim, check_same_dtype
-from ..functional.conv import _check_channels
+from ..functional.conv import check_channels
 from ..functional.conv_transpose import (conv_transpose2d_backward, conv_transpose2d_forward,
                                          output_padding_for)
 from ._init import uniform_fan_in
@@ -21,7 +21,7 @@ class _ConvTransposeNd(_ConvNd):
         if padding_mode != "zeros":
             raise ValueError(f'Only "zeros" padding mode is supported for {name}, got '
                              f'padding_mode={padding_mode!r}')
-        _check_channels(name, in_channels, out_channels, groups)
+        check_channels(name, in_channels, out_channels, groups)
         self.kernel_size = as_tuple(name, "kernel_size", kernel_size, min_value=0)
         for arg, v in (("stride", stride), ("padding", padding),
                        ("output_padding", output_padding), ("dilation", dilation)):
