@@ -26,3 +26,18 @@ def parallel(fn: Callable[[int, int], None], n: int, threads: int | None = None)
     finally:
         for f in futures:
             f.result()
+
+
+# Elementwise passes over large arrays: blocks small enough for the core's cache, so that
+# several ufuncs over one block read memory once; parts of the array on separate threads.
+BLOCK = 16 * 1024               # elements per block
+PARALLEL_MIN = 256 * 1024       # elements from which the work is split over threads
+
+
+def blockwise(fn: Callable[[int, int], None], n: int) -> None:
+    """fn(lo, hi) over consecutive blocks of at most BLOCK elements covering [0, n), the
+    blocks split over the worker threads when n >= PARALLEL_MIN."""
+    def part(lo: int, hi: int) -> None:
+        for s in range(lo, hi, BLOCK):
+            fn(s, min(s + BLOCK, hi))
+    parallel(part, n, None if n >= PARALLEL_MIN else 1)
