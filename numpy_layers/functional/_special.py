@@ -100,7 +100,7 @@ def _keep(mask: np.ndarray, a: np.ndarray) -> np.ndarray:
 
 def _select(mask, a, b) -> np.ndarray:
     """``np.where(mask, a, b)`` for float arrays/scalars of one dtype, as a bitwise blend:
-    exact for every value (NaN, inf, -0.0) and ~5x faster than np.where with a random mask."""
+    exact for every value (NaN, inf, -0.0) and faster than np.where with a random mask."""
     a, b = np.asarray(a), np.asarray(b)
     ut = _UINT[a.dtype]
     m = np.asarray(mask).astype(ut)
