@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import as_dtype, check_float_array, check_ndim, check_same_dtype
+from .._checks import as_dtype, check_float_array, check_ndim
 from ..functional.conv import PADDING_MODES, check_channels
 from ..functional.conv1d import as_single, conv1d_backward, conv1d_forward, resolve_padding1d
 from ._init import uniform_fan_in
@@ -46,7 +46,6 @@ class Conv1d(_ConvNd):
     def forward(self, x: np.ndarray) -> np.ndarray:
         check_float_array("Conv1d", x)
         check_ndim("Conv1d", x, (2, 3), "(C, L) unbatched or (N, C, L) batched")
-        check_same_dtype("Conv1d", x, self.weight.dtype)
         unbatched = x.ndim == 2
         xb = x[None] if unbatched else x                              # (N, C, L)
         y, cache = conv1d_forward(xb, self.weight, self.bias, self.stride[0], self._padding2(),
