@@ -8,8 +8,9 @@ import ctypes
 import gc
 import time
 from collections import defaultdict
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -53,9 +54,37 @@ def peak_extra_mb(fn: Callable[[], Any], before: Callable[[], None] | None = Non
     return None if base is None or peak is None else max(0.0, (peak - base) / 1024)
 
 
+@contextmanager
+def gemm_time() -> Iterator[list[float]]:
+    """Inside the block, ``np.matmul`` (the conv paths' GEMMs) is timed: yields a list
+    whose item 0 accumulates the seconds spent in it."""
+    spent, orig = [0.0], np.matmul
+
+    def timed(*a: Any, **k: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return orig(*a, **k)
+        finally:
+            spent[0] += time.perf_counter() - t0
+
+    np.matmul = timed
+    try:
+        yield spent
+    finally:
+        np.matmul = orig
+
+
+def gemm_ms(step: Callable[[], Any]) -> float:
+    """ms spent in np.matmul during one ``step()``."""
+    with gemm_time() as spent:
+        step()
+    return spent[0] * 1e3
+
+
 def numpy_profile(net: Any, step: Callable[[], Any]) -> dict[str, float]:
     """ms per kind of layer in one ``step()`` of ``net`` (a numpy_layers module): forward and
-    backward of every leaf module timed; 'other' is the rest (graph ops, glue)."""
+    backward of every leaf module timed; 'other' is the rest (graph ops, glue); 'gemm' (not
+    a kind: inside conv) the time in np.matmul."""
     spent: dict[str, float] = defaultdict(float)
     wrapped = []
 
@@ -75,15 +104,16 @@ def numpy_profile(net: Any, step: Callable[[], Any]) -> dict[str, float]:
                 setattr(mod, meth, timed(kind, getattr(mod, meth)))
             wrapped.append(mod)
     try:
-        t0 = time.perf_counter()
-        step()
-        total = time.perf_counter() - t0
+        with gemm_time() as gemm:
+            t0 = time.perf_counter()
+            step()
+            total = time.perf_counter() - t0
     finally:
         for mod in wrapped:
             del mod.forward, mod.backward
     out = {k: spent[k] * 1e3 for k in KINDS if k != "other"}
     out["other"] = max(0.0, total * 1e3 - sum(out.values()))
-    return out
+    return out | {"gemm": gemm[0] * 1e3}
 
 
 def torch_profile(step: Callable[[], Any]) -> dict[str, float]:

@@ -22,7 +22,8 @@ from parity_tests.harness.sources import portable_argv
 GIVEN_KEYS = ("fwd_ratio", "fb_ratio", "numpy_fb_ms", "torch_fb_ms", "met", "background_cpu",
               "error")
 
-# Measured reasons for rows that miss their target, by row name (printed under the table).
+# Measured reasons for rows that miss their target, by "op config" (printed under the
+# table before what the run itself measured).
 MISS_REASONS: dict[str, str] = {}
 
 
@@ -75,17 +76,26 @@ def _kernel(head: dict[str, Any]) -> str:
 
 
 def reason(r: dict[str, Any]) -> str:
-    """The measured reason a row misses: written down per row, or the network's profile."""
-    if r["name"] in MISS_REASONS:
-        return MISS_REASONS[r["name"]]
-    p = r.get("profile_ms")
-    if p:
+    """The measured reason a row misses: written down per row (MISS_REASONS, by op and
+    config), or from what the run measured (GEMM share, network profile, memory)."""
+    key = f"{r['op']} {r['config']}"
+    parts = [MISS_REASONS[key]] if key in MISS_REASONS else []
+    p, g = r.get("profile_ms"), r.get("numpy_fb_gemm_ms")
+    if g is not None and "numpy_fb_ms" in r:
+        parts.append(f"of NumPy's {r['numpy_fb_ms']:.1f} ms fwd+bwd, {g:.1f} ms are GEMMs "
+                     f"(np.matmul) and {r['numpy_fb_ms'] - g:.1f} ms the rest; torch's whole "
+                     f"fwd+bwd takes {r['torch_fb_ms']:.1f} ms")
+    if p and r.get("met") is False:
         gap = {k: p["numpy"][k] - p["torch"][k] for k in KINDS}
         worst = sorted(gap, key=gap.get, reverse=True)[:3]
-        return ("per-layer profile of one step (NumPy ms vs torch ms): " + ", ".join(
+        parts.append("per-layer profile of one step (NumPy ms vs torch ms): " + ", ".join(
             f"{k} {p['numpy'][k]:.0f} vs {p['torch'][k]:.0f}" for k in worst)
-            + "; the conv rows above show where conv time goes")
-    return "not yet analysed"
+            + (f"; GEMMs (np.matmul) {p['numpy']['gemm']:.0f} ms of NumPy's conv "
+               f"{p['numpy']['conv']:.0f}" if "gemm" in p["numpy"] else ""))
+    if r.get("memory_met") is False:
+        parts.append(f"peak extra memory {r['numpy_fb_peak_extra_mb']:.0f} MB vs torch's "
+                     f"{r['torch_fb_peak_extra_mb']:.0f}")
+    return "; ".join(parts) or "not yet analysed"
 
 
 def _table(rows: list[dict[str, Any]], given: bool) -> list[str]:
@@ -254,3 +264,15 @@ def write_reports(out: Path, runs: dict[str, dict[str, Any]], cmd: list[str],
     environment.write_atomic(out / "benchmark.md", to_markdown(head, rows))
     plot(rows, out / "benchmark.png")
     return rows
+
+
+def rerender(out: Path) -> None:
+    """benchmark.md and .png again from benchmark.json as written (reasons re-read)."""
+    data = json.loads((out / "benchmark.json").read_text())
+    environment.write_atomic(out / "benchmark.md", to_markdown(data["header"], data["rows"]))
+    plot(data["rows"], out / "benchmark.png")
+
+
+if __name__ == "__main__":
+    import sys
+    rerender(Path(sys.argv[1] if len(sys.argv) > 1 else "reports"))

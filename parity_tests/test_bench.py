@@ -67,3 +67,13 @@ def test_write_atomic_leaves_no_temporary(tmp_path):
     environment.write_atomic(p, "one")
     environment.write_atomic(p, b"two")
     assert p.read_text() == "two" and [q.name for q in tmp_path.iterdir()] == ["r.md"]
+
+
+def test_gemm_time_counts_the_conv_paths_matmuls_and_restores_numpy():
+    import numpy_layers as nl
+    conv = nl.Conv2d(16, 16, 3, padding=1)
+    x = np.ones((2, 16, 20, 20), np.float32)
+    matmul = np.matmul
+    assert bench_profile.gemm_ms(lambda: conv(x)) > 0
+    assert bench_profile.gemm_ms(lambda: np.add(x, x)) == 0
+    assert np.matmul is matmul
