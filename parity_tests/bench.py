@@ -192,7 +192,7 @@ def run_row(spec: Spec, quick: bool, rng: np.random.Generator) -> dict[str, Any]
     row["numpy_fb_peak_extra_mb"] = prof.peak_extra_mb(np_fb, _workspace.release)
     row["torch_fb_peak_extra_mb"] = prof.peak_extra_mb(t_fb)
     if spec.op == "conv2d":           # how much of it is GEMM (np.matmul)
-        row["numpy_fb_gemm_ms"] = statistics.median(prof.gemm_ms(np_fb) for _ in range(3))
+        row["numpy_fb_gemm_share"] = statistics.median(prof.gemm_share(np_fb) for _ in range(3))
     if spec.net:
         row["profile_ms"] = {"numpy": prof.numpy_profile(m, np_fb),
                              "torch": prof.torch_profile(t_fb)}

@@ -81,6 +81,15 @@ def gemm_ms(step: Callable[[], Any]) -> float:
     return spent[0] * 1e3
 
 
+def gemm_share(step: Callable[[], Any]) -> float:
+    """Share of one ``step()``'s wall time spent in np.matmul (both from the same call)."""
+    with gemm_time() as spent:
+        t0 = time.perf_counter()
+        step()
+        total = time.perf_counter() - t0
+    return spent[0] / total if total > 0 else 0.0
+
+
 def numpy_profile(net: Any, step: Callable[[], Any]) -> dict[str, float]:
     """ms per kind of layer in one ``step()`` of ``net`` (a numpy_layers module): forward and
     backward of every leaf module timed; 'other' is the rest (graph ops, glue); 'gemm' (not

@@ -24,7 +24,21 @@ GIVEN_KEYS = ("fwd_ratio", "fb_ratio", "numpy_fb_ms", "torch_fb_ms", "met", "bac
 
 # Measured reasons for rows that miss their target, by "op config" (printed under the
 # table before what the run itself measured).
-MISS_REASONS: dict[str, str] = {}
+MISS_REASONS: dict[str, str] = {
+    "conv2d 3x3 64->64 p1": (
+        "Winograd F(2x2,3x3), the fastest path measured here (fwd+bwd im2col 41.8 ms, "
+        "Winograd 28 ms: README, speed section); its 16 batched GEMMs per direction have "
+        "K = 64 only, and its transforms are memory-bound NumPy passes. F(4x4,3x3) would cut "
+        "the GEMM work 1.8x more but measured 13-19x torch's float32 error (policy: 4x)"),
+    "conv2d 3x3/2 128->256 p1": (
+        "im2col + one OpenBLAS GEMM per direction; torch runs a direct oneDNN convolution"),
+    "conv2d 1x1 256->512": (
+        "no im2col: the conv is three OpenBLAS GEMMs (y, dW, dx), so the ratio is OpenBLAS's "
+        "sgemm/dgemm against torch's oneDNN kernel on the same shapes"),
+    "linear 4096->4096 batch 256": (
+        "three GEMMs (x @ W.T, dy @ W, dy.T @ x) and a bias sum on both sides: the ratio is "
+        "OpenBLAS against torch's BLAS, nothing else runs"),
+}
 
 
 def header(threads: int, kernel: str) -> dict[str, Any]:
@@ -80,11 +94,16 @@ def reason(r: dict[str, Any]) -> str:
     config), or from what the run measured (GEMM share, network profile, memory)."""
     key = f"{r['op']} {r['config']}"
     parts = [MISS_REASONS[key]] if key in MISS_REASONS else []
-    p, g = r.get("profile_ms"), r.get("numpy_fb_gemm_ms")
-    if g is not None and "numpy_fb_ms" in r:
-        parts.append(f"of NumPy's {r['numpy_fb_ms']:.1f} ms fwd+bwd, {g:.1f} ms are GEMMs "
-                     f"(np.matmul) and {r['numpy_fb_ms'] - g:.1f} ms the rest; torch's whole "
-                     f"fwd+bwd takes {r['torch_fb_ms']:.1f} ms")
+    p, share = r.get("profile_ms"), r.get("numpy_fb_gemm_share")
+    if share is not None and "numpy_fb_ms" in r:
+        g = share * r["numpy_fb_ms"]
+        parts.append(f"GEMMs (np.matmul) take {share:.0%} of NumPy's fwd+bwd ({g:.1f} of "
+                     f"{r['numpy_fb_ms']:.1f} ms), the rest {r['numpy_fb_ms'] - g:.1f} ms; "
+                     f"torch's whole fwd+bwd takes {r['torch_fb_ms']:.1f} ms")
+    elif r.get("numpy_fb_gemm_ms") is not None:          # older runs: GEMM ms of other calls
+        parts.append(f"GEMMs (np.matmul) measured {r['numpy_fb_gemm_ms']:.1f} ms in separate "
+                     f"calls (NumPy's median fwd+bwd {r['numpy_fb_ms']:.1f} ms, torch's "
+                     f"{r['torch_fb_ms']:.1f} ms)")
     if p and r.get("met") is False:
         gap = {k: p["numpy"][k] - p["torch"][k] for k in KINDS}
         worst = sorted(gap, key=gap.get, reverse=True)[:3]
@@ -92,6 +111,9 @@ def reason(r: dict[str, Any]) -> str:
             f"{k} {p['numpy'][k]:.0f} vs {p['torch'][k]:.0f}" for k in worst)
             + (f"; GEMMs (np.matmul) {p['numpy']['gemm']:.0f} ms of NumPy's conv "
                f"{p['numpy']['conv']:.0f}" if "gemm" in p["numpy"] else ""))
+    if (r.get("background_cpu") or 0) > BUSY:
+        parts.append(f"measured while other processes used {r['background_cpu']:.0%} of the "
+                     f"CPU (2-thread GEMMs suffer most): unreliable")
     if r.get("memory_met") is False:
         parts.append(f"peak extra memory {r['numpy_fb_peak_extra_mb']:.0f} MB vs torch's "
                      f"{r['torch_fb_peak_extra_mb']:.0f}")

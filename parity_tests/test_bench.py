@@ -76,4 +76,5 @@ def test_gemm_time_counts_the_conv_paths_matmuls_and_restores_numpy():
     matmul = np.matmul
     assert bench_profile.gemm_ms(lambda: conv(x)) > 0
     assert bench_profile.gemm_ms(lambda: np.add(x, x)) == 0
+    assert 0 < bench_profile.gemm_share(lambda: conv(x)) <= 1
     assert np.matmul is matmul
