@@ -18,7 +18,7 @@ from ..functional import adaptive_pool1d as AP1
 from ..functional import loss as L
 from ..functional import pooling1d as P1
 from ..functional.reduction import resolve_reduction
-from ..functional.conv import _resolve_padding
+from ..functional.conv import resolve_padding
 from ..functional.interpolate import interpolate_backward, interpolate_forward, interpolate_params
 from ..functional.conv1d import as_single, resolve_padding1d
 from ..functional.instance_norm import instance_norm_update_stats
@@ -66,7 +66,7 @@ def _run(forward: Callable, x: np.ndarray, batched_ndim: int, *args, **kwargs):
 @_layer("conv2d", F.conv2d_backward, ("input", "weight", "bias"))
 def _conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     s, d = as_pair("conv2d", "stride", stride), as_pair("conv2d", "dilation", dilation)
-    pad = _resolve_padding("conv2d", padding, np.shape(weight)[2:], s, d)
+    pad = resolve_padding("conv2d", padding, np.shape(weight)[2:], s, d)
     return _run(F.conv2d_forward, input, 4, weight, bias, s, pad, d, groups)
 
 

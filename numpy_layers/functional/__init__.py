@@ -48,8 +48,10 @@ from .softmax import (log_softmax, log_softmax_backward, log_softmax_forward, so
                       softmax_backward, softmax_forward)
 from .stochastic_depth import stochastic_depth, stochastic_depth_forward
 from .unpool import max_unpool2d, max_unpool2d_backward, max_unpool2d_forward
+from ._workspace import release as release_scratch   # drop this thread's scratch buffers
 
 __all__ = [
+    "release_scratch",
     "conv1d", "conv1d_forward", "conv1d_backward",
     "conv_transpose2d", "conv_transpose2d_forward", "conv_transpose2d_backward",
     "channel_shuffle", "channel_shuffle_forward", "channel_shuffle_backward",

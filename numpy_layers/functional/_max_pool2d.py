@@ -155,7 +155,7 @@ def max_pool2d_backward(dy: np.ndarray, cache) -> np.ndarray:
             elif not full:
                 D[...] = 0
             for t, du, dv, out_rect, buf_rect in taps:
-                np.equal(Cg, t, out=eq)        # dy * bool: 3x faster than where (inf*0: NaN)
+                np.equal(Cg, t, out=eq)        # dy * bool, not np.where (inf*0: NaN)
                 g = np.multiply(Dg, eq, out=w) if finite else np.where(eq, Dg, 0)
                 if A is None:                  # the phase's only tap: 0 + dy, as torch
                     np.add(g.reshape(P, -1, L)[(slice(None),) + out_rect], 0, out=D[(slice(None),) + buf_rect])

@@ -24,6 +24,8 @@ import functools
 
 import numpy as np
 
+from ._threads import PARALLEL_MIN, blockwise
+
 _ERX = 8.45062911510467529297e-01                 # 0x3FEB0AC1 60000000, exact in float32
 # erf(x) = x + x * PP(x^2) / QQ(x^2) on [0, 0.84375)
 _PP = (1.28379167095512558561e-01, -3.25042107247001499370e-01, -2.84817495755985104766e-02,
@@ -75,19 +77,30 @@ def _arrays(fn):
 
 def _keep(mask: np.ndarray, a: np.ndarray) -> np.ndarray:
     """``np.where(mask, a, 0)`` for a float array ``a`` and a bool ``mask`` of its shape, as
-    one bitwise AND: exact (NaN and inf pass where kept, +0.0 elsewhere) and ~10x faster than
-    np.where (float32 (8,64,112,112): 2.3 ms vs 23.7)."""
+    one bitwise AND with the mask widened to all-ones words: exact (NaN and inf pass where
+    kept, +0.0 elsewhere). Large contiguous arrays go block by block, over threads."""
     ut = _UINT.get(np.asarray(a).dtype)
     if ut is None or np.shape(mask) != np.shape(a):
         return np.where(mask, a, np.asarray(a).dtype.type(0))
-    m = np.asarray(mask).astype(ut)
-    np.negative(m, out=m)                                # True -> all ones, False -> 0
-    return np.bitwise_and(a.view(ut), m, out=m).view(a.dtype)
+    mask = np.asarray(mask)
+    if a.size < PARALLEL_MIN or not (a.flags.c_contiguous and mask.flags.c_contiguous):
+        m = mask.astype(ut)
+        np.negative(m, out=m)                            # True -> all ones, False -> 0
+        return np.bitwise_and(a.view(ut), m, out=m).view(a.dtype)
+    out = np.empty_like(a)
+    af, mf, of = a.reshape(-1).view(ut), mask.reshape(-1), out.reshape(-1).view(ut)
+
+    def block(lo: int, hi: int) -> None:
+        m = np.negative(mf[lo:hi], dtype=ut)             # True -> all ones, False -> 0
+        np.bitwise_and(af[lo:hi], m, out=of[lo:hi])
+
+    blockwise(block, a.size)
+    return out
 
 
 def _select(mask, a, b) -> np.ndarray:
     """``np.where(mask, a, b)`` for float arrays/scalars of one dtype, as a bitwise blend:
-    exact for every value (NaN, inf, -0.0) and ~5x faster than np.where with a random mask."""
+    exact for every value (NaN, inf, -0.0) and faster than np.where with a random mask."""
     a, b = np.asarray(a), np.asarray(b)
     ut = _UINT[a.dtype]
     m = np.asarray(mask).astype(ut)

@@ -1,11 +1,10 @@
 """Reusable scratch buffers for the large temporaries inside one op call.
 
 A fresh large array is mapped by the allocator and page-faulted on its first touch, and
-freed memory goes back to the OS (here, inside a VM, it is then handed back to the host and
-the next touch costs ~2 ms per MB: a fresh 100 MB fill measured 7 ms after a 0.1 s pause,
-150-200 ms after 3 s). Keeping the temporaries of the conv paths (Winograd's U, V, M, Z,
-dU; im2col's col and dcol) in per-thread buffers took a (512, 512) 3x3 conv at 7x7 from
-104 to ~70 ms fwd+bwd inside a ResNet-18 step. Results handed to callers are never scratch.
+freed memory goes back to the OS (inside a VM, to the host, which makes the next touch
+dearer still). The temporaries of the conv paths (Winograd's U, V, M, Z, dU; im2col's col
+and dcol) therefore live in per-thread buffers (measurements: README, speed section).
+Results handed to callers are never scratch.
 """
 from __future__ import annotations
 

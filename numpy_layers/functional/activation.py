@@ -6,17 +6,30 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._threads import PARALLEL_MIN, blockwise
 from ._special import (_arrays, _c, _keep, _one_minus_tanh2, _select, _sigmoid, _softplus1,
                        ndtr)
 
 
 @_arrays
 def relu_forward(x: np.ndarray):
-    """x (any shape) -> y = max(x, 0) with NaN propagated (as torch), cache."""
-    y = np.maximum(x, x.dtype.type(0))
-    # torch's threshold_backward passes the gradient unless x <= 0, so NaN passes it.
-    keep = np.asarray(np.less_equal(x, 0))          # 0-d x: an array, for out= below
-    return y, np.logical_not(keep, out=keep)
+    """x (any shape) -> y = max(x, 0) with NaN propagated (as torch), cache: the bool mask
+    where the gradient passes. torch's threshold_backward passes it unless x <= 0, so NaN
+    passes it. Large contiguous x: one pass per cache-sized block, blocks over threads."""
+    zero = x.dtype.type(0)
+    if x.ndim == 0 or x.size < PARALLEL_MIN or not x.flags.c_contiguous:
+        keep = np.asarray(np.less_equal(x, zero))   # 0-d x: an array, for out= below
+        return np.maximum(x, zero), np.logical_not(keep, out=keep)
+    y, keep = np.empty_like(x), np.empty(x.shape, np.bool_)
+    xf, yf, kf = x.reshape(-1), y.reshape(-1), keep.reshape(-1)      # flat views
+
+    def block(lo: int, hi: int) -> None:
+        np.maximum(xf[lo:hi], zero, out=yf[lo:hi])
+        np.less_equal(xf[lo:hi], zero, out=kf[lo:hi])
+        np.logical_not(kf[lo:hi], out=kf[lo:hi])
+
+    blockwise(block, x.size)
+    return y, keep
 
 
 @_arrays

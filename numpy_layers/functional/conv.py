@@ -1,59 +1,35 @@
 """2-D convolution (NCHW input, OIHW weight) with its backward.
 
-Choice rule (timed on 2 cores against torch):
-- ``pointwise`` (1x1 kernel, stride 1): no im2col, the input is the column matrix:
-  y (n, G, Og, P) = W (G, Og, Cg) @ x (n, G, Cg, P), one batched matmul.
-- ``depthwise`` (``_depthwise.py``; groups == C == O): a GEMM with K = kh*kw is wasteful;
-  instead a per-tap multiply-add over the kh*kw shifted slices, on blocks of channel planes
-  that stay in cache (padded and cropped block-wise), the blocks spread over THREADS threads.
-- ``gemm`` (``_im2col.py``) otherwise: pad once, im2col as kh*kw slice copies into one
-  contiguous col (C*kh*kw, n*Ho*Wg), ONE matmul batched over groups, output transposed back.
-  The batch sits in the columns (one wide GEMM beats n small ones when Ho*Wo is small);
-  chunks of n samples keep each buffer under CHUNK_BYTES (bigger fresh arrays page-fault).
-``flat`` grid: the padded input is split into its stride phases (nothing to do at stride
-1), planes flattened; a tap is then one contiguous run per plane and outputs live on rows
-of the phase width Wq instead of Wo (extra columns cropped). im2col/col2im get long inner
-loops (col2im 3x faster at 56x56) for a GEMM Wq/Wo wider: used when that waste is <=
-FLAT_MAX_WASTE, Wo <= FLAT_MAX_WIDTH (long rows are fast anyway) and x and W are finite
-(the extra columns must not turn 0 * inf into NaN). Else ``compact``: strided 4-D taps.
-Threads did not speed up the GEMM path's copies (memory-bound), so they run on one.
-``winograd`` (winograd.py): 3x3, stride 1, dilation 1, groups 1, zeros padding <= 2, finite
-x and W, C_in*C_out >= WINOGRAD_MIN_CO. Measured float32 (8,64,56,56) 64->64 p1, 2 threads,
-fwd+bwd medians: im2col 41.8 ms, Winograd 28 ms (GEMMs 15, transforms 13), torch 14-22 ms.
-F(4x4,3x3) would cut the GEMM work 1.8x more, but its float32 error measured 13-19x torch's
-(C=64, 256; the parity policy allows 4x), so it is not used.
-Large temporaries live in per-thread scratch buffers (``_workspace``), never in results.
+One public, checked entry (``conv2d_forward``: the modules' ``F.conv2d``) and its backward.
+The work goes to one of the code paths of ``_conv_paths.py`` (one forward/backward
+interface), picked by the first row of ``CHOICE`` whose condition holds:
+
+- ``pointwise`` 1x1 kernel, stride 1: the input is the column matrix, one batched matmul;
+- ``depthwise`` groups == C == O > 1, finite x and W: per-tap multiply-adds on blocks of
+  channel planes (``_depthwise.py``);
+- ``winograd`` 3x3, stride 1, dilation 1, groups 1, zeros padding <= 2, finite x and W,
+  C_in*C_out >= WINOGRAD_MIN_CO: Winograd F(2x2, 3x3) (``winograd.py``);
+- ``gemm`` otherwise: pad once, im2col into one contiguous col per chunk of samples, one
+  matmul batched over groups (``_im2col.py``).
+
+``flat`` grid (gemm and depthwise): the padded input is split into its stride phases and
+flattened, so a tap is one contiguous run per plane and outputs live on rows of the phase
+width Wq instead of Wo (extra columns cropped); used when that waste is <= FLAT_MAX_WASTE,
+Wo <= FLAT_MAX_WIDTH and x and W are finite (the extra columns must not turn 0 * inf into
+NaN). The measurements behind these rules are in the README's speed section.
 """
 from __future__ import annotations
-
-from typing import Callable
 
 import numpy as np
 
 from .._checks import as_pair
-from . import winograd
-from ._depthwise import _depthwise
-from . import _im2col as im2col              # the module: WORKSPACE_BYTES read at call time
-from ._im2col import _chunk, _col2im, _Geom, _gemm_emit, _grid, _im2col, _pad, _unpad
-from ._workspace import scratch
+from ._conv_paths import PATHS
+from ._im2col import _Geom
 from .padding import _check as _check_pad
 
 FLAT_MAX_WASTE, FLAT_MAX_WIDTH = 0.08, 256
 WINOGRAD_MIN_CO = 32 * 32        # C_in * C_out from which 3x3 stride-1 convs use Winograd
-WINOGRAD_CHUNK_BYTES = 4 * 2**20  # cap on Winograd's V or M buffer of one chunk, raised to
-# U's size when U (16*O*C) is bigger: few-column GEMMs re-read U per chunk. Fwd+bwd medians
-# of 30 alternating calls, (8, C, 56*64/C, same) 3x3: 2/4/8/16 MB at C=64: 33.0/31.9/34.2/
-# 36.3 ms; 4/8 MB at C=128: 24.6/26.0, C=256: 24.1/22.8; C=512 at 7x7: 46 ms at 4 MB, 38 ms
-# with the whole batch in one chunk (U is 16 MB).
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
-
-
-def _serial(fn: Callable[[int, int], None], n: int) -> None:
-    """fn(0, n) on the calling thread: the Winograd transforms' runner. Their chunks are
-    small and sit between 2-thread GEMMs; spreading them over 2 threads lost in every shape
-    (fwd+bwd medians of 30 alternating calls, (8, C, 56*64/C, same), 1 vs 2 threads:
-    C=64 27.9 vs 29.9 ms, C=128 22.8 vs 23.8, C=256 21.4 vs 21.9, C=512 30.3 vs 30.8)."""
-    fn(0, n)
 
 
 def _check_arrays(layer: str, x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None) -> None:
@@ -109,6 +85,18 @@ def _check_conv(layer: str, x: np.ndarray, weight: np.ndarray, bias: np.ndarray 
         _check_pad(x, tuple(pad), padding_mode, layer)
 
 
+# The choice of path, first match wins (c: the conv's kernel k, stride s, dilation d,
+# groups G, channels C, O, Cg = C/G, padding mode, pad, whether x and W are finite).
+CHOICE = (
+    ("pointwise", lambda c: c["k"] == (1, 1) and c["s"] == (1, 1)),
+    ("depthwise", lambda c: c["Cg"] == 1 and c["G"] == c["C"] == c["O"] > 1 and c["finite"]),
+    ("winograd", lambda c: c["k"] == (3, 3) and c["s"] == c["d"] == (1, 1) and c["G"] == 1
+     and c["finite"] and c["C"] * c["O"] >= WINOGRAD_MIN_CO and c["mode"] == "zeros"
+     and max(c["pad"]) <= 2),
+    ("gemm", lambda c: True),
+)
+
+
 def _geometry(xshape: tuple, wshape: tuple, stride, pad, dilation, groups, mode, finite: bool,
               gemm: bool = False) -> _Geom:
     """Geometry of a conv of an x of shape ``xshape`` with a weight of shape ``wshape``;
@@ -120,11 +108,9 @@ def _geometry(xshape: tuple, wshape: tuple, stride, pad, dilation, groups, mode,
     Hq, Wq = -(-Hp // sh), -(-Wp // sw)
     taps = tuple((i, j, i * dh % sh, j * dw % sw, i * dh // sh * Wq + j * dw // sw)
                  for i in range(kh) for j in range(kw))
-    path = ("gemm" if gemm else "pointwise" if kh == kw == 1 and sh == sw == 1 else
-            "depthwise" if cg == 1 and groups == C == O > 1 and finite else
-            "winograd" if (kh == kw == 3 and sh == sw == dh == dw == groups == 1 and finite
-                           and C * O >= WINOGRAD_MIN_CO and mode == "zeros" and max(pad) <= 2)
-            else "gemm")
+    c = dict(k=(kh, kw), s=(sh, sw), d=(dh, dw), G=groups, C=C, O=O, Cg=cg, mode=mode,
+             pad=tuple(pad), finite=finite)
+    path = "gemm" if gemm else next(name for name, holds in CHOICE if holds(c))
     flat = path == "depthwise" or (finite and Wq - Wo <= FLAT_MAX_WASTE * Wo
                                    and Wo <= FLAT_MAX_WIDTH)
     return _Geom(N, C, H, W, O, groups, kh, kw, sh, sw, dh, dw, tuple(pad), mode,
@@ -137,110 +123,45 @@ _quiet = np.errstate(invalid="ignore", over="ignore", divide="ignore")
 
 
 @_quiet
-def _forward(x, weight, bias, stride, padding, dilation, groups, mode, keep_col=True):
+def _forward(x, weight, bias, stride, padding, dilation, groups, mode, keep: bool):
     """The core of ``conv2d_forward`` (arguments already checked)."""
     kh, kw = weight.shape[2:]
     finite = (kh == kw == 1 and tuple(stride) == (1, 1)) or bool(
         np.isfinite(x).all() and np.isfinite(weight).all())
     g = _geometry(x.shape, weight.shape, stride, padding, dilation, groups, mode, finite)
-    N, C, O, G, isz = g.N, g.C, g.O, g.G, x.itemsize
-    Og, K, Pg, P = O // G, C * kh * kw, g.Ho * g.Wg, g.Hp * g.Wp
-    wg = weight.reshape(G, Og, -1)                                    # (G, Og, Cg*kh*kw)
-    if g.path == "winograd":
-        th, tw = winograd.tiles(g.Ho, g.Wo)
-        per = 16 * max(C, O) * th * (tw + 1) * isz                    # V or M of one sample
-        bound = im2col.WORKSPACE_BYTES
-        keep = keep_col and N * per <= bound // 2
-        nb = int(max(1, min(N, (bound - (N * per if keep else 0)) // (3 * per),
-                            max(WINOGRAD_CHUNK_BYTES, 16 * C * O * isz) // per)))
-        u = winograd.weight_transform(weight, None if keep else "winograd.U")  # (16, O, C)
-        y, vs = winograd.forward(x, u, bias, g.pad, _serial, nb, keep)   # kept: V and U
-        kept = (vs, u if keep else None)       # x too: a non-finite dy takes the gemm path
-        return y, (g, weight, bias is not None, x, kept, nb)
-    y = np.empty((N, O, g.Ho, g.Wo), x.dtype)
-    if g.path == "depthwise":
-        _depthwise(g, x, weight, bias, y=y)
-        return y, (g, weight, bias is not None, x, None, N)
-    # Chunks of nb samples: a chunk's buffers fit WORKSPACE_BYTES minus the kept col.
-    bound = im2col.WORKSPACE_BYTES
-    keep = g.path == "gemm" and keep_col and N * K * Pg * isz <= bound // 2
-    nb = _chunk(g, isz, bound - (N * K * Pg * isz if keep else 0))
-    cols = [] if keep else None
-    for n0 in range(0, N, nb):
-        xc, yc = x[n0:n0 + nb], y[n0:n0 + nb]
-        n = len(xc)
-        if g.path == "pointwise":
-            xv = _pad(xc, g).reshape(n, G, -1, P)                     # (n, G, Cg, P)
-            np.matmul(wg, xv, out=yc.reshape(n, G, Og, P))            # (n, G, Og, P)
-            if bias is not None:
-                yc += bias[:, None, None]
-            continue
-        col = _im2col(xc, g, None if keep else "conv.col")            # (G, Kg, n*Ho*Wg)
-        if keep:
-            cols.append(col)
-        _gemm_emit(wg, col, yc, bias, g)
-    return y, (g, weight, bias is not None, None if keep else x, cols, nb)
+    y, state = PATHS[g.path].forward(x, weight, bias, g, keep)
+    return y, (g, weight, bias is not None, state)
 
 
 def conv2d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None,
                    stride: tuple[int, int] = (1, 1),
                    padding: tuple[int, int, int, int] = (0, 0, 0, 0),
                    dilation: tuple[int, int] = (1, 1), groups: int = 1,
-                   padding_mode: str = "zeros"):
+                   padding_mode: str = "zeros", *, keep: bool = True, layer: str = "conv2d",
+                   shown: tuple | None = None):
     """x (N, C, H, W), weight (O, C/groups, kh, kw), bias (O,) or None -> y (N, O, Ho, Wo), cache.
 
     ``padding`` is (left, right, top, bottom), filled per ``padding_mode`` as torch does.
+    Every check of torch's conv2d runs here, its messages naming ``layer`` and showing the
+    (input, weight) shapes ``shown`` (default: x's and weight's). ``keep``: a backward will
+    follow (False: nothing is kept beyond what the cache needs).
     """
     stride, padding, dilation = tuple(stride), tuple(padding), tuple(dilation)
-    _check_conv("conv2d", x, weight, bias, stride, padding, dilation, groups, padding_mode)
-    return _forward(x, weight, bias, stride, padding, dilation, groups, padding_mode)
+    _check_conv(layer, x, weight, bias, stride, padding, dilation, groups, padding_mode, shown)
+    return _forward(x, weight, bias, stride, padding, dilation, groups, padding_mode, keep)
 
 
 @_quiet
 def conv2d_backward(dy: np.ndarray, cache):
     """dy (N, O, Ho, Wo) -> dx (N, C, H, W), dweight (O, C/groups, kh, kw), dbias (O,) or None."""
-    g, weight, has_bias, x, cols, nb = cache
+    g, weight, has_bias, state = cache
     dy = dy.astype(weight.dtype, copy=False)
-    if g.path == "winograd" and np.isfinite(dy).all():
-        dx, dw = winograd.backward(dy, x, weight, g.pad, cols[0], _serial, nb,
-                                   (g.N, g.C, g.H, g.W), cols[1])
-        return dx, dw, dy.sum(axis=(0, 2, 3)) if has_bias else None
-    if g.path == "winograd":   # inf in dy: Winograd's sums would turn inf - inf into NaN
-        g, cols = g._replace(path="gemm"), None
-        nb = _chunk(g, dy.itemsize)
-    G, C, Og, P = g.G, g.C, g.O // g.G, g.Hp * g.Wp
-    wg = weight.reshape(G, Og, -1)                                    # (G, Og, Kg)
-    wgt = wg.transpose(0, 2, 1)                                       # (G, Kg, Og)
-    dx = np.empty((g.N, C, g.H, g.W), dy.dtype)
-    dwg = np.zeros(wg.shape, dy.dtype)
-    if g.path == "depthwise":
-        dwp = np.empty((g.N * C, g.kh * g.kw), dy.dtype)              # per plane and tap
-        _depthwise(g, x, weight, dy=np.ascontiguousarray(dy), dx=dx, dwp=dwp)
-        dwg = dwp.reshape(g.N, G, 1, g.kh * g.kw).sum(0)           # no -1: N may be 0
-    for k, n0 in enumerate(range(0, g.N, nb) if g.path != "depthwise" else ()):
-        dyc = dy[n0:n0 + nb]
-        n = len(dyc)
-        if g.path == "pointwise":
-            xv = _pad(x[n0:n0 + n], g).reshape(n, G, -1, P)            # (n, G, Cg, P)
-            dyv = dyc.reshape(n, G, Og, P)                            # (n, G, Og, P)
-            dwn = scratch("conv.dw", (n,) + wg.shape, dy.dtype)       # (n, G, Og, Cg)
-            dwg += np.matmul(dyv, xv.transpose(0, 1, 3, 2), out=dwn).sum(0)
-            if not any(g.pad):                                        # straight into dx
-                np.matmul(wgt, dyv, out=dx[n0:n0 + n].reshape(n, G, -1, P))
-                continue
-            dxp = np.matmul(wgt, dyv, out=scratch("conv.dcol", (n, G, C // G, P), dy.dtype))
-            dx[n0:n0 + n] = _unpad(dxp.reshape(n, C, g.Hp, g.Wp), g)
-            continue
-        col = cols[k] if cols is not None else _im2col(x[n0:n0 + n], g, "conv.col")
-        dyt = _grid(dyc, g)                                           # (G, Og, n*Ho*Wg)
-        dwg += np.matmul(dyt, col.transpose(0, 2, 1), out=scratch("conv.dw", wg.shape, dy.dtype))
-        dcol = np.matmul(wgt, dyt, out=scratch("conv.dcol", col.shape, dy.dtype))
-        _col2im(dcol, g, dx[n0:n0 + n])
+    dx, dwg = PATHS[g.path].backward(dy, weight, g, state)
     db = dy.sum(axis=(0, 2, 3)) if has_bias else None
     return dx, dwg.reshape(weight.shape), db
 
 
-def _resolve_padding(layer: str, padding, kernel_size, stride, dilation) -> tuple[int, int, int, int]:
+def resolve_padding(layer: str, padding, kernel_size, stride, dilation) -> tuple[int, int, int, int]:
     """int, pair, 'valid' or 'same' -> (left, right, top, bottom), with torch's errors.
 
     torch's 'same': total d*(k-1) per dim, left (top) total//2, right (bottom) the rest.
@@ -265,15 +186,14 @@ def conv2d(input: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None
     stride, dilation = as_pair("conv2d", "stride", stride), as_pair("conv2d", "dilation", dilation)
     if not isinstance(weight, np.ndarray) or weight.ndim != 4:
         raise ValueError(f"conv2d: expected a 4-D weight ndarray, got {getattr(weight, 'shape', weight)}")
-    pad = _resolve_padding("conv2d", padding, weight.shape[2:], stride, dilation)
+    pad = resolve_padding("conv2d", padding, weight.shape[2:], stride, dilation)
     unbatched = isinstance(input, np.ndarray) and input.ndim == 3
     x = input[None] if unbatched else input                           # (1, C, H, W)
-    _check_conv("conv2d", x, weight, bias, stride, pad, dilation, groups, "zeros")
-    y = _forward(x, weight, bias, stride, pad, dilation, groups, "zeros", keep_col=False)[0]
+    y = conv2d_forward(x, weight, bias, stride, pad, dilation, groups, keep=False)[0]
     return y[0] if unbatched else y
 
 
-def _check_channels(layer: str, in_channels, out_channels, groups) -> None:
+def check_channels(layer: str, in_channels, out_channels, groups) -> None:
     """A conv module constructor's checks of its channel counts and groups (torch's)."""
     if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups <= 0:
         raise ValueError(f"{layer}: groups must be a positive integer, got {groups!r}")

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .conv import _check_conv, _forward, _resolve_padding, conv2d_backward
+from .conv import conv2d_backward, conv2d_forward, resolve_padding
 
 
 def as_single(layer: str, name: str, value: object) -> int:
@@ -27,7 +27,7 @@ def resolve_padding1d(layer: str, padding, kernel_size: int, stride: int,
     if not isinstance(padding, str):
         p = as_single(layer, "padding", padding)
         return (p, p, 0, 0)
-    return _resolve_padding(layer, padding, (1, kernel_size), (1, stride), (1, dilation))
+    return resolve_padding(layer, padding, (1, kernel_size), (1, stride), (1, dilation))
 
 
 def check_arrays1d(layer: str, x: object, weight: object) -> None:
@@ -43,7 +43,7 @@ def check_arrays1d(layer: str, x: object, weight: object) -> None:
 
 def _check1d(layer: str, x: np.ndarray, weight: np.ndarray, pad: tuple, stride: int,
              dilation: int) -> None:
-    """The checks torch words in 1-D terms (the others follow in ``_check_conv``)."""
+    """The checks torch words in 1-D terms (the others follow in ``conv2d_forward``)."""
     check_arrays1d(layer, x, weight)
     for name, v, low in (("stride", stride, 1), ("dilation", dilation, 1), ("padding", pad, 0)):
         if min(v if name == "padding" else (v,)) < low:
@@ -57,7 +57,7 @@ def _check1d(layer: str, x: np.ndarray, weight: np.ndarray, pad: tuple, stride: 
 
 def conv1d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None,
                    stride: int = 1, padding: tuple[int, int] = (0, 0), dilation: int = 1,
-                   groups: int = 1, padding_mode: str = "zeros", keep_col: bool = True,
+                   groups: int = 1, padding_mode: str = "zeros", keep: bool = True,
                    layer: str = "conv1d") -> tuple[np.ndarray, Any]:
     """x (N, C, L), weight (O, C/groups, k), bias (O,) or None -> y (N, O, Lo), cache.
 
@@ -67,8 +67,8 @@ def conv1d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = 
     _check1d(layer, x, weight, pad[:2], stride, dilation)
     x4, w4 = x[:, :, None], weight[:, :, None]                      # (N, C, 1, L), (O, Cg, 1, k)
     args = ((1, stride), pad, (1, dilation), groups, padding_mode)
-    _check_conv(layer, x4, w4, bias, *args, shown=(x.shape, weight.shape))
-    y, cache = _forward(x4, w4, bias, *args, keep_col=keep_col)     # (N, O, 1, Lo)
+    y, cache = conv2d_forward(x4, w4, bias, *args, keep=keep, layer=layer,
+                              shown=(x.shape, weight.shape))        # (N, O, 1, Lo)
     return y[:, :, 0], cache
 
 
@@ -89,5 +89,5 @@ def conv1d(input: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None
     pad = resolve_padding1d("conv1d", padding, weight.shape[2], stride, dilation)
     unbatched = isinstance(input, np.ndarray) and input.ndim == 2
     x = input[None] if unbatched else input                          # (1, C, L)
-    y = conv1d_forward(x, weight, bias, stride, pad[:2], dilation, groups, keep_col=False)[0]
+    y = conv1d_forward(x, weight, bias, stride, pad[:2], dilation, groups, keep=False)[0]
     return y[0] if unbatched else y

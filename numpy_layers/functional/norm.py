@@ -4,24 +4,21 @@ Training (or no running statistics) normalises with the batch mean and the *bias
 variance; the running statistics take the *unbiased* one, ``momentum`` weighting the new
 batch: ``new = (1 - momentum) * old + momentum * batch`` (torch's rule).
 
-How (float32 choices measured against torch 2.13 CPU with 2 threads):
+How (the measurements behind each choice: README, speed section):
 - x is viewed as (N, C, L), L = prod(spatial), and processed one channel group at a time
   (all N, <= 2**17 values), as torch's kernel does: the statistics pass and the pass that
   uses them (y, or dx) run back to back on a block still in cache, so x is read from
   memory once per forward and x, dy once per backward. xc = x - mean lives in a block
-  scratch only; a step allocates just y and dx, like torch. scripts/bench.py, fwd+bwd
-  (8, 64, 112, 112): ~9.7 ms vs torch's 6-16 ms (ratio 0.6-1.4 over runs on this box).
+  scratch only; a step allocates just y and dx, like torch.
 - Sums go over runs of <= 1024 values (``np.vecdot`` with ones, or with itself for the
   squares) in the input dtype; run sums are added in float64. The variance is two-pass
   (mean first, then squared deviations about the float32-rounded mean, corrected exactly).
   Errors of y, dx, dweight, dbias and the running stats stay within ~0.5-1.6x torch's own
-  on (8, 64, 56, 56), (8, 64, 112, 112) and (1, 3, 640, 640); one sum per 409600-long row
-  was ~12x worse than torch, np.sum (pairwise) ~2.5x slower, matmul with ones stalled in
-  OpenBLAS threads. y = x * a + (b - mean * a), coefficients rounded once, as torch.
+  on (8, 64, 56, 56), (8, 64, 112, 112) and (1, 3, 640, 640) (one sum per long row was
+  far less accurate, np.sum slower). y = x * a + (b - mean * a), coefficients rounded once,
+  as torch.
 - Inputs of >= 2**23 values share their groups with a small thread pool (dynamic: a thread
-  slowed down just takes fewer groups). fwd+bwd, called right after torch as the benchmark
-  does: (16, 64, 112, 112) 23 -> 20 ms with the pool; at (8, 64, 112, 112) the pool lost
-  (9.1 -> 11.5 ms, torch's OpenMP workers still spin for a while), so it stays off there.
+  slowed down just takes fewer groups); below that the pool did not pay.
 """
 from __future__ import annotations
 

@@ -11,14 +11,13 @@ tracks values only. Max backward adds tap by tap in reverse,
 which is torch's accumulation order: dx is bitwise equal to torch's. Average pooling
 sums rows, then columns (float32 sums may differ from torch's in the last bit).
 
-Speed choices, measured on float32 (8,64,112,112) on 2 cores: strided numpy loops cost
-~0.3 ns/element against ~0.07 contiguous, plus ~12 ns per row, so taps read full-width
-views of -inf/0 padded rows, the separable forward needs fewer strided passes (3x3/2
-max: 2x faster than a kh*kw tap loop) and max backward gathers each dx phase (rows
-rh mod sh, cols rw mod sw) in a contiguous buffer. Work items of ~1 MB (plane groups,
-or row bands of big planes) keep re-read data in cache and are spread over a 2-thread
-pool, as numpy releases the GIL in its loops: ~1.6x faster on an idle machine; with
-~256 KB items the many short numpy calls lost that gain to GIL hand-offs.
+Speed choices (measurements: README, speed section): strided numpy loops cost several
+times contiguous ones, plus a cost per row, so taps read full-width views of -inf/0
+padded rows, the separable forward needs fewer strided passes than a kh*kw tap loop, and
+max backward gathers each dx phase (rows rh mod sh, cols rw mod sw) in a contiguous
+buffer. Work items of ~1 MB (plane groups, or row bands of big planes) keep re-read data
+in cache and are spread over a 2-thread pool, as numpy releases the GIL in its loops
+(smaller items lost the gain to GIL hand-offs).
 """
 from __future__ import annotations
 

@@ -51,7 +51,7 @@ def input_transform(x: np.ndarray, pad: tuple, parallel: Parallel,
     """x (n, C, H, W), pad (l, r, t, b) <= 2 -> V (16, C, n*th*(tw+1)) = B^T d B per tile.
 
     The padded input is split into its 2x2 phases, each a flat plane of rows of width
-    tw+1: a tile's rows and columns are then contiguous shifts (long runs, 10x faster than
+    tw+1: a tile's rows and columns are then contiguous shifts (long runs instead of
     stride-2 slices). Column tw of each grid row is finite filler, cropped at the end.
     """
     n, C, H, W = x.shape

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import (as_dtype, as_pair, check_float_array, check_grad, check_ndim,
-                       check_same_dtype)
-from ..functional.conv import (PADDING_MODES, _check_conv, _forward, _resolve_padding,
-                               conv2d_backward)
+from .._checks import as_dtype, as_pair, check_float_array, check_grad, check_ndim
+from ..functional.conv import (PADDING_MODES, check_channels, conv2d_backward, conv2d_forward,
+                               resolve_padding)
 from ._init import uniform_fan_in
 from .module import Module, grad_enabled
 
@@ -55,14 +54,7 @@ class Conv2d(_ConvNd):
                  padding_mode: str = "zeros", device: object = None,
                  dtype: object = np.float32, *, rng: np.random.Generator | None = None) -> None:
         super().__init__()
-        if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups <= 0:
-            raise ValueError(f"Conv2d: groups must be a positive integer, got {groups!r}")
-        for name, v in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
-                raise ValueError(f"Conv2d: expected {name} to be a non-negative int, got {v!r}")
-            if v % groups:
-                raise ValueError(f"Conv2d: {name} must be divisible by groups, got {name}={v} "
-                                 f"and groups={groups}")
+        check_channels("Conv2d", in_channels, out_channels, groups)
         self.kernel_size = as_pair("Conv2d", "kernel_size", kernel_size, min_value=0)
         self.stride = as_pair("Conv2d", "stride", stride)
         self.dilation = as_pair("Conv2d", "dilation", dilation)
@@ -89,15 +81,9 @@ class Conv2d(_ConvNd):
         check_ndim("Conv2d", x, (3, 4), "(C, H, W) unbatched or (N, C, H, W) batched")
         unbatched = x.ndim == 3
         xb = x[None] if unbatched else x                              # (N, C, H, W)
-        if xb.shape[1] != self.in_channels:
-            raise ValueError(
-                f"Conv2d: given groups={self.groups}, weight of size {list(self.weight.shape)}, "
-                f"expected input{list(xb.shape)} to have {self.in_channels} channels, but got "
-                f"{xb.shape[1]} channels instead")
-        check_same_dtype("Conv2d", x, self.weight.dtype)
-        args = (self.stride, self._padding4(), self.dilation, self.groups, self.padding_mode)
-        _check_conv("Conv2d", xb, self.weight, self.bias, *args)
-        y, cache = _forward(xb, self.weight, self.bias, *args, keep_col=grad_enabled())
+        y, cache = conv2d_forward(xb, self.weight, self.bias, self.stride, self._padding4(),
+                                  self.dilation, self.groups, self.padding_mode,
+                                  keep=grad_enabled(), layer="Conv2d")
         self._push_cache((cache, y.shape, unbatched))
         return y[0] if unbatched else y
 
@@ -106,5 +92,5 @@ class Conv2d(_ConvNd):
 
     def _padding4(self) -> tuple[int, int, int, int]:
         """(left, right, top, bottom), resolving 'same'/'valid' as torch does."""
-        return _resolve_padding("Conv2d", self.padding, self.kernel_size, self.stride,
+        return resolve_padding("Conv2d", self.padding, self.kernel_size, self.stride,
                                 self.dilation)

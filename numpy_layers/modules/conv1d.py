@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import as_dtype, check_float_array, check_ndim, check_same_dtype
-from ..functional.conv import PADDING_MODES, _check_channels
+from .._checks import as_dtype, check_float_array, check_ndim
+from ..functional.conv import PADDING_MODES, check_channels
 from ..functional.conv1d import as_single, conv1d_backward, conv1d_forward, resolve_padding1d
 from ._init import uniform_fan_in
 from .conv import _ConvNd
@@ -24,7 +24,7 @@ class Conv1d(_ConvNd):
                  padding_mode: str = "zeros", device: object = None,
                  dtype: object = np.float32, *, rng: np.random.Generator | None = None) -> None:
         super().__init__()
-        _check_channels("Conv1d", in_channels, out_channels, groups)
+        check_channels("Conv1d", in_channels, out_channels, groups)
         self.kernel_size = (as_single("Conv1d", "kernel_size", kernel_size),)
         self.stride = (as_single("Conv1d", "stride", stride),)
         self.dilation = (as_single("Conv1d", "dilation", dilation),)
@@ -46,12 +46,11 @@ class Conv1d(_ConvNd):
     def forward(self, x: np.ndarray) -> np.ndarray:
         check_float_array("Conv1d", x)
         check_ndim("Conv1d", x, (2, 3), "(C, L) unbatched or (N, C, L) batched")
-        check_same_dtype("Conv1d", x, self.weight.dtype)
         unbatched = x.ndim == 2
         xb = x[None] if unbatched else x                              # (N, C, L)
         y, cache = conv1d_forward(xb, self.weight, self.bias, self.stride[0], self._padding2(),
                                   self.dilation[0], self.groups, self.padding_mode,
-                                  keep_col=grad_enabled(), layer="Conv1d")
+                                  keep=grad_enabled(), layer="Conv1d")
         self._push_cache((cache, y.shape, unbatched))
         return y[0] if unbatched else y
 

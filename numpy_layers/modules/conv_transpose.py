@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import as_dtype, as_pair, check_float_array, check_ndim, check_same_dtype
-from ..functional.conv import _check_channels
+from .._checks import as_dtype, as_pair, check_float_array, check_ndim
+from ..functional.conv import check_channels
 from ..functional.conv_transpose import (conv_transpose2d_backward, conv_transpose2d_forward,
                                          output_padding_for)
 from ._init import uniform_fan_in
@@ -21,7 +21,7 @@ class _ConvTransposeNd(_ConvNd):
         if padding_mode != "zeros":
             raise ValueError(f'Only "zeros" padding mode is supported for {name}, got '
                              f'padding_mode={padding_mode!r}')
-        _check_channels(name, in_channels, out_channels, groups)
+        check_channels(name, in_channels, out_channels, groups)
         self.kernel_size = as_tuple(name, "kernel_size", kernel_size, min_value=0)
         for arg, v in (("stride", stride), ("padding", padding),
                        ("output_padding", output_padding), ("dilation", dilation)):
@@ -56,7 +56,6 @@ class ConvTranspose2d(_ConvTransposeNd):
     def forward(self, x: np.ndarray, output_size=None) -> np.ndarray:
         check_float_array("ConvTranspose2d", x)
         check_ndim("ConvTranspose2d", x, (3, 4), "(C, H, W) unbatched or (N, C, H, W) batched")
-        check_same_dtype("ConvTranspose2d", x, self.weight.dtype)
         op = output_padding_for("ConvTranspose2d", x.shape, output_size, self.stride,
                                 self.padding, self.kernel_size, self.dilation, self.output_padding)
         unbatched = x.ndim == 3

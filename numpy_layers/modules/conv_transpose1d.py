@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import check_float_array, check_ndim, check_same_dtype
+from .._checks import check_float_array, check_ndim
 from ..functional.conv1d import as_single
 from ..functional.conv_transpose import output_padding_for
 from ..functional.conv_transpose1d import conv_transpose1d_backward, conv_transpose1d_forward
@@ -35,7 +35,6 @@ class ConvTranspose1d(_ConvTransposeNd):
     def forward(self, x: np.ndarray, output_size=None) -> np.ndarray:
         check_float_array("ConvTranspose1d", x)
         check_ndim("ConvTranspose1d", x, (2, 3), "(C, L) unbatched or (N, C, L) batched")
-        check_same_dtype("ConvTranspose1d", x, self.weight.dtype)
         (op,) = output_padding_for("ConvTranspose1d", x.shape, output_size, self.stride,
                                    self.padding, self.kernel_size, self.dilation,
                                    self.output_padding)

@@ -6,24 +6,15 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from .baseline import BaselineDiff
+from .environment import write_atomic
 from .html import build_html
 from .markdown import to_markdown
 from .report import JSON_NAME, dumps, from_json, to_json
 from .results import CaseResult
-
-
-def write_atomic(path: Path, content: str | bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    if isinstance(content, bytes):
-        tmp.write_bytes(content)
-    else:
-        tmp.write_text(content)
-    os.replace(tmp, path)
 
 
 def write_report(results: list[CaseResult], outdir: str | Path, header: dict[str, Any],

@@ -23,7 +23,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import sources
+from . import environment, sources
 from .results import CaseResult, Row
 
 SCHEMA_VERSION = 2
@@ -32,26 +32,6 @@ FULL_PRECISION = ("headroom", "accuracy_ratio")
 DIGITS, FULL_DIGITS = 7, 12
 RUN_FIELDS = ("layer", "case", "dtype", "mode", "seconds")
 ROW_FIELDS = tuple(f.name for f in fields(Row) if f.name != "seconds")   # seconds: per run
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def _blas() -> list[dict[str, Any]]:
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        return []
-    keep = ("internal_api", "version", "num_threads", "architecture", "filepath")
-    return [{k: (sources.portable_path(i[k]) if k == "filepath" and i.get(k) else i.get(k))
-             for k in keep} for i in threadpool_info()]
 
 
 def _command_line(args: list[str] | None) -> str:
@@ -74,19 +54,18 @@ def run_header(seed: int, jobs: int, timeout: float | None = None,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "command": _command_line(args),
         "seed": seed,
-        "git_commit": sources.git_commit(),
+        "git_commit": environment.git_commit(),
         "sources": sources.sources(),
         "python": platform.python_version(),
         "numpy": numpy.__version__,
         "torch": torch.__version__,
-        "cpu": _cpu_model(),
+        "cpu": environment.cpu_model(),
         "cpu_count": os.cpu_count(),
         "workers": jobs,
         "torch_threads_per_worker": 1,
         "timeout": timeout,
-        "blas": _blas(),
-        "env": {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
-                                           "OMP_NUM_THREADS") if k in os.environ},
+        "blas": environment.blas_info(),
+        "env": environment.blas_env(),
     }
 
 

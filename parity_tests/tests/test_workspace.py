@@ -134,7 +134,7 @@ def test_one_conv_stays_under_the_workspace_bound(monkeypatch, name):
     extra = peak - (y.nbytes + dy.nbytes + dx.nbytes + dw.nbytes)
     assert extra <= bound, f"{name}: {extra / 2**20:.1f} MiB beyond the results"
     if name in ("gemm", "gemm_k5", "winograd"):
-        assert cache[-1] < 64, "the batch should have been split into chunks"
+        assert cache[-1][-1] < 64, "the batch should have been split into chunks"
 
 
 def test_convs_running_in_two_threads_at_once_match_their_serial_results():
@@ -163,3 +163,27 @@ def test_convs_running_in_two_threads_at_once_match_their_serial_results():
     for s_runs, c_runs in zip(serial, concurrent):
         for (ys, dxs), (yc, dxc) in zip(s_runs, c_runs):
             assert np.array_equal(ys, yc) and np.array_equal(dxs, dxc)
+
+
+@pytest.mark.parametrize("c, o, k, stride", [(32, 32, 3, 1), (8, 16, 3, 2), (4, 8, 5, 1)],
+                         ids=["winograd", "gemm_s2", "gemm_k5"])
+def test_kept_and_recomputed_transforms_give_the_same_gradients(monkeypatch, c, o, k, stride):
+    """A path keeps its transformed input (col, Winograd's V) only up to KEEP_MAX_FACTOR x
+    the input's size, else backward recomputes it: both ways give identical bytes."""
+    from numpy_layers.functional import _conv_paths
+    from numpy_layers.functional import conv as conv_mod
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((3, c, 12, 12)).astype(np.float32)
+    w = rng.standard_normal((o, c, k, k)).astype(np.float32)
+    b = rng.standard_normal(o).astype(np.float32)
+    out = {}
+    for factor in (0.0, 100.0):
+        monkeypatch.setattr(_conv_paths, "KEEP_MAX_FACTOR", factor)
+        y, cache = conv_mod.conv2d_forward(x, w, b, (stride,) * 2, (k // 2,) * 4)
+        state = cache[-1]
+        kept = state[1] is not None
+        assert kept == (factor > 1), f"factor {factor}: kept={kept}"
+        dy = np.cos(np.arange(y.size, dtype=np.float32)).reshape(y.shape)
+        out[factor] = (y,) + conv_mod.conv2d_backward(dy, cache)
+    for a, z in zip(out[0.0], out[100.0]):
+        assert np.array_equal(a, z)
