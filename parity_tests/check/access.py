@@ -99,6 +99,8 @@ def first_attr(obj: Any, candidates: tuple[str, ...]) -> tuple[Any, str]:
         v = attrs.get(n)
         if isinstance(v, np.ndarray):
             return v, n
+        if isinstance(v, np.generic):          # 1 / (1 + np.exp(-x)) of a 0-d input
+            return np.asarray(v), n
     return None, ""
 
 

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from . import names
 from .reference import Reference
-from .values import EMPTY, Forms, OptionDict
+from .values import EMPTY, Forms, ModeStr, OptionDict
 
 
 class BindingError(TypeError):
@@ -210,6 +210,9 @@ def _bind_one(p: inspect.Parameter, i: int, roles: set[str], context: str,
     if name in ("dtype",):
         return Bound(name, None, "dtype", **kw)
     m = names.match(name, roles - taken, prefer) or names.match(name, roles, prefer)
+    if m is not None and m.role == "training" and isinstance(p.default, str) \
+            and p.default.lower() not in ModeStr.TRAIN | ModeStr.EVAL:
+        return None                    # mode="max": a pooling kind, not train/eval
     if m is not None and not (m.role in taken and m.index is None):
         return Bound(name, m.role, m.how, m.index, m.inverted, **kw)
     return None

@@ -284,8 +284,18 @@ class ClassAdapter(UserAdapter):
         before = {t: np.array(access.get(obj, p), copy=True) for t, p in params.items()} if lr else {}
         dy_user, scale = self._upstream(dy)
         values = {**ctx.options(), **self._inputs_values([s for s in self.trace.steps[-1].inputs])}
-        ret = self.bwd_binding.call(self.bwd, values, {"grad_output": dy_user, "cache": self.cache,
-                                                       "lr": UPDATE_LR, "dtype": ctx.dtype})
+        extra = {"grad_output": dy_user, "cache": self.cache, "lr": UPDATE_LR, "dtype": ctx.dtype}
+        try:
+            ret = self.bwd_binding.call(self.bwd, values, extra)
+        except Exception:
+            own = self._own_output(values)
+            if scale is None or own is None:
+                raise
+            # a loss whose backward takes its own predictions (nnfs:
+            # loss_activation.backward(loss_activation.output, y)), not an upstream gradient
+            ret = self.bwd_binding.call(self.bwd, values, {**extra, "grad_output": own})
+            ctx.prefs.note(f"the loss's backward is given its forward's {own.name!r}, "
+                           f"as it expects (no upstream gradient)")
         extras: list = []
         if isinstance(ret, (tuple, list)):
             dx, extras = ret[0], list(ret[1:])
@@ -321,6 +331,14 @@ class ClassAdapter(UserAdapter):
     def describe_args(self) -> str:
         return ", ".join(b.describe() for b in self.fwd_binding.bound)
 
+    def _own_output(self, values: dict) -> Any:
+        """The array of the input's shape the forward stored (``self.output``), or None."""
+        x = values.get(self.ctx.ref.inputs()[0])
+        out, name = access.first_attr(self.obj, names.OUTPUT_ATTRS)
+        if out is None or not isinstance(x, np.ndarray) or out.shape != x.shape:
+            return None
+        return _Named(out, name)
+
     def describe_slot(self, t: str) -> str:
         """torch's tensor ``t`` as an expression of the layer's array: 'W.T'."""
         return self.layouts.get(t, IDENTITY).describe(access.text(self.slots[t]),
@@ -353,3 +371,12 @@ def _torch_state(ctx: Context) -> dict[str, np.ndarray]:
     """The case's torch state in the case dtype (constructor arrays before the load)."""
     return {k: v.detach().numpy().astype(ctx.dtype if v.is_floating_point() else v.numpy().dtype)
             for k, v in ctx.torch.state_dict().items()}
+
+
+class _Named(np.ndarray):
+    """An array that remembers the attribute it came from (for the note)."""
+
+    def __new__(cls, a: np.ndarray, name: str) -> "_Named":
+        obj = np.array(a, copy=True).view(cls)
+        obj.name = name
+        return obj

@@ -33,6 +33,8 @@ def features(ref: Reference, case: Any, module: Any) -> dict[str, str]:
     """option -> feature name for each non-default option, plus the input rank."""
     out = {f"rank{len(case.input_shapes[0])}": f"{len(case.input_shapes[0])}-D input"
            if case.input_shapes else "no input"}
+    if any(0 in tuple(s) for s in case.input_shapes):
+        out["empty"] = "empty input"           # a layer dividing by the batch size raises
     for k, v in non_default(ref, case, module).items():
         if k not in names.INERT_OPTIONS:
             out[k] = _describe(k, v)

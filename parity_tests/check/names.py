@@ -127,8 +127,9 @@ LEARNING_RATE = ("learning_rate", "lr", "eta", "alpha", "step_size", "learningRa
                  "learning_rate_", "rate", "l_rate", "lr_")
 
 # Option dicts: CS231n's conv_param/pool_param/bn_param/dropout_param and friends.
-OPTION_DICT = re.compile(r"^(.*_param|.*_params|params|param|config|cfg|options|opts|hparams|"
-                         r"hyperparams|settings|kwargs_dict|args|conf|.*_config|.*_cfg)$")
+OPTION_DICT = re.compile(r"^(.*_param|.*_params|params|param|config|cfg|options|opts|.*hparams|"
+                         r".*hyperparams|.*hparameters|.*hyperparameters|settings|kwargs_dict|"
+                         r"args|conf|.*_config|.*_cfg)$")
 
 # Where a plain class keeps its parameters (dict attributes) and their gradients.
 PARAM_DICTS = ("params", "parameters", "weights", "param", "variables", "trainable_params",
