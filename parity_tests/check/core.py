@@ -30,7 +30,7 @@ from .replay import close
 from .result import CheckResult, NotCovered
 from .targets import Target
 from ..harness.results import CaseResult
-from ..harness.runner import run_case
+from ..harness.runner import default_torch_forward, run_case
 from ..harness.spec import Case
 
 Run = tuple  # (Case, dtype, mode)
@@ -88,7 +88,7 @@ class Session:
             return apply_mask(xs[0], mask, float(module.p))
         if self.ref.spec.torch_forward is not None:
             return self.ref.spec.torch_forward(module, xs, seed)
-        return module(*xs)
+        return default_torch_forward(module, xs, seed)     # inplace=True: on a copy
 
     def _mask(self, module: Any, xs: list, seed: int, kind: str) -> np.ndarray:
         if seed not in self.masks:
@@ -122,7 +122,7 @@ class Session:
         error: Exception | None = None
         saved = {t: v.copy() for t, v in n.state_dict().items()}
         initial = dict(n.trace.initial)
-        combos = list(itertools.product(*n.alternatives.values()))
+        combos = _plausible(n.alternatives, n.ctx.shapes)
         for i, combo in enumerate(combos):
             n.layouts.update(dict(zip(n.alternatives, combo)))
             if i:
@@ -165,6 +165,23 @@ def _ctor_order(ref: Reference) -> list[str]:
 def _takes_mask(adapter: UserAdapter) -> bool:
     b = getattr(adapter, "fwd_binding", None)
     return b is not None and b.has("mask")
+
+
+MAX_COMBOS = 64
+
+
+def _plausible(alternatives: dict, shapes: dict) -> list[tuple]:
+    """Layout combinations, those that keep same-shaped tensors alike first (gamma, beta
+    and the running statistics all (1, C, 1, 1)), at most MAX_COMBOS."""
+    keys = list(alternatives)
+
+    def mixed(combo: tuple) -> int:
+        by_shape: dict = {}
+        for t, lay in zip(keys, combo):
+            by_shape.setdefault(tuple(shapes.get(t, ())), set()).add(lay)
+        return sum(len(v) - 1 for v in by_shape.values())
+    combos = list(itertools.product(*alternatives.values()))
+    return sorted(combos, key=mixed)[:MAX_COMBOS]
 
 
 def _same_shapes(y: Any, torch_outs: list) -> bool:
@@ -222,8 +239,6 @@ def run_check(session: Session, runs: Iterable[Run], label: str, *, source: str 
                 row = mask_row(list(session.masks.values()), res, case)
                 if row is not None:
                     res.rows.append(row)
-            if adapter.forward_only:
-                result.forward_only = True
             traces[key] = adapter
         else:
             res = CaseResult(ref.spec.name, case.id, dtype, mode, error=error)
@@ -231,6 +246,7 @@ def run_check(session: Session, runs: Iterable[Run], label: str, *, source: str 
         records.append((key, feats, res.error or ""))
         if stop_at_first and not res.passed and not res.error:
             break                        # (a raise may turn out to be not covered)
+    result.forward_only = bool(traces) and all(a.forward_only for a in traces.values())
     _eval_backward(result)
     _raise_coverage(result, records)
     result.mapping = dict(session.prefs.mapping)

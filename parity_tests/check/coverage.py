@@ -38,12 +38,16 @@ def features(ref: Reference, case: Any, module: Any) -> dict[str, str]:
     for k, v in non_default(ref, case, module).items():
         if k not in names.INERT_OPTIONS:
             out[k] = _describe(k, v)
+    k = case.params.get("kernel_size")
+    if "stride" in ref.roles and "stride" not in out and case.params.get("stride", 0) is None \
+            and _describe("kernel_size", k).startswith("tuple"):
+        out["stride"] = "tuple stride"         # stride None: the uneven kernel size
     for k, v in case.params.items():        # required options given as uneven tuples
         if k not in out and k in ref.roles and _describe(k, v).startswith("tuple"):
             out[k] = _describe(k, v)
     for k, v in case.params.items():        # how the spec draws inputs: ignore_index hits,
-        if k in ref.roles or v in (None, False, 0, 1, "class"):     # probability targets
-            continue
+        if (k in ref.roles and ref.roles[k].kind != "input") or v in (None, False, 0, 1, "class"):
+            continue                            # probability targets ('target' names both)
         out[k] = f"{k}={v}" if isinstance(v, str) else k
     return out
 

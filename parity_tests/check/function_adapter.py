@@ -125,6 +125,21 @@ class FunctionAdapter(UserAdapter):
             elif v is not None and np.isscalar(v):
                 self.state[t] = np.asarray(v, dtype=self.state[t].dtype)
 
+    def _returned_buffers(self, ret: Any) -> Any:
+        """d2l's ``return Y, moving_mean, moving_var``: a forward that takes the running
+        statistics as arguments and returns their new values after the output."""
+        bufs = [b.role for b in self.fwd_binding.bound if b.role in self.state
+                and b.role not in self.ctx.params and b.index is None]
+        if not bufs or not isinstance(ret, tuple) or len(ret) != 1 + len(bufs):
+            return ret
+        new = ret[1:]
+        if not all(isinstance(v, np.ndarray) and v.size == self.state[t].size
+                   for t, v in zip(bufs, new)):
+            return ret
+        for t, v in zip(bufs, new):
+            self.state[t] = self.layouts[t].to_torch(np.array(v, copy=True), self.ctx.shapes[t])
+        return ret[0]
+
     def state_dict(self) -> "OrderedDict[str, np.ndarray]":
         return OrderedDict((t, np.array(v, copy=True)) for t, v in self.state.items())
 
@@ -142,13 +157,32 @@ class FunctionAdapter(UserAdapter):
 
     def __call__(self, *xs: Any, **kwargs: Any) -> Any:
         ret = self._call(list(xs), self.ctx.mode)
+        ret = self._returned_buffers(ret)
         y = self._split_output(ret)
+        self._loss_and_grad(y, xs)
         y = tuple(self._to_torch(v) for v in y) if isinstance(y, tuple) else self._to_torch(y)
         self._record(list(xs), y, kwargs)
         self._forward_args = (list(xs), self.ctx.mode)
         return y
 
+    def _loss_and_grad(self, y: Any, xs: list) -> None:
+        """CS231n's ``softmax_loss(x, y) -> (loss, dx)``: a loss without a backward whose
+        forward returns its input gradient beside the scalar loss."""
+        if self.bwd is not None:
+            return
+        x = self._to_user(xs[0]) if xs else None
+        g = self.cache
+        self.forward_only = not (np.ndim(y) == 0 and isinstance(g, np.ndarray)
+                                 and isinstance(x, np.ndarray) and g.shape == x.shape)
+        if not self.forward_only:
+            self.ctx.prefs.note("the forward returns (loss, dx): dx is the gradient")
+
     def backward(self, dy: np.ndarray) -> Any:
+        if self.bwd is None:                  # (loss, dx) from the forward
+            dx = self.cache
+            if len(self.ctx.ref.inputs()) > 1:
+                dx = (dx,) + (None,) * (len(self.ctx.ref.inputs()) - 1)
+            return self._finish_backward(dy, dx, {}, np.asarray(dy))
         xs, mode = self._forward_args
         values = self._values(xs, mode)
         dy_user, scale = self._upstream(dy)

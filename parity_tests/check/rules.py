@@ -165,5 +165,17 @@ def r_finite_differences(c: Ctx) -> str | None:
             f"backward is not the derivative of the forward")
 
 
-GENERIC = [r_dtype, r_inplace, r_empty, r_shape]
+def r_grad_shape(c: Ctx) -> str | None:
+    """A gradient stored in another shape than the array it is the gradient of."""
+    t = c.tensor[len("grad_"):] if c.tensor.startswith("grad_") else None
+    odd = getattr(c.adapter, "odd_grads", {}).get(t) if t else None
+    if odd is None:
+        return None
+    g, own = odd
+    extra = (": transposed (dy.T @ x where the layer's (in, out) W needs x.T @ dy); an update "
+             "W -= lr * dW would not fit" if len(g) == len(own) == 2 and g == own[::-1] else "")
+    return f"{c.tensor}: the layer's gradient has shape {g} but its array has shape {own}{extra}"
+
+
+GENERIC = [r_dtype, r_inplace, r_empty, r_shape, r_grad_shape]
 LAST = [r_nonfinite, r_transpose, r_ratio, r_kink, r_backward, r_finite_differences]
