@@ -235,6 +235,10 @@ def run_check(session: Session, runs: Iterable[Run], label: str, *, source: str 
             if cov:                                # options read from a dict: known now
                 result.not_covered.append(NotCovered(key, cov.reasons, res.error))
                 continue
+            refused = _refusal(res.error)
+            if refused:                            # assert (W + 2*pad - k) % stride == 0
+                result.not_covered.append(NotCovered(key, [refused], res.error))
+                continue
             if ref.random and mode == "train":
                 row = mask_row(list(session.masks.values()), res, case)
                 if row is not None:
@@ -255,6 +259,10 @@ def run_check(session: Session, runs: Iterable[Run], label: str, *, source: str 
         result.arguments = ", ".join(b.describe() for b in session.fwd.bound)
     if hints:
         result.hints = hints_for(session, result, traces)
+        keep = {(r.case, r.dtype, r.mode): r.passed for r in result.results}
+        where = coverage.confined([(k, f, keep[k]) for k, f, _ in records if k in keep])
+        if where:
+            result.hints.insert(0, where)
     return result
 
 
@@ -280,6 +288,16 @@ def _last_error() -> str:
 
 
 BACKWARD_RAISED = "NumPy backward raised"
+REFUSALS = ("NumPy forward raised AssertionError", "NumPy forward raised NotImplementedError")
+
+
+def _refusal(error: str) -> str:
+    """A forward that refuses the case on purpose (an ``assert`` on its input, a
+    NotImplementedError) states what it does not take: not covered, the message shown."""
+    if not error.startswith(REFUSALS):
+        return ""
+    msg = error.split(":", 1)[1].strip() if ":" in error else ""
+    return f"refused by the layer ({msg[:60]})" if msg else "refused by the layer (assert)"
 
 
 def _eval_backward(result: CheckResult) -> None:

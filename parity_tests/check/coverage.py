@@ -17,6 +17,9 @@ from . import names
 from .reference import Reference, non_default
 
 
+IMPLIED_STRIDE = "stride=None with a tuple kernel_size"
+
+
 def _describe(k: str, v: Any) -> str:
     if isinstance(v, str):
         return f"{k}={v!r}"
@@ -41,7 +44,7 @@ def features(ref: Reference, case: Any, module: Any) -> dict[str, str]:
     k = case.params.get("kernel_size")
     if "stride" in ref.roles and "stride" not in out and case.params.get("stride", 0) is None \
             and _describe("kernel_size", k).startswith("tuple"):
-        out["stride"] = "tuple stride"         # stride None: the uneven kernel size
+        out["stride"] = IMPLIED_STRIDE         # stride None: the uneven kernel size
     for k, v in case.params.items():        # required options given as uneven tuples
         if k not in out and k in ref.roles and _describe(k, v).startswith("tuple"):
             out[k] = _describe(k, v)
@@ -106,10 +109,26 @@ def raising_features(runs: list[tuple[Any, dict[str, str], str]]) -> dict[str, s
     out: dict[str, str] = {}
     left = {i for idx in cands.values() for i in idx}
     while left:
-        f = max(cands, key=lambda g: (len(set(cands[g]) & left), g.endswith("-D input")))
+        f = max(cands, key=lambda g: (len(set(cands[g]) & left), g.endswith("-D input"),
+                                      g != IMPLIED_STRIDE))
         hit = set(cands[f]) & left
         if not hit:
             break
         out[f] = runs[min(hit)][2]
         left -= hit
     return out
+
+
+def confined(runs: list[tuple[Any, dict[str, str], bool]]) -> str:
+    """A hint when the failures are exactly the runs with one feature: (run key, its
+    features, passed). '' when no feature separates them."""
+    bad = [f for _, f, ok in runs if not ok]
+    good = [f for _, f, ok in runs if ok]
+    if not bad or not good:
+        return ""
+    common = set(bad[0].values()).intersection(*(set(f.values()) for f in bad[1:]))
+    for feat in sorted(common):
+        if not any(feat in f.values() for f in good):
+            return (f"every failing case has {feat} ({len(bad)} runs) and every run without "
+                    f"it passes ({len(good)}): the layer treats {feat} differently from torch")
+    return ""

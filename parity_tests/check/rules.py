@@ -31,6 +31,10 @@ def r_shape(c: Ctx) -> str | None:
                 f"length {a.shape[0]} (the batch): sum over the batch axis too")
     if a.ndim == r.ndim == 2 and a.shape == r.shape[::-1]:
         return f"{c.tensor} has the transposed shape {a.shape} of torch's {r.shape}"
+    k = c.case.params.get("kernel_size")
+    if a.ndim == r.ndim >= 2 and isinstance(k, (tuple, list)) and len(set(k)) > 1:
+        return (f"{c.tensor} shape {a.shape} differs from torch's {r.shape} with the "
+                f"non-square kernel {tuple(k)}: one kernel size used for both axes?")
     if a.ndim == r.ndim >= 2 and a.shape[:-2] == r.shape[:-2]:
         d = {x - y for x, y in zip(a.shape[-2:], r.shape[-2:])}
         if d <= {2, -2, 0}:

@@ -129,7 +129,7 @@ def test_inplace_cases_run_torch_on_a_copy():
 def test_uneven_kernel_with_default_stride_is_a_tuple_stride():
     r = check_layer(f"{SCRATCH}:avg_pool_forward", "torch.nn.AvgPool2d", dtypes=["float64"])
     assert r.passed, r.summary()
-    assert "tuple stride" in r.uncovered()
+    assert "stride=None with a tuple kernel_size" in r.uncovered()
 
 
 def test_generated_mode_says_why_integer_inputs_cannot_be_drawn(capsys):
@@ -139,3 +139,23 @@ def test_generated_mode_says_why_integer_inputs_cannot_be_drawn(capsys):
     text = (err.out + err.err).strip()
     assert code == 2 and "integer indices" in text and "Traceback" not in text
     assert len(text.splitlines()) == 1
+
+
+# ----------------------------------------------------------------------------- CS231n fast layers
+FAST = EX / "cs231n_fast.py"
+
+
+def test_cases_the_layer_refuses_with_an_assert_are_not_covered():
+    r = check_layer(f"{FAST}:conv_forward_im2col", "torch.nn.Conv2d", dtypes=["float64"],
+                    only="k3_s2")
+    assert r.passed, r.summary()
+    assert "refused by the layer (height does not work)" in r.uncovered()
+    assert not any("AssertionError" in x.error for x in r.results)
+
+
+def test_failures_confined_to_one_feature_are_named():
+    r = check_layer(f"{FAST}:square_avg_pool_forward", "torch.nn.AvgPool2d", dtypes=["float64"])
+    assert not r.passed
+    assert r.hints[0].startswith("every failing case has tuple kernel_size"), r.hints
+    assert _hinted(r, "one kernel size used for both axes")
+    assert not _hinted(r, "padding off by one")
