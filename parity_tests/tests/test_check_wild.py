@@ -159,3 +159,29 @@ def test_failures_confined_to_one_feature_are_named():
     assert r.hints[0].startswith("every failing case has tuple kernel_size"), r.hints
     assert _hinted(r, "one kernel size used for both axes")
     assert not _hinted(r, "padding off by one")
+
+
+# ----------------------------------------------------------------------------- numpy-ml style
+NPML = EX / "numpy_ml_style.py"
+
+
+def test_kernel_shape_is_given_as_a_tuple_and_dict_parameters_created_lazily():
+    r = check_layer(f"{NPML}:Conv2D", "torch.nn.Conv2d", layout="NHWC", only="k3_s2",
+                    dtypes=["float64"])
+    assert r.passed and len(r.results) >= 4, r.summary()
+    assert r.mapping["weight"] == "parameters['W'].transpose(3, 2, 0, 1)"
+
+
+def test_running_statistics_in_an_option_dict_attribute_are_compared():
+    r = check_layer(f"{NPML}:BatchNorm", "torch.nn.BatchNorm1d", dtypes=["float64"],
+                    only="x8x5")
+    assert r.passed, r.summary()
+    assert r.mapping["running_var"] == "bn_param['running_var']"
+    assert r.verdicts()["running_var"].runs >= 2
+
+
+def test_batch_norm_normalising_with_the_unbiased_variance_is_named():
+    r = check_layer(f"{NPML}:unbiased_batchnorm_forward", "torch.nn.BatchNorm1d",
+                    dtypes=["float64"], only="x8x5", modes=["train"])
+    assert not r.passed
+    assert _hinted(r, "normalising with the unbiased variance (divided by n - 1 = 7)")
