@@ -83,6 +83,17 @@ class UserAdapter:
         """Roles the layer can be given: options it takes, arrays it holds or receives."""
         raise NotImplementedError
 
+    def string_only(self, role: str) -> bool:
+        """Whether the layer takes ``role`` as a string only (``padding='valid'``): its
+        argument's default is a string and it is not the train/eval mode."""
+        if role in ("training", "use_input_stats"):
+            return False
+        for b in (getattr(self, "ctor", None), getattr(self, "fwd_binding", None)):
+            hit = b.param_for(role) if b is not None else None
+            if hit is not None:
+                return isinstance(hit.default, str)
+        return False
+
     def named_grads(self):
         return iter(self.grads.items())
 

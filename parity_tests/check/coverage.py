@@ -77,6 +77,9 @@ def static(adapter: Any, ref: Reference, case: Any, module: Any, mode: str) -> C
     buffers = [t for t in kept if t not in adapter.ctx.params]
     feats = features(ref, case, module)
     for k, v in non_default(ref, case, module).items():
+        if k in taken and not isinstance(v, str) and v is not None and adapter.string_only(k):
+            cov.reasons.append(f"numeric {k} (the layer takes {k} as a string)")
+            continue
         if k in names.INERT_OPTIONS or k in taken:
             continue
         if k in ("bias", "affine", "elementwise_affine") and v is False:

@@ -5,6 +5,8 @@
   at the first forward, gradients accumulated in a ``gradients`` dict: ``--layout NHWC``.
 - ``BatchNorm``: gamma and beta in ``params``, the running statistics in ``self.bn_param``
   beside its momentum and eps (floats), gradients in ``grads``.
+- ``KerasConv2D(filters, kernel_size, strides, padding='valid')``: padding a string only
+  ('valid'/'same'), so the cases with a numeric padding are not covered.
 - ``unbiased_batchnorm_forward``: normalises with np.var(ddof=1): fails, and the hint says so.
 """
 import numpy as np
@@ -108,3 +110,29 @@ def unbiased_batchnorm_forward(x, gamma, beta, bn_param):
     mu, var = x.mean(axis=0), x.var(axis=0, ddof=1)          # bug: torch normalises by n
     x_hat = (x - mu) / np.sqrt(var + bn_param.get("eps", 1e-5))
     return gamma * x_hat + beta, None
+
+
+class KerasConv2D:
+    """Keras-like: filters, kernel_size, strides, padding='valid'/'same', NHWC, lazy kernel."""
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", use_bias=True):
+        self.filters, self.k, self.s, self.padding = filters, kernel_size, strides, padding
+        self.use_bias = use_bias
+        self.kernel = None
+
+    def __call__(self, x):
+        if self.kernel is None:
+            self.kernel = np.random.randn(self.k, self.k, x.shape[-1], self.filters) * 0.1
+            self.bias = np.zeros(self.filters)
+        k, s = self.k, self.s
+        if self.padding == "same":
+            p = (k - 1) // 2
+            x = np.pad(x, ((0, 0), (p, k - 1 - p), (p, k - 1 - p), (0, 0)))
+        self.xp = x
+        n, h, w, c = x.shape
+        oh, ow = (h - k) // s + 1, (w - k) // s + 1
+        out = np.zeros((n, oh, ow, self.filters), dtype=x.dtype)
+        for i in range(oh):
+            for j in range(ow):
+                out[:, i, j] = np.tensordot(x[:, i * s:i * s + k, j * s:j * s + k], self.kernel,
+                                            axes=([1, 2, 3], [0, 1, 2]))
+        return out + self.bias if self.use_bias else out

@@ -185,3 +185,10 @@ def test_batch_norm_normalising_with_the_unbiased_variance_is_named():
                     dtypes=["float64"], only="x8x5", modes=["train"])
     assert not r.passed
     assert _hinted(r, "normalising with the unbiased variance (divided by n - 1 = 7)")
+
+
+def test_padding_taken_as_a_string_only_leaves_numeric_padding_uncovered():
+    r = check_layer(f"{NPML}:KerasConv2D", "torch.nn.Conv2d", layout="NHWC", dtypes=["float64"])
+    assert r.passed, r.summary()
+    assert "numeric padding (the layer takes padding as a string)" in r.uncovered()
+    assert any("same" in x.case for x in r.results)          # padding='same' still runs
