@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import itertools
 import warnings
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -24,7 +23,7 @@ from .binding import Binding, BindingError, bind
 from .context import Context, MappingError, Prefs, build_context
 from .hints import hints_for
 from .masks import apply_mask, mask_row, recover_mask
-from .layout import settles
+from .layout import plausible, settles
 from .reference import Reference
 from .replay import close
 from .result import CheckResult, NotCovered
@@ -122,7 +121,7 @@ class Session:
         error: Exception | None = None
         saved = {t: v.copy() for t, v in n.state_dict().items()}
         initial = dict(n.trace.initial)
-        combos = _plausible(n.alternatives, n.ctx.shapes)
+        combos = plausible(n.alternatives, n.ctx.shapes)
         for i, combo in enumerate(combos):
             n.layouts.update(dict(zip(n.alternatives, combo)))
             if i:
@@ -165,23 +164,6 @@ def _ctor_order(ref: Reference) -> list[str]:
 def _takes_mask(adapter: UserAdapter) -> bool:
     b = getattr(adapter, "fwd_binding", None)
     return b is not None and b.has("mask")
-
-
-MAX_COMBOS = 64
-
-
-def _plausible(alternatives: dict, shapes: dict) -> list[tuple]:
-    """Layout combinations, those that keep same-shaped tensors alike first (gamma, beta
-    and the running statistics all (1, C, 1, 1)), at most MAX_COMBOS."""
-    keys = list(alternatives)
-
-    def mixed(combo: tuple) -> int:
-        by_shape: dict = {}
-        for t, lay in zip(keys, combo):
-            by_shape.setdefault(tuple(shapes.get(t, ())), set()).add(lay)
-        return sum(len(v) - 1 for v in by_shape.values())
-    combos = list(itertools.product(*alternatives.values()))
-    return sorted(combos, key=mixed)[:MAX_COMBOS]
 
 
 def _same_shapes(y: Any, torch_outs: list) -> bool:
@@ -235,7 +217,7 @@ def run_check(session: Session, runs: Iterable[Run], label: str, *, source: str 
             if cov:                                # options read from a dict: known now
                 result.not_covered.append(NotCovered(key, cov.reasons, res.error))
                 continue
-            refused = _refusal(res.error)
+            refused = coverage.refusal(res.error)
             if refused:                            # assert (W + 2*pad - k) % stride == 0
                 result.not_covered.append(NotCovered(key, [refused], res.error))
                 continue
@@ -251,7 +233,7 @@ def run_check(session: Session, runs: Iterable[Run], label: str, *, source: str 
         if stop_at_first and not res.passed and not res.error:
             break                        # (a raise may turn out to be not covered)
     result.forward_only = bool(traces) and all(a.forward_only for a in traces.values())
-    _eval_backward(result)
+    coverage.eval_backward(result)
     _raise_coverage(result, records)
     result.mapping = dict(session.prefs.mapping)
     result.notes += session.prefs.notes
@@ -263,6 +245,9 @@ def run_check(session: Session, runs: Iterable[Run], label: str, *, source: str 
         where = coverage.confined([(k, f, keep[k]) for k, f, _ in records if k in keep])
         if where:
             result.hints.insert(0, where)
+        if result.results and all(r.error.startswith("NumPy forward raised")
+                                  for r in result.results):
+            result.hints.insert(0, coverage.all_raised(result, runs))
     return result
 
 
@@ -285,34 +270,6 @@ def _last_error() -> str:
     import sys
     e = sys.exc_info()[1]
     return f"{type(e).__name__}: {e}"
-
-
-BACKWARD_RAISED = "NumPy backward raised"
-REFUSALS = ("NumPy forward raised AssertionError", "NumPy forward raised NotImplementedError")
-
-
-def _refusal(error: str) -> str:
-    """A forward that refuses the case on purpose (an ``assert`` on its input, a
-    NotImplementedError) states what it does not take: not covered, the message shown."""
-    if not error.startswith(REFUSALS):
-        return ""
-    msg = error.split(":", 1)[1].strip() if ":" in error else ""
-    return f"refused by the layer ({msg[:60]})" if msg else "refused by the layer (assert)"
-
-
-def _eval_backward(result: CheckResult) -> None:
-    """A backward written for training only (CS231n's batch norm: no cache in test mode)
-    raises on every eval run while train runs go through: the eval forward is still
-    compared, the eval gradients are not covered (the raise still counts towards a
-    feature that raises everywhere)."""
-    ev = [r for r in result.results if r.mode == "eval" and not r.error.startswith(
-        ("NumPy forward", "building"))]
-    if not ev or not all(r.error.startswith(BACKWARD_RAISED) for r in ev) or not any(
-            r.mode == "train" and not r.error for r in result.results):
-        return
-    result.partly["eval-mode gradients"] = ev[0].error
-    for r in ev:
-        r.error = ""
 
 
 def _raise_coverage(result: CheckResult, records: list) -> None:

@@ -135,3 +135,42 @@ def confined(runs: list[tuple[Any, dict[str, str], bool]]) -> str:
             return (f"every failing case has {feat} ({len(bad)} runs) and every run without "
                     f"it passes ({len(good)}): the layer treats {feat} differently from torch")
     return ""
+
+
+BACKWARD_RAISED = "NumPy backward raised"
+REFUSALS = ("NumPy forward raised AssertionError", "NumPy forward raised NotImplementedError")
+
+
+def refusal(error: str) -> str:
+    """A forward that refuses the case on purpose (an ``assert`` on its input, a
+    NotImplementedError) states what it does not take: not covered, the message shown."""
+    if not error.startswith(REFUSALS):
+        return ""
+    msg = error.split(":", 1)[1].strip() if ":" in error else ""
+    return f"refused by the layer ({msg[:60]})" if msg else "refused by the layer (assert)"
+
+
+def all_raised(result: Any, runs: list) -> str:
+    """Every covered case raised in the forward: say how the layer was called."""
+    first = result.results[0]
+    case = next(c for c, d, m in runs if c.id == first.case)
+    shape = tuple(case.input_shapes[0]) if case.input_shapes else ()
+    return (f"every case raised in the forward; it is called with the whole batch, input "
+            f"{shape} in torch's layout (N, C, ...): give --layout NHWC for channels-last, "
+            f"--arg for an argument bound to the wrong role; a layer taking one sample "
+            f"without its batch axis is not supported")
+
+
+def eval_backward(result: Any) -> None:
+    """A backward written for training only (CS231n's batch norm: no cache in test mode)
+    raises on every eval run while train runs go through: the eval forward is still
+    compared, the eval gradients are not covered (the raise still counts towards a
+    feature that raises everywhere)."""
+    ev = [r for r in result.results if r.mode == "eval" and not r.error.startswith(
+        ("NumPy forward", "building"))]
+    if not ev or not all(r.error.startswith(BACKWARD_RAISED) for r in ev) or not any(
+            r.mode == "train" and not r.error for r in result.results):
+        return
+    result.partly["eval-mode gradients"] = ev[0].error
+    for r in ev:
+        r.error = ""

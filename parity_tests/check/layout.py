@@ -135,6 +135,23 @@ def settles(chosen: Layout, layouts: list[Layout], torch_shape: tuple[int, ...])
                    and np.array_equal(lay.to_user(probe), mine) for lay in layouts)
 
 
+MAX_COMBOS = 64
+
+
+def plausible(alternatives: dict, shapes: dict) -> list[tuple]:
+    """Layout combinations, those that keep same-shaped tensors alike first (gamma, beta
+    and the running statistics all (1, C, 1, 1)), at most MAX_COMBOS."""
+    keys = list(alternatives)
+
+    def mixed(combo: tuple) -> int:
+        by_shape: dict = {}
+        for t, lay in zip(keys, combo):
+            by_shape.setdefault(tuple(shapes.get(t, ())), set()).add(lay)
+        return sum(len(v) - 1 for v in by_shape.values())
+    combos = list(itertools.product(*alternatives.values()))
+    return sorted(combos, key=mixed)[:MAX_COMBOS]
+
+
 # ----------------------------------------------------------------------------- expressions
 _EXPR = re.compile(r"""^\s*(?P<path>[A-Za-z_]\w*(?:\s*\[\s*(?:'[^']*'|"[^"]*"|\d+)\s*\]|\.[A-Za-z_]\w*)*?)
                        (?P<ops>(?:\.T|\.transpose\([^)]*\)|\.permute\([^)]*\)|\.reshape\([^)]*\))*)\s*$""",

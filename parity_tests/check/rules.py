@@ -74,6 +74,9 @@ def _known_factors(c: Ctx) -> dict[str, float]:
         out.update({f"divided by the batch size {n} (a mean instead of a sum)": 1.0 / n,
                     f"multiplied by the batch size {n}": float(n)})
         per = int(np.prod(shape)) // (shape[1] if len(shape) > 1 else 1)
+        if per > n > 0:
+            out[f"divided by {per} = N times the spatial size (a mean over the batch and "
+                f"spatial axes instead of a sum)"] = 1.0 / per
         if per > 1:
             out[f"n/(n-1) with n = {per} (biased vs unbiased variance)"] = per / (per - 1)
             out[f"(n-1)/n with n = {per} (unbiased vs biased variance)"] = (per - 1) / per

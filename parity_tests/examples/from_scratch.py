@@ -12,6 +12,8 @@
 - ``batchnorm_forward``/``batchnorm_backward`` (CS231n): no cache in test mode, so the
   backward exists in training only; 1 / N raises on an empty batch.
 - ``softmax_loss`` (CS231n): ``return loss, dx``, no backward function.
+- ``Conv1D``: (N, C, L) with einsum; ``Conv1DBiasMean`` averages the bias gradient over the
+  batch and the length: the hint names the factor N * L.
 - ``leaky_relu_forward``/``avg_pool_forward``: checked against torch modules whose cases
   include ``inplace=True`` and uneven kernel sizes (stride None = the kernel size).
 """
@@ -170,3 +172,35 @@ def avg_pool_backward(dout, cache):
         for j in range(dout.shape[3]):
             dx[:, :, i * s:i * s + ph, j * s:j * s + pw] += dout[:, :, i:i + 1, j:j + 1] / (ph * pw)
     return dx
+
+
+class Conv1D:
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1):
+        self.W = np.random.randn(out_channels, in_channels, kernel_size) * 0.1
+        self.b = np.zeros(out_channels)
+        self.stride, self.k = stride, kernel_size
+
+    def forward(self, x):
+        self.x = x
+        N, C, L = x.shape
+        s, k = self.stride, self.k
+        ol = (L - k) // s + 1
+        self.cols = np.stack([x[:, :, i * s:i * s + k] for i in range(ol)], axis=1)  # (N, ol, C, k)
+        return np.einsum("nlck,ock->nol", self.cols, self.W) + self.b[None, :, None]
+
+    def backward(self, dout):
+        self.dW = np.einsum("nol,nlck->ock", dout, self.cols)
+        self.db = dout.sum(axis=(0, 2))
+        dcols = np.einsum("nol,ock->nlck", dout, self.W)
+        dx = np.zeros_like(self.x)
+        s, k = self.stride, self.k
+        for i in range(dout.shape[2]):
+            dx[:, :, i * s:i * s + k] += dcols[:, i]
+        return dx
+
+
+class Conv1DBiasMean(Conv1D):
+    def backward(self, dout):
+        dx = super().backward(dout)
+        self.db = dout.mean(axis=(0, 2))
+        return dx

@@ -192,3 +192,20 @@ def test_padding_taken_as_a_string_only_leaves_numeric_padding_uncovered():
     assert r.passed, r.summary()
     assert "numeric padding (the layer takes padding as a string)" in r.uncovered()
     assert any("same" in x.case for x in r.results)          # padding='same' still runs
+
+
+def test_a_forward_raising_on_every_case_says_how_it_was_called():
+    """A channels-last layer checked without --layout: every forward raises."""
+    r = check_layer(f"{NPML}:KerasConv2D", "torch.nn.Conv2d", dtypes=["float64"], only="k3_s1")
+    assert not r.passed                                   # NCHW given to an NHWC layer
+    assert r.hints and r.hints[0].startswith("every case raised in the forward"), r.hints
+    assert "--layout NHWC" in r.hints[0]
+
+
+def test_bias_gradient_averaged_over_batch_and_length_is_named():
+    r = check_layer(f"{SCRATCH}:Conv1DBiasMean", "torch.nn.Conv1d", dtypes=["float64"],
+                    only="k1_s1_p0_b1_c1to1_L9")
+    assert not r.passed
+    assert _hinted(r, "grad_bias is torch's times 0.111111: divided by 9 = N times the spatial "
+                      "size"), r.hints
+    assert check_layer(f"{SCRATCH}:Conv1D", "torch.nn.Conv1d", dtypes=["float64"]).passed
