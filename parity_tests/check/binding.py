@@ -176,6 +176,13 @@ def bind(fn: Callable, ref: Reference, context: str, *, explicit: dict[str, str]
     return binding
 
 
+def _names_an_input(name: str, roles: set[str]) -> bool:
+    """``mse_grad(y_pred, y_true)``: a backward whose first argument is the prediction, not
+    an upstream gradient."""
+    m = names.match(name, roles)
+    return m is not None and m.role in ("input", "target") and name not in names.GRAD_OUTPUT
+
+
 def _var_positional(fn: Callable) -> bool:
     try:
         return any(p.kind == p.VAR_POSITIONAL for p in inspect.signature(fn).parameters.values())
@@ -197,7 +204,8 @@ def _bind_one(p: inspect.Parameter, i: int, roles: set[str], context: str,
                                f"reference (roles: {', '.join(sorted(roles))})")
         return Bound(name, m.role, "explicit", m.index, m.inverted, **kw)
     if context == "backward":
-        if name in names.GRAD_OUTPUT or (i == 0 and name not in names.CACHE):
+        first = i == 0 and name not in names.CACHE and not _names_an_input(name, roles)
+        if name in names.GRAD_OUTPUT or first:
             return Bound(name, None, "grad_output", **kw)
         if name in names.CACHE:
             return Bound(name, None, "cache", **kw)

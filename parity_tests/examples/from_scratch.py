@@ -12,6 +12,8 @@
 - ``batchnorm_forward``/``batchnorm_backward`` (CS231n): no cache in test mode, so the
   backward exists in training only; 1 / N raises on an empty batch.
 - ``softmax_loss`` (CS231n): ``return loss, dx``, no backward function.
+- ``mse_loss``/``mse_loss_grad(y_pred, y_true)``: a loss gradient that takes the prediction
+  and the target, no upstream gradient.
 - ``Conv1D``: (N, C, L) with einsum; ``Conv1DBiasMean`` averages the bias gradient over the
   batch and the length: the hint names the factor N * L.
 - ``leaky_relu_forward``/``avg_pool_forward``: checked against torch modules whose cases
@@ -204,3 +206,11 @@ class Conv1DBiasMean(Conv1D):
         dx = super().backward(dout)
         self.db = dout.mean(axis=(0, 2))
         return dx
+
+
+def mse_loss(y_pred, y_true):
+    return np.mean((y_pred - y_true) ** 2)
+
+
+def mse_loss_grad(y_pred, y_true):
+    return 2 * (y_pred - y_true) / y_pred.size

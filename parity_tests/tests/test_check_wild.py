@@ -209,3 +209,8 @@ def test_bias_gradient_averaged_over_batch_and_length_is_named():
     assert _hinted(r, "grad_bias is torch's times 0.111111: divided by 9 = N times the spatial "
                       "size"), r.hints
     assert check_layer(f"{SCRATCH}:Conv1D", "torch.nn.Conv1d", dtypes=["float64"]).passed
+
+
+def test_loss_gradient_taking_the_prediction_first_is_not_given_an_upstream_gradient():
+    r = check_layer(f"{SCRATCH}:mse_loss,mse_loss_grad", "torch.nn.MSELoss", dtypes=["float64"])
+    assert r.passed and "grad_input" in r.verdicts(), r.summary()
