@@ -223,6 +223,19 @@ def all_perms(n: int) -> list[tuple[int, ...]]:
 
 
 # ----------------------------------------------------------------------------- input layouts
+def check_layout(spec: str | None) -> str | None:
+    """``--layout`` as given, or a ValueError saying what it takes."""
+    if not spec:
+        return spec
+    s = spec.upper()
+    if s == "CHANNELS_LAST" or (re.fullmatch(r"[NCDHWL]+", s) and len(set(s)) == len(s)
+                                and "C" in s):
+        return spec
+    raise ValueError(f"--layout {spec}: give the order of the input's axes with N (batch), "
+                     f"C (channels) and D, H, W or L, e.g. NHWC, NLC, CN")
+
+
+
 def input_layout(spec: str | None, rank: int) -> Layout:
     """``--layout NHWC`` (or NLC, NC...) for an input of ``rank`` dims: torch's layout is
     N, C, then the spatial axes; a letter string names the user's order."""

@@ -214,3 +214,10 @@ def test_bias_gradient_averaged_over_batch_and_length_is_named():
 def test_loss_gradient_taking_the_prediction_first_is_not_given_an_upstream_gradient():
     r = check_layer(f"{SCRATCH}:mse_loss,mse_loss_grad", "torch.nn.MSELoss", dtypes=["float64"])
     assert r.passed and "grad_input" in r.verdicts(), r.summary()
+
+
+def test_a_layout_that_names_no_axes_order_exits_2(capsys):
+    code = main([f"{SCRATCH}:Conv1D", "--ref", "torch.nn.Conv1d", "--layout", "XYZ"])
+    text = "".join(capsys.readouterr()).strip()
+    assert code == 2 and "--layout XYZ: give the order of the input's axes" in text
+    assert len(text.splitlines()) == 1
