@@ -37,7 +37,8 @@ def scan(obj: Any) -> dict[Path, np.ndarray]:
         if isinstance(v, np.ndarray) and v.dtype.kind in "fiu":
             out[(k,)] = v
         elif isinstance(v, dict) and k not in grad_like and (
-                k in names.PARAM_DICTS or (v and all(isinstance(x, np.ndarray) for x in v.values()))):
+                k in names.PARAM_DICTS or names.OPTION_DICT.match(k)       # bn_param: stats
+                or (v and all(isinstance(x, np.ndarray) for x in v.values()))):
             for kk, vv in v.items():
                 if isinstance(vv, np.ndarray) and vv.dtype.kind in "fiu":
                     out[(k, kk)] = vv
@@ -99,6 +100,8 @@ def first_attr(obj: Any, candidates: tuple[str, ...]) -> tuple[Any, str]:
         v = attrs.get(n)
         if isinstance(v, np.ndarray):
             return v, n
+        if isinstance(v, np.generic):          # 1 / (1 + np.exp(-x)) of a 0-d input
+            return np.asarray(v), n
     return None, ""
 
 

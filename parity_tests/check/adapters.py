@@ -64,6 +64,7 @@ class UserAdapter:
         self.dropped: set[str] = set()          # torch buffers the layer keeps no array for
         self.layouts: dict[str, Layout] = {}    # torch name -> layout of the user's array
         self.alternatives: dict[str, list[Layout]] = {}   # ambiguous layouts, to settle
+        self.odd_grads: dict[str, tuple] = {}     # gradient shape unlike its array's
         self.cache: Any = None                  # what the last forward returned beyond y
         self.mask: np.ndarray | None = None     # torch's keep-mask, for layers that take one
         self.n_outputs = 1
@@ -81,6 +82,17 @@ class UserAdapter:
     def taken(self) -> set[str]:
         """Roles the layer can be given: options it takes, arrays it holds or receives."""
         raise NotImplementedError
+
+    def string_only(self, role: str) -> bool:
+        """Whether the layer takes ``role`` as a string only (``padding='valid'``): its
+        argument's default is a string and it is not the train/eval mode."""
+        if role in ("training", "use_input_stats"):
+            return False
+        for b in (getattr(self, "ctor", None), getattr(self, "fwd_binding", None)):
+            hit = b.param_for(role) if b is not None else None
+            if hit is not None:
+                return isinstance(hit.default, str)
+        return False
 
     def named_grads(self):
         return iter(self.grads.items())
@@ -146,6 +158,9 @@ class UserAdapter:
         for t, g in grads.items():
             if g is None or t not in self.grads:
                 continue
+            own = self.layouts.get(t, IDENTITY).to_user(np.empty(self.ctx.shapes[t])).shape
+            if np.shape(g) != own and np.size(g) == int(np.prod(own)):
+                self.odd_grads[t] = (tuple(np.shape(g)), tuple(own))    # for the hint
             g = self.layouts.get(t, IDENTITY).to_torch(np.asarray(scaled(g)), self.ctx.shapes[t])
             self.grads[t] = np.array(g, copy=True) if self.grads[t] is None else self.grads[t] + g
         dx = tuple(self._to_torch(d) for d in dx) if isinstance(dx, tuple) else self._to_torch(dx)

@@ -7,7 +7,7 @@ import numpy as np
 
 from .context import Prefs
 from .core import Session, run_check, select_runs
-from .layout import parse_expr
+from .layout import check_layout, parse_expr
 from .explore import explore
 from .gradcheck import gradcheck_layer
 from .reference import for_spec, resolve
@@ -22,7 +22,8 @@ def prefs_from(param_map: dict[str, str] | None = None, args: dict[str, str] | N
     """Session choices from the user's options: ``param_map`` torch name -> expression
     (``W.T``), ``args`` user parameter -> role, ``init`` constructor values, ``layout``."""
     return Prefs(param_map={k: parse_expr(v) for k, v in (param_map or {}).items()},
-                 args=dict(args or {}), init=dict(init or {}), input_layout=layout)
+                 args=dict(args or {}), init=dict(init or {}),
+                 input_layout=check_layout(layout))
 
 
 def check_spec(spec: ParitySpec, make_user: Callable[[Case, np.dtype], Any], *,

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from . import names
 from .reference import Reference
-from .values import EMPTY, Forms, OptionDict
+from .values import EMPTY, Forms, ModeStr, OptionDict
 
 
 class BindingError(TypeError):
@@ -176,6 +176,13 @@ def bind(fn: Callable, ref: Reference, context: str, *, explicit: dict[str, str]
     return binding
 
 
+def _names_an_input(name: str, roles: set[str]) -> bool:
+    """``mse_grad(y_pred, y_true)``: a backward whose first argument is the prediction, not
+    an upstream gradient."""
+    m = names.match(name, roles)
+    return m is not None and m.role in ("input", "target") and name not in names.GRAD_OUTPUT
+
+
 def _var_positional(fn: Callable) -> bool:
     try:
         return any(p.kind == p.VAR_POSITIONAL for p in inspect.signature(fn).parameters.values())
@@ -197,7 +204,8 @@ def _bind_one(p: inspect.Parameter, i: int, roles: set[str], context: str,
                                f"reference (roles: {', '.join(sorted(roles))})")
         return Bound(name, m.role, "explicit", m.index, m.inverted, **kw)
     if context == "backward":
-        if name in names.GRAD_OUTPUT or (i == 0 and name not in names.CACHE):
+        first = i == 0 and name not in names.CACHE and not _names_an_input(name, roles)
+        if name in names.GRAD_OUTPUT or first:
             return Bound(name, None, "grad_output", **kw)
         if name in names.CACHE:
             return Bound(name, None, "cache", **kw)
@@ -210,6 +218,9 @@ def _bind_one(p: inspect.Parameter, i: int, roles: set[str], context: str,
     if name in ("dtype",):
         return Bound(name, None, "dtype", **kw)
     m = names.match(name, roles - taken, prefer) or names.match(name, roles, prefer)
+    if m is not None and m.role == "training" and isinstance(p.default, str) \
+            and p.default.lower() not in ModeStr.TRAIN | ModeStr.EVAL:
+        return None                    # mode="max": a pooling kind, not train/eval
     if m is not None and not (m.role in taken and m.index is None):
         return Bound(name, m.role, m.how, m.index, m.inverted, **kw)
     return None

@@ -44,6 +44,7 @@ class ClassAdapter(UserAdapter):
         self.neutral: dict[tuple, float] = {}
         self.primed = False
         self.prime_error = ""
+        self.catcher = GradCatcher()
         self._map()
         self.grads = OrderedDict((t, None) for t in self.slots if t in ctx.params)
 
@@ -91,8 +92,33 @@ class ClassAdapter(UserAdapter):
             callable(tr) and [p.name for p in signature(tr)] in (["mode"], ["training"]))
 
     # ------------------------------------------------------------------ mapping
+    def _setup(self) -> None:
+        """What a framework does between construction and the first forward: tell the
+        layer its input shape (``set_input_shape``) and hand it an optimizer
+        (``initialize(optimizer)``), here one that records the gradient it is given."""
+        obj = self.obj
+        x = self._to_user(draw_inputs(self.ctx)[0])
+        for n in names.SETUP_SHAPE:
+            fn = getattr(obj, n, None)
+            if callable(fn) and getattr(obj, "input_shape", None) is None and len(signature(fn)) == 1:
+                fn(tuple(x.shape[1:]))
+        for n in names.SETUP_NAMES:
+            fn = getattr(obj, n, None)
+            params = signature(fn) if callable(fn) else []
+            if params and all(p.name in names.OPTIMIZER_ARGS or p.default is not p.empty
+                              for p in params):
+                fn(**{p.name: self.catcher for p in params if p.name in names.OPTIMIZER_ARGS})
+                self.ctx.prefs.note(f"{n}(optimizer) given an optimizer whose update(w, grad) "
+                                    f"records grad and leaves w alone")
+                return
+
     def _map(self) -> None:
         ctx = self.ctx
+        if not self.module_like and not self.from_factory:
+            try:
+                self._setup()
+            except Exception as e:  # noqa: BLE001 - the run reports the layer's raise
+                self.prime_error = f"{type(e).__name__}: {e}"
         if self.module_like:
             state = dict(self.obj.state_dict())
             for t in ctx.shapes:
@@ -283,9 +309,20 @@ class ClassAdapter(UserAdapter):
         lr = self.bwd_binding.has("lr")
         before = {t: np.array(access.get(obj, p), copy=True) for t, p in params.items()} if lr else {}
         dy_user, scale = self._upstream(dy)
+        self.catcher.seen.clear()
         values = {**ctx.options(), **self._inputs_values([s for s in self.trace.steps[-1].inputs])}
-        ret = self.bwd_binding.call(self.bwd, values, {"grad_output": dy_user, "cache": self.cache,
-                                                       "lr": UPDATE_LR, "dtype": ctx.dtype})
+        extra = {"grad_output": dy_user, "cache": self.cache, "lr": UPDATE_LR, "dtype": ctx.dtype}
+        try:
+            ret = self.bwd_binding.call(self.bwd, values, extra)
+        except Exception:
+            own = self._own_output(values)
+            if scale is None or own is None:
+                raise
+            # a loss whose backward takes its own predictions (nnfs:
+            # loss_activation.backward(loss_activation.output, y)), not an upstream gradient
+            ret = self.bwd_binding.call(self.bwd, values, {**extra, "grad_output": own})
+            ctx.prefs.note(f"the loss's backward is given its forward's {own.name!r}, "
+                           f"as it expects (no upstream gradient)")
         extras: list = []
         if isinstance(ret, (tuple, list)):
             dx, extras = ret[0], list(ret[1:])
@@ -296,7 +333,7 @@ class ClassAdapter(UserAdapter):
         grads: dict[str, Any] = {}
         for t, p in params.items():
             g, _ = access.grad_of(obj, p, set(self.slots.values()))
-            grads[t] = g
+            grads[t] = g if g is not None else self.catcher.seen.get(id(access.get(obj, p)))
         for e in extras:                                   # (dx, dW, db) returned
             if not isinstance(e, np.ndarray):
                 continue
@@ -320,6 +357,14 @@ class ClassAdapter(UserAdapter):
 
     def describe_args(self) -> str:
         return ", ".join(b.describe() for b in self.fwd_binding.bound)
+
+    def _own_output(self, values: dict) -> Any:
+        """The array of the input's shape the forward stored (``self.output``), or None."""
+        x = values.get(self.ctx.ref.inputs()[0])
+        out, name = access.first_attr(self.obj, names.OUTPUT_ATTRS)
+        if out is None or not isinstance(x, np.ndarray) or out.shape != x.shape:
+            return None
+        return _Named(out, name)
 
     def describe_slot(self, t: str) -> str:
         """torch's tensor ``t`` as an expression of the layer's array: 'W.T'."""
@@ -353,3 +398,27 @@ def _torch_state(ctx: Context) -> dict[str, np.ndarray]:
     """The case's torch state in the case dtype (constructor arrays before the load)."""
     return {k: v.detach().numpy().astype(ctx.dtype if v.is_floating_point() else v.numpy().dtype)
             for k, v in ctx.torch.state_dict().items()}
+
+
+class _Named(np.ndarray):
+    """An array that remembers the attribute it came from (for the note)."""
+
+    def __new__(cls, a: np.ndarray, name: str) -> "_Named":
+        obj = np.array(a, copy=True).view(cls)
+        obj.name = name
+        return obj
+
+
+class GradCatcher:
+    """The optimizer a layer applies in its own backward (``self.W = self.W_opt.update(
+    self.W, grad_w)``): records each gradient by the array it updates and leaves the array
+    alone. ``copy.copy`` of it shares the record."""
+
+    def __init__(self) -> None:
+        self.seen: dict[int, np.ndarray] = {}
+
+    def update(self, w: Any, grad: Any, *args: Any, **kwargs: Any) -> Any:
+        self.seen[id(w)] = np.array(grad, copy=True)
+        return w
+
+    step = apply = update

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import itertools
 import warnings
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -24,12 +23,13 @@ from .binding import Binding, BindingError, bind
 from .context import Context, MappingError, Prefs, build_context
 from .hints import hints_for
 from .masks import apply_mask, mask_row, recover_mask
+from .layout import plausible, settles
 from .reference import Reference
 from .replay import close
 from .result import CheckResult, NotCovered
 from .targets import Target
 from ..harness.results import CaseResult
-from ..harness.runner import run_case
+from ..harness.runner import default_torch_forward, run_case
 from ..harness.spec import Case
 
 Run = tuple  # (Case, dtype, mode)
@@ -87,7 +87,7 @@ class Session:
             return apply_mask(xs[0], mask, float(module.p))
         if self.ref.spec.torch_forward is not None:
             return self.ref.spec.torch_forward(module, xs, seed)
-        return module(*xs)
+        return default_torch_forward(module, xs, seed)     # inplace=True: on a copy
 
     def _mask(self, module: Any, xs: list, seed: int, kind: str) -> np.ndarray:
         if seed not in self.masks:
@@ -121,7 +121,7 @@ class Session:
         error: Exception | None = None
         saved = {t: v.copy() for t, v in n.state_dict().items()}
         initial = dict(n.trace.initial)
-        combos = list(itertools.product(*n.alternatives.values()))
+        combos = plausible(n.alternatives, n.ctx.shapes)
         for i, combo in enumerate(combos):
             n.layouts.update(dict(zip(n.alternatives, combo)))
             if i:
@@ -132,12 +132,15 @@ class Session:
             except Exception as e:  # noqa: BLE001 - another layout may run
                 error = error or e
                 continue
-            if first is None:
-                first = (combo, y, len(n.trace.steps))
+            if first is None or (not first[2] and _same_shapes(y, torch_outs)):
+                first = (combo, y, _same_shapes(y, torch_outs))
             if _matches(y, torch_outs, n.ctx.dtype):
-                self.prefs.layouts.update(dict(zip(n.alternatives, combo)))
-                for t in n.alternatives:
-                    self.prefs.mapping[t] = n.describe_slot(t)
+                for t, lay in zip(n.alternatives, combo):
+                    shape = n.ctx.shapes.get(t) or n.ctx.absent.get(t, ())
+                    if settles(lay, n.alternatives[t], shape):
+                        self.prefs.layouts[t] = lay
+                        if t in n.ctx.shapes:
+                            self.prefs.mapping[t] = n.describe_slot(t)
                 n.alternatives = {}
                 return y
             n.trace.steps.pop()
@@ -161,6 +164,11 @@ def _ctor_order(ref: Reference) -> list[str]:
 def _takes_mask(adapter: UserAdapter) -> bool:
     b = getattr(adapter, "fwd_binding", None)
     return b is not None and b.has("mask")
+
+
+def _same_shapes(y: Any, torch_outs: list) -> bool:
+    ys = y if isinstance(y, tuple) else (y,)
+    return all(np.shape(a) == tuple(np.shape(t)) for a, t in zip(ys, torch_outs))
 
 
 def _matches(y: Any, torch_outs: list, dtype: np.dtype) -> bool:
@@ -209,12 +217,14 @@ def run_check(session: Session, runs: Iterable[Run], label: str, *, source: str 
             if cov:                                # options read from a dict: known now
                 result.not_covered.append(NotCovered(key, cov.reasons, res.error))
                 continue
+            refused = coverage.refusal(res.error)
+            if refused:                            # assert (W + 2*pad - k) % stride == 0
+                result.not_covered.append(NotCovered(key, [refused], res.error))
+                continue
             if ref.random and mode == "train":
                 row = mask_row(list(session.masks.values()), res, case)
                 if row is not None:
                     res.rows.append(row)
-            if adapter.forward_only:
-                result.forward_only = True
             traces[key] = adapter
         else:
             res = CaseResult(ref.spec.name, case.id, dtype, mode, error=error)
@@ -222,6 +232,8 @@ def run_check(session: Session, runs: Iterable[Run], label: str, *, source: str 
         records.append((key, feats, res.error or ""))
         if stop_at_first and not res.passed and not res.error:
             break                        # (a raise may turn out to be not covered)
+    result.forward_only = bool(traces) and all(a.forward_only for a in traces.values())
+    coverage.eval_backward(result)
     _raise_coverage(result, records)
     result.mapping = dict(session.prefs.mapping)
     result.notes += session.prefs.notes
@@ -229,6 +241,13 @@ def run_check(session: Session, runs: Iterable[Run], label: str, *, source: str 
         result.arguments = ", ".join(b.describe() for b in session.fwd.bound)
     if hints:
         result.hints = hints_for(session, result, traces)
+        keep = {(r.case, r.dtype, r.mode): r.passed for r in result.results}
+        where = coverage.confined([(k, f, keep[k]) for k, f, _ in records if k in keep])
+        if where:
+            result.hints.insert(0, where)
+        if result.results and all(r.error.startswith("NumPy forward raised")
+                                  for r in result.results):
+            result.hints.insert(0, coverage.all_raised(result, runs))
     return result
 
 

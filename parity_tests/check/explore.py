@@ -13,6 +13,8 @@ hints and a reproduction.
 """
 from __future__ import annotations
 
+import re
+
 import inspect
 from typing import Any, Sequence
 
@@ -60,6 +62,11 @@ def param_strategies(ref: type, fixed: dict[str, Any]) -> dict[str, Any]:
 
 def valid(ref: type, case: Case, torch_forward: Any) -> bool:
     """Whether torch accepts the configuration (build, forward, backward in float64)."""
+    return not rejection(ref, case, torch_forward)
+
+
+def rejection(ref: type, case: Case, torch_forward: Any) -> str:
+    """Why torch rejects the configuration ('' when it accepts it)."""
     import torch
     try:
         with torch.random.fork_rng():
@@ -69,9 +76,9 @@ def valid(ref: type, case: Case, torch_forward: Any) -> bool:
             y = y[0] if isinstance(y, (tuple, list)) else y
             if y.requires_grad:
                 y.sum().backward()
-        return True
-    except Exception:  # noqa: BLE001 - torch rejecting it is the answer
-        return False
+        return ""
+    except Exception as e:  # noqa: BLE001 - torch rejecting it is the answer
+        return f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
 
 
 def _case(params: dict[str, Any], shape: tuple[int, ...]) -> Case:
@@ -132,9 +139,14 @@ def explore(target: Target, ref: Reference, prefs: Prefs, *, kwargs: dict[str, A
         return run_check(session, [(case, d, m) for d, m in runs], target.label,
                          source="generated", hints=hints)
 
-    if not valid(ref.module, base, ref.spec.torch_forward):
-        raise ValueError(f"check: torch rejects {ref.label}(**{kwargs}) on input "
-                         f"{input_shape}; fix --kwargs / --input-shape")
+    why = rejection(ref.module, base, ref.spec.torch_forward)
+    if why:
+        fix = ("generated cases give one float input, so a module that takes integer indices "
+               "or a target as well cannot be checked this way"
+               if re.search(r"Long|Int|missing .*argument|target", why) else
+               "fix --kwargs / --input-shape")
+        raise ValueError(f"check: torch rejects {ref.label}(**{kwargs}) on a float input "
+                         f"{input_shape} ({why[:120]}); {fix}")
     result = run(base, hints=True)              # binding errors are raised here
     result.source = "the given configuration"
     seen = {base.id}

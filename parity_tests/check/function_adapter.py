@@ -25,6 +25,7 @@ class FunctionAdapter(UserAdapter):
         self.state: "OrderedDict[str, np.ndarray]" = OrderedDict()
         self.args: dict[str, np.ndarray] = {}       # last call's user-layout arrays
         self.reads: set[str] = set()
+        self._raised = False          # every call so far raised (before reading its dict?)
         self._probe()
         roles = self.taken()
         for t in ctx.shapes:
@@ -36,11 +37,14 @@ class FunctionAdapter(UserAdapter):
                 self.dropped.add(t)
         self.mode_takes = "training" in roles or "use_input_stats" in roles
         self.grads = OrderedDict((t, None) for t in self.state if t in ctx.params)
-        for t in self.state:
-            lays = candidates(ctx.shapes[t], None)
+        held = [t for t, b in ((t, fwd_binding.param_for(t)) for t in ctx.absent)
+                if b is not None and b.default is not None]   # bias=False: b held at 0
+        for t in list(self.state) + held:
+            shape = ctx.shapes.get(t) or ctx.absent[t]
+            lays = candidates(shape, None)
             pref = ctx.prefs.layouts.get(t)
             if t in ctx.prefs.param_map:
-                self.layouts[t] = expr_layout(ctx.prefs.param_map[t], ctx.shapes[t], None)
+                self.layouts[t] = expr_layout(ctx.prefs.param_map[t], shape, None)
             else:
                 self.layouts[t] = pref or lays[0]
                 if len(lays) > 1 and pref is None:
@@ -59,6 +63,9 @@ class FunctionAdapter(UserAdapter):
 
     def taken(self) -> set[str]:
         out = self.fwd_binding.roles() | self.reads
+        if self.fwd_binding.has("dict") and not self.reads and self._raised:
+            out |= set(self.ctx.ref.roles)    # raised before reading its dict: unknown, so
+                                              # the run decides (a raise on a feature)
         if self.bwd_binding is not None:
             out |= {b.role for b in self.bwd_binding.bound if b.role}
         if any(t in self.ctx.params for t in out):
@@ -68,10 +75,12 @@ class FunctionAdapter(UserAdapter):
     def _probe(self) -> None:
         """Call the forward once per mode on drawn inputs to learn which options and
         buffers it reads from its option dicts (nothing is kept)."""
+        self._raised = True
         for mode in ("train", "eval"):
             try:
                 with RNGState():
                     self._call(draw_inputs(self.ctx), mode, probe=True)
+                self._raised = False
             except Exception:  # noqa: BLE001 - the real run reports what a layer raises
                 pass
 
@@ -86,15 +95,18 @@ class FunctionAdapter(UserAdapter):
             values[t] = self.args[t]
         for t, shape in ctx.absent.items():
             b = self.fwd_binding.param_for(t)
-            values[t] = None if b is None or b.default is None else np.full(
-                shape, names.NEUTRAL[t], ctx.dtype)
+            values[t] = None if b is None or b.default is None else self.layouts.get(
+                t, IDENTITY).to_user(np.full(shape, names.NEUTRAL[t], ctx.dtype))
         return values
 
     def _call(self, xs: list, mode: str, probe: bool = False) -> Any:
         values = self._values(xs, mode)
-        ret = self.fwd_binding.call(self.fwd, values, {"mask": self.mask, "dtype": self.ctx.dtype})
-        for d in self.fwd_binding.dicts:
-            self.reads |= d.read
+        try:
+            ret = self.fwd_binding.call(self.fwd, values, {"mask": self.mask, "dtype": self.ctx.dtype})
+        finally:
+            for d in self.fwd_binding.dicts:
+                self.reads |= d.read
+        self._raised = False
         if not probe:
             self._read_back()
         return ret
@@ -113,6 +125,21 @@ class FunctionAdapter(UserAdapter):
             elif v is not None and np.isscalar(v):
                 self.state[t] = np.asarray(v, dtype=self.state[t].dtype)
 
+    def _returned_buffers(self, ret: Any) -> Any:
+        """d2l's ``return Y, moving_mean, moving_var``: a forward that takes the running
+        statistics as arguments and returns their new values after the output."""
+        bufs = [b.role for b in self.fwd_binding.bound if b.role in self.state
+                and b.role not in self.ctx.params and b.index is None]
+        if not bufs or not isinstance(ret, tuple) or len(ret) != 1 + len(bufs):
+            return ret
+        new = ret[1:]
+        if not all(isinstance(v, np.ndarray) and v.size == self.state[t].size
+                   for t, v in zip(bufs, new)):
+            return ret
+        for t, v in zip(bufs, new):
+            self.state[t] = self.layouts[t].to_torch(np.array(v, copy=True), self.ctx.shapes[t])
+        return ret[0]
+
     def state_dict(self) -> "OrderedDict[str, np.ndarray]":
         return OrderedDict((t, np.array(v, copy=True)) for t, v in self.state.items())
 
@@ -130,13 +157,32 @@ class FunctionAdapter(UserAdapter):
 
     def __call__(self, *xs: Any, **kwargs: Any) -> Any:
         ret = self._call(list(xs), self.ctx.mode)
+        ret = self._returned_buffers(ret)
         y = self._split_output(ret)
+        self._loss_and_grad(y, xs)
         y = tuple(self._to_torch(v) for v in y) if isinstance(y, tuple) else self._to_torch(y)
         self._record(list(xs), y, kwargs)
         self._forward_args = (list(xs), self.ctx.mode)
         return y
 
+    def _loss_and_grad(self, y: Any, xs: list) -> None:
+        """CS231n's ``softmax_loss(x, y) -> (loss, dx)``: a loss without a backward whose
+        forward returns its input gradient beside the scalar loss."""
+        if self.bwd is not None:
+            return
+        x = self._to_user(xs[0]) if xs else None
+        g = self.cache
+        self.forward_only = not (np.ndim(y) == 0 and isinstance(g, np.ndarray)
+                                 and isinstance(x, np.ndarray) and g.shape == x.shape)
+        if not self.forward_only:
+            self.ctx.prefs.note("the forward returns (loss, dx): dx is the gradient")
+
     def backward(self, dy: np.ndarray) -> Any:
+        if self.bwd is None:                  # (loss, dx) from the forward
+            dx = self.cache
+            if len(self.ctx.ref.inputs()) > 1:
+                dx = (dx,) + (None,) * (len(self.ctx.ref.inputs()) - 1)
+            return self._finish_backward(dy, dx, {}, np.asarray(dy))
         xs, mode = self._forward_args
         values = self._values(xs, mode)
         dy_user, scale = self._upstream(dy)

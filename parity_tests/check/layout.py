@@ -76,6 +76,12 @@ KNOWN_PERMS = {
 }
 
 
+def unit_shapes() -> list[tuple[int, ...]]:
+    """How a bias or scale of length n is kept when not as (n,): b (1, n) of a dense layer,
+    (n, 1) of column vectors, (1, 1, 1, n) channels-last, (1, n, 1, 1) channels-first."""
+    return [(1, -1), (-1, 1), (1, 1, 1, -1), (1, -1, 1, 1)]      # -1: n, whatever the case
+
+
 def candidates(torch_shape: tuple[int, ...], user_shape: tuple[int, ...] | None) -> list[Layout]:
     """Layouts under which an array of ``user_shape`` stores a ``torch_shape`` tensor (all
     known conventions when ``user_shape`` is None: an array the layer has not shown yet)."""
@@ -94,6 +100,8 @@ def candidates(torch_shape: tuple[int, ...], user_shape: tuple[int, ...] | None)
             out.append(lay)
         elif _drop_units(permuted) == _drop_units(user_shape) and core is not None:
             out.append(Layout(lay.perm, tuple(user_shape)))
+    if user_shape is None and len(torch_shape) == 1:   # a vector kept as a row, column or
+        out += [Layout(None, s) for s in unit_shapes()]   # broadcastable block
     if user_shape is not None and not out and int(np.prod(torch_shape)) == int(np.prod(user_shape)) \
             and _drop_units(torch_shape) == _drop_units(user_shape):
         out.append(Layout(None, tuple(user_shape)))
@@ -116,6 +124,32 @@ def same_under(layouts: list[Layout], torch_shape: tuple[int, ...]) -> bool:
     """Whether several layouts give the user the same shape (a square matrix: ambiguous)."""
     shapes = {tuple(lay.to_user(np.empty(torch_shape)).shape) for lay in layouts}
     return len(shapes) < len(layouts)
+
+
+def settles(chosen: Layout, layouts: list[Layout], torch_shape: tuple[int, ...]) -> bool:
+    """Whether a case of this shape tells ``chosen`` from the other layouts: it does not
+    when another gives the very same array (a (1, 1, 1, 1) kernel under any axis order)."""
+    probe = np.arange(int(np.prod(torch_shape))).reshape(torch_shape)
+    mine = chosen.to_user(probe)
+    return not any(lay != chosen and lay.to_user(probe).shape == mine.shape
+                   and np.array_equal(lay.to_user(probe), mine) for lay in layouts)
+
+
+MAX_COMBOS = 64
+
+
+def plausible(alternatives: dict, shapes: dict) -> list[tuple]:
+    """Layout combinations, those that keep same-shaped tensors alike first (gamma, beta
+    and the running statistics all (1, C, 1, 1)), at most MAX_COMBOS."""
+    keys = list(alternatives)
+
+    def mixed(combo: tuple) -> int:
+        by_shape: dict = {}
+        for t, lay in zip(keys, combo):
+            by_shape.setdefault(tuple(shapes.get(t, ())), set()).add(lay)
+        return sum(len(v) - 1 for v in by_shape.values())
+    combos = list(itertools.product(*alternatives.values()))
+    return sorted(combos, key=mixed)[:MAX_COMBOS]
 
 
 # ----------------------------------------------------------------------------- expressions
@@ -189,6 +223,19 @@ def all_perms(n: int) -> list[tuple[int, ...]]:
 
 
 # ----------------------------------------------------------------------------- input layouts
+def check_layout(spec: str | None) -> str | None:
+    """``--layout`` as given, or a ValueError saying what it takes."""
+    if not spec:
+        return spec
+    s = spec.upper()
+    if s == "CHANNELS_LAST" or (re.fullmatch(r"[NCDHWL]+", s) and len(set(s)) == len(s)
+                                and "C" in s):
+        return spec
+    raise ValueError(f"--layout {spec}: give the order of the input's axes with N (batch), "
+                     f"C (channels) and D, H, W or L, e.g. NHWC, NLC, CN")
+
+
+
 def input_layout(spec: str | None, rank: int) -> Layout:
     """``--layout NHWC`` (or NLC, NC...) for an input of ``rank`` dims: torch's layout is
     N, C, then the spatial axes; a letter string names the user's order."""

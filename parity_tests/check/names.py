@@ -127,8 +127,9 @@ LEARNING_RATE = ("learning_rate", "lr", "eta", "alpha", "step_size", "learningRa
                  "learning_rate_", "rate", "l_rate", "lr_")
 
 # Option dicts: CS231n's conv_param/pool_param/bn_param/dropout_param and friends.
-OPTION_DICT = re.compile(r"^(.*_param|.*_params|params|param|config|cfg|options|opts|hparams|"
-                         r"hyperparams|settings|kwargs_dict|args|conf|.*_config|.*_cfg)$")
+OPTION_DICT = re.compile(r"^(.*_param|.*_params|params|param|config|cfg|options|opts|.*hparams|"
+                         r".*hyperparams|.*hparameters|.*hyperparameters|settings|kwargs_dict|"
+                         r"args|conf|.*_config|.*_cfg)$")
 
 # Where a plain class keeps its parameters (dict attributes) and their gradients.
 PARAM_DICTS = ("params", "parameters", "weights", "param", "variables", "trainable_params",
@@ -151,9 +152,16 @@ FORWARD_NAMES = ("forward", "forward_pass", "forward_propagation", "forward_prop
 BACKWARD_NAMES = ("backward", "backward_pass", "backward_propagation", "backward_prop",
                   "backprop", "bprop", "back_propagation", "propagate_backward", "bwd",
                   "gradient", "grad")
+# Methods a framework calls between construction and the first forward (ML-From-Scratch:
+# set_input_shape(shape), then initialize(optimizer)), and their arguments.
+SETUP_SHAPE = ("set_input_shape",)
+SETUP_NAMES = ("initialize", "initialise", "init", "setup", "init_params", "init_weights",
+               "initialize_parameters", "init_parameters")
+OPTIMIZER_ARGS = ("optimizer", "opt", "optim", "optimiser", "optimizer_")
+
 # Attributes and methods through which a class learns train/eval mode.
 MODE_ATTRS = ("training", "is_training", "train_mode", "is_train", "train_flag", "train_flg",
-              "mode", "phase", "trainable")
+              "mode", "phase")          # not ``trainable``: frozen weights (Keras, ML-From-Scratch)
 
 # Options that only change the running statistics (irrelevant when none are compared),
 # and those that also change eval mode.

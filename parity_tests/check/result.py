@@ -78,6 +78,8 @@ class CheckResult:
     not_covered: list[NotCovered] = field(default_factory=list)
     forward_only: bool = False
     arguments: str = ""
+    partly: dict[str, str] = field(default_factory=dict)   # not covered within runs that
+                                                            # ran: reason -> the exception
 
     @property
     def passed(self) -> bool:
@@ -102,7 +104,7 @@ class CheckResult:
             for r in nc.reasons:
                 if r not in out:
                     out.append(r)
-        return out
+        return out + [r for r in self.partly if r not in out]
 
     def verdicts(self) -> dict[str, Verdict]:
         out: dict[str, Verdict] = {}
@@ -131,7 +133,7 @@ class CheckResult:
         n, bad = len(self.results), len(self.failures)
         total = n + len(self.not_covered)
         head = f"check {self.layer} vs {self.reference}: "
-        nc = f"; not covered: {', '.join(self.uncovered())}" if self.not_covered else ""
+        nc = f"; not covered: {', '.join(self.uncovered())}" if self.uncovered() else ""
         if not n:
             return head + f"NOTHING CHECKED: none of the {total} cases is covered{nc}"
         if self.passed:
@@ -154,6 +156,7 @@ class CheckResult:
             if nc.exception and nc.exception not in shown and len(shown) < 3:
                 shown.add(nc.exception)
                 lines.append(f"  {', '.join(nc.reasons)}: raised {nc.exception[:160]}")
+        lines += [f"  {r}: raised {e[:160]}" for r, e in self.partly.items()]
         lines += [f"note: {n}" for n in self.notes]
         first = self.first_failure
         if first is not None:

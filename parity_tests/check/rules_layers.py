@@ -161,6 +161,32 @@ def r_bn_count(c: Ctx) -> str | None:
     return None
 
 
+def r_unbiased_norm(c: Ctx) -> str | None:
+    """A batch norm that normalises with the unbiased variance (np.var(ddof=1))."""
+    a, r = c.pair()
+    if c.tensor != "output" or not _is_batch_norm(c) or c.mode != "train" \
+            or not _arrays(a, r) or a.shape != r.shape or a.ndim < 2:
+        return None
+    x = as_f64(c.trace.steps[c.step].inputs[0])
+    axes = (0,) + tuple(range(2, x.ndim))
+    shape = [1, x.shape[1]] + [1] * (x.ndim - 2)
+    m = x.size // max(x.shape[1], 1)
+    if m < 2:
+        return None
+    w, b = c.trace.initial.get("weight"), c.trace.initial.get("bias")
+    gamma = np.ones(x.shape[1]) if w is None else as_f64(w)
+    beta = np.zeros(x.shape[1]) if b is None else as_f64(b)
+    eps = float(getattr(c.module, "eps", 1e-5))
+    var = x.var(axis=axes, keepdims=True, ddof=1)
+    wrong = (x - x.mean(axis=axes, keepdims=True)) / np.sqrt(var + eps)
+    wrong = wrong * gamma.reshape(shape) + beta.reshape(shape)
+    if close(a, wrong.astype(a.dtype), c.f32):
+        return (f"output matches a batch norm normalising with the unbiased variance (divided "
+                f"by n - 1 = {m - 1}): torch normalises with the biased one (divided by n = {m}) "
+                f"and keeps the unbiased one for running_var only")
+    return None
+
+
 def r_dropout_p1(c: Ctx) -> str | None:
     a, r = c.pair()
     if getattr(c.module, "p", None) != 1.0 or not hasattr(c.module, "inplace") \
@@ -183,5 +209,5 @@ def r_nan(c: Ctx) -> str | None:
             "gradient at NaN by the same comparison as its forward (NaN > 0 is False)")
 
 
-RULES = [r_num_batches, r_nan, r_dropout_p1, r_biased_running_var, r_bn_count, r_mask, r_ties,
-         r_pad_zero, r_variants, r_eps]
+RULES = [r_num_batches, r_nan, r_dropout_p1, r_biased_running_var, r_bn_count, r_unbiased_norm,
+         r_mask, r_ties, r_pad_zero, r_variants, r_eps]

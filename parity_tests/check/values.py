@@ -105,6 +105,10 @@ class OptionDict(dict):
         return out
 
 
+# Options with one value per spatial axis (kernel_shape=(3, 3), not input_shape=(5,)).
+SPATIAL_ROLES = ("kernel_size", "stride", "padding", "dilation", "output_padding")
+
+
 @dataclass
 class Forms:
     """How a value reaches one user parameter: int or tuple, bool or mode string."""
@@ -120,13 +124,14 @@ class Forms:
         if isinstance(d, bool) and not isinstance(v, (bool, np.bool_)):
             return v is not None                   # bias=True/False for an array role
         if isinstance(v, (tuple, list)) and len(v) > 0 and not isinstance(d, (tuple, list)):
-            if all(x == v[0] for x in v) and not isinstance(v[0], (tuple, list)):
+            if all(x == v[0] for x in v) and not isinstance(v[0], (tuple, list)) \
+                    and not (param.endswith("shape") and role in SPATIAL_ROLES):
                 return v[0]
             return tuple(v)
         if isinstance(v, (int, np.integer)) and not isinstance(v, bool) and (
                 isinstance(d, (tuple, list)) or param.endswith("shape")):
             n = len(d) if isinstance(d, (tuple, list)) and d else (
-                1 if param.endswith("shape") else self.spatial)
+                1 if param.endswith("shape") and role not in SPATIAL_ROLES else self.spatial)
             return (int(v),) * n
         return v
 
