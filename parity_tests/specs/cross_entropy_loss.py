@@ -70,6 +70,10 @@ for red in REDS:
         _case((7, 5), red, False, 0.1, ignore=0.3, ii=2),                   # ignore_index in range
     ]
 _CASES += [
+    # Plain class-index targets (no weight, smoothing or ignored entries): what a layer
+    # without those options is checked on, so a missing division by N shows.
+    _case((8, 5), "mean"), _case((8, 5), "sum"), _case((8, 5), "none"),
+    _case((16, 10), "mean", scale=30.0),
     _case((7, 5), "mean", True, 0.1, ignore=0.3, ii=2),
     _case((7, 5), "mean", True, 0.0, ii=0),                                 # hits of class 0
     _case((12, 9), "mean", False, 0.1, scale=1e4),
