@@ -1,0 +1,64 @@
+"""torch float32 in other orderings: the same maths (values agree with the main run to
+float32 rounding), each run from the main module's state, and the thread count restored."""
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import torch
+
+from parity_tests.harness.orderings import ORDERINGS, Orderings, ordering_names
+from parity_tests.harness.spec import Case
+
+
+def _net() -> torch.nn.Module:
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, padding=1, bias=False),
+                               torch.nn.BatchNorm2d(8),
+                               torch.nn.ReLU(), torch.nn.Conv2d(8, 4, 3, stride=2)).train()
+
+
+def test_every_ordering_computes_what_the_main_run_computes():
+    main = _net()
+    others = Orderings(main, tuple(ORDERINGS))
+    state = {k: v.clone() for k, v in main.state_dict().items()}
+    x = np.random.default_rng(1).standard_normal((2, 3, 9, 9)).astype(np.float32)
+    xt = torch.from_numpy(x.copy()).requires_grad_(True)
+    y = main(xt)
+    dy = np.random.default_rng(2).standard_normal(tuple(y.shape)).astype(np.float32)
+    y.backward(torch.from_numpy(dy))
+    threads = torch.get_num_threads()
+    runs = others.forward(state, [x], lambda m, xs: (m(*xs),), ["output"])
+    others.backward([dy], [0])
+    assert torch.get_num_threads() == threads
+    want = {"output": y.detach().numpy(), "grad_input": xt.grad.numpy(),
+            "1.running_mean": main[1].running_mean.numpy(),
+            **{f"grad_{k}": p.grad.numpy() for k, p in main.named_parameters()}}
+    assert len(runs) == len(ORDERINGS)
+    for got in runs:
+        for k, v in want.items():
+            scale = float(np.abs(v).max())
+            assert np.allclose(got[k], v, rtol=0, atol=1e-5 * scale), k
+    # Each forward starts from the state it is given, not from the twin's last one.
+    again = others.forward(state, [x], lambda m, xs: (m(*xs),), ["output"])
+    for a, b in zip(runs, again):
+        np.testing.assert_array_equal(a["1.running_mean"], b["1.running_mean"])
+
+
+def test_channels_last_only_where_an_input_is_4d():
+    img = Case("c", {}, ((2, 3, 4, 4),))
+    seq = Case("s", {}, ((2, 3, 4),))
+    assert "channels_last" in ordering_names(img)
+    assert "channels_last" not in ordering_names(seq) and ordering_names(seq)
+
+
+def test_twins_do_not_share_the_main_modules_parameters():
+    main = _net()
+    others = Orderings(main)
+    before = copy.deepcopy(main.state_dict())
+    for _, _, _, m in others.runs:
+        with torch.no_grad():
+            for p in m.parameters():
+                p.add_(1.0)
+    for k, v in main.state_dict().items():
+        assert torch.equal(v, before[k])
