@@ -62,3 +62,48 @@ def test_twins_do_not_share_the_main_modules_parameters():
                 p.add_(1.0)
     for k, v in main.state_dict().items():
         assert torch.equal(v, before[k])
+
+
+def _mlp_records(model: torch.nn.Module, x: np.ndarray) -> list:
+    from parity_tests.harness import ambiguity
+    rec = ambiguity.recorder()
+    with torch.no_grad(), rec:
+        model(torch.from_numpy(x))
+    return rec.records
+
+
+def test_an_ordering_on_another_side_of_a_kink_is_pinned_to_the_truths_side():
+    torch.manual_seed(0)
+    main = torch.nn.Sequential(torch.nn.Linear(4, 6), torch.nn.ReLU(), torch.nn.Linear(6, 2))
+    x = np.random.default_rng(3).standard_normal((3, 4)).astype(np.float32)
+    truth = _mlp_records(copy.deepcopy(main).double(), x.astype(np.float64))
+    kind, pre, kinks = truth[0]
+    i = int(pre.abs().argmax())
+    flipped = pre.clone().flatten()
+    flipped[i] = -flipped[i]                 # the truth says: the other side of the kink
+    truth[0] = (kind, flipped.reshape(pre.shape), kinks)
+    others = Orderings(main, ("threads2",))
+    state = {k: v.clone() for k, v in main.state_dict().items()}
+    plain = others.forward(state, [x], lambda m, xs: (m(*xs),), ["output"])[0]["output"]
+    got = others.forward(state, [x], lambda m, xs: (m(*xs),), ["output"], truth)
+    assert others.pinned == ["threads2"] and others.flipped == [] and len(got) == 1
+    assert not np.allclose(got[0]["output"], plain)      # the pin changed that ReLU's output
+    others.backward([np.ones((3, 2), np.float32)], [0])
+    assert np.isfinite(got[0]["grad_0.weight"]).all()
+
+
+def test_a_pooling_window_won_elsewhere_leaves_the_ordering_out():
+    from parity_tests.harness import ambiguity
+    main = torch.nn.Sequential(torch.nn.MaxPool2d(2))
+    x = np.arange(16, dtype=np.float32).reshape(1, 1, 4, 4)
+    truth = _mlp_records(copy.deepcopy(main).double(), x.astype(np.float64))
+    kind, pre, params = truth[0]
+    swapped = pre.clone()
+    swapped[0, 0, 0, 0] = 100.0              # the truth's first window has another winner
+    truth[0] = (kind, swapped, params)
+    assert ambiguity.kink_pins(truth, _mlp_records(main, x)) is None
+    assert ambiguity.branch_flips(truth, _mlp_records(main, x)) == 1
+    others = Orderings(main, ("threads2",))
+    state = {k: v.clone() for k, v in main.state_dict().items()}
+    assert others.forward(state, [x], lambda m, xs: (m(*xs),), ["output"], truth) == []
+    assert others.flipped == ["threads2"]

@@ -9,14 +9,20 @@ what it computed; the harness takes the largest error of all these runs as torch
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 from typing import Any, Callable
 
 import numpy as np
 
+from . import ambiguity
+
 # Name -> (threads, memory format): every one is torch float32 doing the same maths.
 ORDERINGS: dict[str, tuple[int, str]] = {"threads2": (2, "contiguous"),
                                          "channels_last": (1, "channels_last")}
+
+
+PIN_ROUNDS = 3      # forwards with kink inputs pinned to the truth's side, before giving up
 
 
 def ordering_names(case: Any) -> tuple[str, ...]:
@@ -46,32 +52,57 @@ class Orderings:
             self.runs.append((name, threads, fmt, m))
 
     def forward(self, state: dict[str, Any], xs: list[np.ndarray],
-                call: Callable[[Any, list], tuple], output_names: list[str]
-                ) -> list[dict[str, np.ndarray]]:
+                call: Callable[[Any, list], tuple], output_names: list[str],
+                truth: list | None = None) -> list[dict[str, np.ndarray]]:
         """Each twin, set to ``state`` (the main module's state before its forward), runs
-        ``call(module, inputs)``: one dict per ordering of its outputs and buffers."""
+        ``call(module, inputs)``: one dict per ordering of its outputs and buffers. Given
+        ``truth`` (the float64 forward's ``ambiguity.recorder`` records), an ordering that
+        resolved an internal kink or pooling window to another side than the truth is left
+        out (its error is no rounding but another branch), as are its gradients."""
         import torch
         self._graphs, out = [], []
-        for _, threads, fmt, m in self.runs:
-            with _threads(torch, threads), torch.no_grad():
-                for k, v in m.state_dict().items():
-                    v.copy_(state[k])
-            xt = [_layout(torch, torch.from_numpy(x.copy()), fmt) for x in xs]
-            xt = [t.requires_grad_(True) if t.is_floating_point() else t for t in xt]
-            with _threads(torch, threads):
-                ys = call(m, xt)
+        self.flipped, self.pinned = [], []
+        for oname, threads, fmt, m in self.runs:
+            pins: dict | None = {}
+            for _ in range(PIN_ROUNDS + 1):     # again, flipped kink inputs on the truth's side
+                xt, ys, rec = self._forward(torch, threads, fmt, m, state, xs, call, truth, pins)
+                if truth is None or not ambiguity.branch_flips(truth, rec.records):
+                    break
+                more = ambiguity.kink_pins(truth, rec.records)
+                if more is None:
+                    break
+                pins = {i: (pins[i][0] | mk, torch.where(mk, v, pins[i][1])) if i in pins
+                        else (mk, v) for i, (mk, v) in {**pins, **more}.items()}
+            if truth is not None and ambiguity.branch_flips(truth, rec.records):
+                self.flipped.append(oname)
+                continue
+            if pins:
+                self.pinned.append(oname)
             got = {name: y.detach().numpy().copy() for name, y in zip(output_names, ys)}
             got.update({k: b.detach().numpy().copy() for k, b in m.named_buffers()})
-            self._graphs.append((xt, ys, got))
+            self._graphs.append(((threads, fmt, m), (xt, ys, got)))
             out.append(got)
         return out
+
+    @staticmethod
+    def _forward(torch: Any, threads: int, fmt: str, m: Any, state: dict, xs: list,
+                 call: Callable, truth: list | None, pins: dict | None) -> tuple:
+        with _threads(torch, threads), torch.no_grad():
+            for k, v in m.state_dict().items():
+                v.copy_(state[k])
+        xt = [_layout(torch, torch.from_numpy(x.copy()), fmt) for x in xs]
+        xt = [t.requires_grad_(True) if t.is_floating_point() else t for t in xt]
+        rec = ambiguity.recorder(pins) if truth is not None else contextlib.nullcontext()
+        with _threads(torch, threads), rec:
+            ys = call(m, xt)
+        return xt, ys, rec
 
     def backward(self, dys: list[np.ndarray], back: list[int]) -> None:
         """Back-propagates ``dys`` from the outputs ``back`` of the last forward and adds
         ``grad_input<i>`` and ``grad_<param>`` (accumulated over steps, as the main module's
         are) to the dicts that forward returned."""
         import torch
-        for (_, threads, fmt, m), (xt, ys, got) in zip(self.runs, self._graphs):
+        for (threads, fmt, m), (xt, ys, got) in self._graphs:
             with _threads(torch, threads):
                 torch.autograd.backward([ys[i] for i in back],
                                         [_layout(torch, torch.from_numpy(d.copy()), fmt)

@@ -5,6 +5,7 @@ becomes the case's error (naming the stage) instead of stopping the run.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import time
 import zlib
@@ -193,9 +194,13 @@ def _run(spec: ParitySpec, case: Case, dtype: np.dtype, mode: str, seed: int,
         before = {k: v.clone() for k, v in tc.state_dict().items()} if f32 else {}
         xt = [_leaf(torch, x) for x in xs]
         yt = _as_tuple(_torch_call(spec, tc, xt, fseed))
+        truth = None                        # the float64 forward's kinks and pooling windows
         if f32:
             xt64 = [_leaf(torch, x if x.dtype.kind in "iub" else x.astype(np.float64)) for x in xs]
-            yt64 = _as_tuple(_torch_call(spec, t64, xt64, fseed))
+            rec = ambiguity.recorder() if check and others is not None else None
+            with rec or contextlib.nullcontext():
+                yt64 = _as_tuple(_torch_call(spec, t64, xt64, fseed))
+            truth = rec.records if rec is not None else None
         else:
             xt64, yt64 = xt, yt
 
@@ -209,7 +214,7 @@ def _run(spec: ParitySpec, case: Case, dtype: np.dtype, mode: str, seed: int,
         if others is not None:
             stage[0] = "torch float32 in other orderings"
             alts = others.forward(before, xs, lambda m, x: _as_tuple(_torch_call(spec, m, x, fseed)),
-                                  names)
+                                  names, truth)
         if len(yn) != len(yt):
             res.rows.append(Row(**label, tensor="output" + sfx, passed=False,
                                 message=f"output: NumPy returned {len(yn)} arrays, torch {len(yt)}"))
