@@ -6,6 +6,9 @@ error; the same torch, on the same numbers, computes another sample with another
 count or memory layout. ``Orderings`` keeps a twin of the torch float32 module per ordering,
 runs it on the same inputs, state and output gradients as the main torch run, and returns
 what it computed; the harness takes the largest error of all these runs as torch's error.
+A run counts only on the float64 truth's branches: one that resolved an internal kink to the
+other side runs again with those kink inputs pinned to the truth's side
+(``ambiguity.kink_pins``); one whose max-pooling winners differ is left out.
 """
 from __future__ import annotations
 
