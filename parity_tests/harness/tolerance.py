@@ -40,13 +40,13 @@ Torch's float32 error is measured in several orderings (``orderings.py``): the m
 (one thread, contiguous), two threads, and, for 4-D inputs, channels_last; ``err_torch`` is
 the largest of them. One run is one sample of a random rounding error, and for a small
 parameter gradient deep in a network (a BatchNorm weight of 2-16 elements in GoogLeNet at
-width 8) the ratio of two such samples has a heavy tail. Measured on GoogLeNet and
-MobileNetV2 float32 train runs, seeds 3-5 (5,727 rows): against the one-thread run alone
-NumPy's error ratio had median 0.93 but max 25.5, 24 rows above 4 (headroom up to 1.60, and
-seeds 3-8 each failed a run); torch's own channels_last error was a median 1.7x (p90 3.7x)
-its one-thread error, i.e. torch disagrees with itself about as much. Against the largest of
-the orderings: median 0.51, max 3.84, no row above 4, headroom at most 0.62. A spec whose
-torch forward is its own (``torch_forward``, e.g. an injected dropout mask) keeps one run.
+width 8) the ratio of two such samples has a heavy tail. Measured on the float32 runs of
+GoogLeNet and MobileNetV2 (report --seed 3..9, 30,534 rows each way): against the one-thread
+run alone, NumPy's error ratio had median 0.97 but max 34, 261 rows above 4, 12 rows failing
+(headroom up to 1.60; seeds 3-8 each failed 1-4 runs); torch's own channels_last error was a
+median ~2x its one-thread error, i.e. torch disagrees with itself by as much. Against the
+largest of the orderings: median 0.62, max 7.9, 14 rows above 4 (all within the floor),
+headroom at most 0.978, no failure on seeds 0-9. A spec whose torch forward is its own (``torch_forward``, e.g. an injected dropout mask) keeps one run.
 An ordering must take the truth's branches: where ``ambiguity.separate`` cannot move every
 internal kink out of reach (MobileNetV2 at width 0.25 in training keeps 5-39 undecided ReLU6
 inputs after any number of nudges), channels_last put one of them on the other side in 3 of
