@@ -46,7 +46,8 @@ run alone, NumPy's error ratio had median 0.97 but max 34, 261 rows above 4, 12 
 (headroom up to 1.60; seeds 3-8 each failed 1-4 runs); torch's own channels_last error was a
 median ~2x its one-thread error, i.e. torch disagrees with itself by as much. Against the
 largest of the orderings: median 0.62, max 7.9, 14 rows above 4 (all within the floor),
-headroom at most 0.978, no failure on seeds 0-9. A spec whose torch forward is its own (``torch_forward``, e.g. an injected dropout mask) keeps one run.
+headroom at most 0.978, no failure on seeds 0-9. A spec whose torch forward is its own
+(``torch_forward``, e.g. an injected dropout mask) keeps one run.
 An ordering must take the truth's branches: where ``ambiguity.separate`` cannot move every
 internal kink out of reach (MobileNetV2 at width 0.25 in training keeps 5-39 undecided ReLU6
 inputs after any number of nudges), channels_last put one of them on the other side in 3 of
