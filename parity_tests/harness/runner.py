@@ -68,8 +68,12 @@ def default_torch_forward(module: Any, xs: list, seed: int = 0) -> Any:
         return module(*xs)
 
 
-def _yardstick(main: np.ndarray, alts: list[dict], name: str) -> list[np.ndarray]:
-    """torch float32's value of ``name`` in every ordering that computed it, main run first."""
+def _yardstick(t: Any, alts: list[dict] | None, name: str) -> list[np.ndarray] | None:
+    """torch float32's value of ``name`` (``t``, the main run's) in every ordering that
+    computed it; None for a float64 run (``alts`` None)."""
+    if alts is None:
+        return None
+    main = _to_numpy(t)
     return [main] + [a[name] for a in alts if name in a and a[name].shape == main.shape]
 
 
@@ -210,10 +214,11 @@ def _run(spec: ParitySpec, case: Case, dtype: np.dtype, mode: str, seed: int,
         else:
             yn = _as_tuple(n(*xs))
         names = list(spec.output_names or _output_names(len(yt)))
-        alts: list[dict] = []
+        alts: list[dict] | None = [] if f32 else None
         if others is not None:
             stage[0] = "torch float32 in other orderings"
-            alts = others.forward(before, xs, lambda m, x: _as_tuple(_torch_call(spec, m, x, fseed)),
+            alts = others.forward(before, xs,
+                                  lambda m, x: _as_tuple(_torch_call(spec, m, x, fseed)),
                                   names, truth)
         if len(yn) != len(yt):
             res.rows.append(Row(**label, tensor="output" + sfx, passed=False,
@@ -221,7 +226,7 @@ def _run(spec: ParitySpec, case: Case, dtype: np.dtype, mode: str, seed: int,
             return
         for name, a, t, t_ in zip(names, yn, yt, yt64):
             res.rows.append(compare(name + sfx, a, _to_numpy(t_ if f32 else t), dtype,
-                                    torch_value=_yardstick(_to_numpy(t), alts, name) if f32 else None,
+                                    torch_value=_yardstick(t, alts, name),
                                     reduction=red(case, name), row=label))
         for i, (x, s) in enumerate(zip(xs, saved)):
             res.rows.append(_unchanged(label, f"input{i}_unchanged_by_forward{sfx}", x, s))
@@ -232,7 +237,7 @@ def _run(spec: ParitySpec, case: Case, dtype: np.dtype, mode: str, seed: int,
             if keep is not None and bname not in keep:
                 continue
             res.rows.append(compare(bname + sfx, nstate.get(bname), brefs[bname], dtype,
-                                    torch_value=_yardstick(_to_numpy(b), alts, bname) if f32 else None,
+                                    torch_value=_yardstick(b, alts, bname),
                                     reduction=sibling_terms(red(case, bname), bname, brefs),
                                     row=label))
 
@@ -271,7 +276,7 @@ def _run(spec: ParitySpec, case: Case, dtype: np.dtype, mode: str, seed: int,
                                         message=f"{gname}: expected None for an integer input"))
                 continue
             res.rows.append(compare(gname + sfx, g, _to_numpy(ref), dtype,
-                                    torch_value=_yardstick(_to_numpy(x.grad), alts, gname) if f32 else None,
+                                    torch_value=_yardstick(x.grad, alts, gname),
                                     reduction=red(case, gname), row=label))
         ngrads = dict(n.named_grads())
         grefs = {f"grad_{k}": _to_numpy(p.grad) for k, p in (t64 if f32 else tc).named_parameters()
@@ -281,7 +286,7 @@ def _run(spec: ParitySpec, case: Case, dtype: np.dtype, mode: str, seed: int,
                 continue
             gname = f"grad_{pname}"
             res.rows.append(compare(gname + sfx, ngrads.get(pname), grefs[gname], dtype,
-                                    torch_value=_yardstick(_to_numpy(p.grad), alts, gname) if f32 else None,
+                                    torch_value=_yardstick(p.grad, alts, gname),
                                     reduction=sibling_terms(red(case, gname), gname, grefs),
                                     row=label))
         for i, (x, s) in enumerate(zip(xs, saved)):
