@@ -107,3 +107,27 @@ def test_a_pooling_window_won_elsewhere_leaves_the_ordering_out():
     state = {k: v.clone() for k, v in main.state_dict().items()}
     assert others.forward(state, [x], lambda m, xs: (m(*xs),), ["output"], truth) == []
     assert others.flipped == ["threads2"]
+
+
+class _Flat(torch.nn.Module):
+    """x.view of a conv output: raises for channels_last, as some user code does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(2, 3, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv(x).view(x.shape[0], -1)
+
+
+def test_an_ordering_torch_cannot_run_the_module_in_is_dropped():
+    torch.manual_seed(0)
+    main = _Flat()
+    others = Orderings(main, tuple(ORDERINGS))
+    state = {k: v.clone() for k, v in main.state_dict().items()}
+    x = np.random.default_rng(4).standard_normal((2, 2, 5, 5)).astype(np.float32)
+    for _ in range(2):                                   # and stays dropped
+        runs = others.forward(state, [x], lambda m, xs: (m(*xs),), ["output"])
+        others.backward([np.ones((2, 27), np.float32)], [0])
+        assert len(runs) == 1 and "grad_conv.weight" in runs[0]
+    assert [r[0] for r in others.runs] == ["threads2"]

@@ -61,21 +61,19 @@ class Orderings:
         ``call(module, inputs)``: one dict per ordering of its outputs and buffers. Given
         ``truth`` (the float64 forward's ``ambiguity.recorder`` records), an ordering that
         resolved an internal kink or pooling window to another side than the truth is left
-        out (its error is no rounding but another branch), as are its gradients."""
+        out (its error is no rounding but another branch), as are its gradients. An ordering
+        torch cannot run the module in (an exception) is dropped for good (``failed``)."""
         import torch
         self._graphs, out = [], []
-        self.flipped, self.pinned = [], []
-        for oname, threads, fmt, m in self.runs:
-            pins: dict | None = {}
-            for _ in range(PIN_ROUNDS + 1):     # again, flipped kink inputs on the truth's side
-                xt, ys, rec = self._forward(torch, threads, fmt, m, state, xs, call, truth, pins)
-                if truth is None or not ambiguity.branch_flips(truth, rec.records):
-                    break
-                more = ambiguity.kink_pins(truth, rec.records)
-                if more is None:
-                    break
-                pins = {i: (pins[i][0] | mk, torch.where(mk, v, pins[i][1])) if i in pins
-                        else (mk, v) for i, (mk, v) in {**pins, **more}.items()}
+        self.flipped, self.pinned, self.failed = [], [], []
+        for run in list(self.runs):
+            oname, _, _, m = run
+            try:
+                xt, ys, rec, pins = self._pinned(torch, run, state, xs, call, truth)
+            except Exception:   # noqa: BLE001 - a layout the module cannot run in (x.view of
+                self.runs.remove(run)   # channels_last, NLLLoss's backward): not an ordering
+                self.failed.append(oname)
+                continue
             if truth is not None and ambiguity.branch_flips(truth, rec.records):
                 self.flipped.append(oname)
                 continue
@@ -83,9 +81,26 @@ class Orderings:
                 self.pinned.append(oname)
             got = {name: y.detach().numpy().copy() for name, y in zip(output_names, ys)}
             got.update({k: b.detach().numpy().copy() for k, b in m.named_buffers()})
-            self._graphs.append(((threads, fmt, m), (xt, ys, got)))
+            self._graphs.append((run, (xt, ys, got)))
             out.append(got)
         return out
+
+    def _pinned(self, torch: Any, run: tuple, state: dict, xs: list, call: Callable,
+                truth: list | None) -> tuple:
+        """One forward of ``run``, again with flipped kink inputs set to the truth's side
+        (up to PIN_ROUNDS times): ``(inputs, outputs, recorder, pins)``."""
+        _, threads, fmt, m = run
+        pins: dict | None = {}
+        for _ in range(PIN_ROUNDS + 1):
+            xt, ys, rec = self._forward(torch, threads, fmt, m, state, xs, call, truth, pins)
+            if truth is None or not ambiguity.branch_flips(truth, rec.records):
+                break
+            more = ambiguity.kink_pins(truth, rec.records)
+            if more is None:
+                break
+            pins = {i: (pins[i][0] | mk, torch.where(mk, v, pins[i][1])) if i in pins
+                    else (mk, v) for i, (mk, v) in {**pins, **more}.items()}
+        return xt, ys, rec, pins
 
     @staticmethod
     def _forward(torch: Any, threads: int, fmt: str, m: Any, state: dict, xs: list,
@@ -105,11 +120,17 @@ class Orderings:
         ``grad_input<i>`` and ``grad_<param>`` (accumulated over steps, as the main module's
         are) to the dicts that forward returned."""
         import torch
-        for (threads, fmt, m), (xt, ys, got) in self._graphs:
-            with _threads(torch, threads):
-                torch.autograd.backward([ys[i] for i in back],
-                                        [_layout(torch, torch.from_numpy(d.copy()), fmt)
-                                         for d in dys])
+        for run, (xt, ys, got) in self._graphs:
+            _, threads, fmt, m = run
+            try:
+                with _threads(torch, threads):
+                    torch.autograd.backward([ys[i] for i in back],
+                                            [_layout(torch, torch.from_numpy(d.copy()), fmt)
+                                             for d in dys])
+            except Exception:   # noqa: BLE001 - see forward: no gradients from this ordering
+                self.runs.remove(run)
+                self.failed.append(run[0])
+                continue
             for i, x in enumerate(xt):
                 if x.grad is not None:
                     got["grad_input" if len(xt) == 1 else f"grad_input{i}"] = x.grad.numpy().copy()
