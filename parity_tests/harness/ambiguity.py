@@ -40,8 +40,10 @@ _POOLS = {"max_pool1d", "_max_pool1d", "max_pool1d_with_indices",
           "max_pool2d", "_max_pool2d", "max_pool2d_with_indices"}
 
 
-def _recorder():
-    """A torch function mode that keeps a copy of the input of every kink op and pool."""
+def _recorder(pins: dict | None = None):
+    """A torch function mode that keeps a copy of the input of every kink op and pool.
+    ``pins`` maps a record's number to ``(mask, values)``: that op's input takes ``values``
+    where ``mask`` is set (its gradient still flows through as if unchanged)."""
     import torch
     from torch.overrides import TorchFunctionMode
 
@@ -55,6 +57,12 @@ def _recorder():
             name = getattr(func, "__name__", "")
             x = args[0] if args else kwargs.get("input")
             if isinstance(x, torch.Tensor) and x.is_floating_point():
+                if pins and len(self.records) in pins and (name in _KINKS or name in (
+                        "hardtanh", "hardtanh_", "clamp")):
+                    mask, values = pins[len(self.records)]
+                    x = x + torch.where(mask, values - x.detach(), torch.zeros_like(values))
+                    args, kwargs = ((x, *args[1:]), kwargs) if args else (args, {**kwargs,
+                                                                               "input": x})
                 if name in _KINKS:
                     self.records.append(("kink", x.clone(), _KINKS[name]))
                 elif name in ("hardtanh", "hardtanh_", "clamp"):
@@ -63,6 +71,12 @@ def _recorder():
                     self.records.append(("pool", x.clone(), _pool_params(name, args, kwargs)))
             return func(*args, **kwargs)
     return Recorder()
+
+
+def recorder(pins: dict | None = None) -> Any:
+    """A torch function mode whose ``records`` list the input of every kink op and pool run
+    under it (for ``branch_flips``); ``pins`` (from ``kink_pins``) set some of those inputs."""
+    return _recorder(pins)
 
 
 def _bounds(name: str, args: tuple, kwargs: dict) -> tuple[float, ...]:
@@ -90,6 +104,15 @@ def _pool_params(name: str, args: tuple, kwargs: dict) -> tuple:
 
 def _window_gaps(x: Any, params: tuple) -> Any:
     """Differentiable gap between the largest and second largest value of every window."""
+    win = _windows(x, params)
+    if win is None:
+        return None
+    top = win.topk(2, dim=-1).values
+    return top[..., 0] - top[..., 1]
+
+
+def _windows(x: Any, params: tuple) -> Any:
+    """Every pooling window's values, ``(..., outs..., k*k)``; None for 1-tap windows."""
     import torch
     dims, k, s, p, d, ceil = params
     lead = x.dim() - dims
@@ -106,9 +129,68 @@ def _window_gaps(x: Any, params: tuple) -> Any:
         x = x.unfold(dim, span, s[axis])[..., ::d[axis]]          # (..., out, ..., k)
     if math.prod(k) < 2:
         return None
-    win = x.reshape(*x.shape[:x.dim() - dims], -1)                 # (..., outs..., k*k)
-    top = win.topk(2, dim=-1).values
-    return top[..., 0] - top[..., 1]
+    return x.reshape(*x.shape[:x.dim() - dims], -1)                # (..., outs..., k*k)
+
+
+def kink_pins(truth: list, other: list) -> dict | None:
+    """For a run (``other``) that put some ReLU-like inputs on another side of their kink than
+    the truth: per record number, the mask of those elements and a value for them on the
+    truth's side (the truth rounded to the run's dtype, at least one unit from the kink).
+    None where pooling windows differ too or the records do not pair up."""
+    import torch
+    if len(truth) != len(other) or any(a[0] != b[0] for a, b in zip(truth, other)):
+        return None
+    pins = {}
+    for i, ((kind, x64, extra), (_, x32, _)) in enumerate(zip(truth, other)):
+        if kind == "pool":
+            if _pool_flips(x64.detach().double(), x32.detach().double(), extra):
+                return None
+            continue
+        a = x64.detach().double()
+        mask = torch.zeros(a.shape, dtype=torch.bool)
+        want = a.to(x32.dtype)
+        for kink in extra:
+            sa, sb = torch.sign(a - kink), torch.sign(x32.detach().double() - kink)
+            flip = (sa != sb) & (sa != 0)
+            if flip.any():
+                k = torch.full_like(want, kink)
+                off = torch.nextafter(k, k + sa.to(want.dtype))     # one unit on its side
+                good = torch.sign(want.double() - kink) == sa
+                want = torch.where(flip & ~good, off, want)
+                mask |= flip
+        if mask.any():
+            pins[i] = (mask, want)
+    return pins
+
+
+def _pool_flips(a: Any, b: Any, params: tuple) -> int:
+    """Windows whose winner in ``b`` is not the truth's (``a``'s) clear winner."""
+    wa, wb = _windows(a, params), _windows(b, params)
+    if wa is None:
+        return 0
+    top = wa.topk(2, dim=-1)
+    clear = (top.values[..., 0] - top.values[..., 1]) > 0
+    return int(((top.indices[..., 0] != wb.argmax(dim=-1)) & clear).sum())
+
+
+def branch_flips(truth: list, other: list) -> int:
+    """How many internal kinks and pooling windows another run (``_record`` lists) resolved
+    to another side than the truth: a ReLU-like input on the other side of its kink (the
+    truth's exact kink values aside), or another window winner where the truth has a clear
+    one. Records that do not pair up (another sequence of ops) count as one flip."""
+    import torch
+    if len(truth) != len(other) or any(a[0] != b[0] for a, b in zip(truth, other)):
+        return 1
+    flips = 0
+    for (kind, x64, extra), (_, x32, _) in zip(truth, other):
+        a, b = x64.detach().double(), x32.detach().double()
+        if kind == "kink":
+            for kink in extra:
+                sa, sb = torch.sign(a - kink), torch.sign(b - kink)
+                flips += int(((sa != sb) & (sa != 0)).sum())
+            continue
+        flips += _pool_flips(a, b, extra)
+    return flips
 
 
 def _undecided(rec64: list, rec32: list) -> list[tuple[Any, float]]:

@@ -43,7 +43,8 @@ def compare(tensor: str, actual: Any, reference: Any, dtype: np.dtype, *,
     """Compare NumPy's ``actual`` with ``reference`` and return a Row.
 
     float64: ``reference`` is torch float64. float32: ``reference`` is the float64 truth and
-    ``torch_value`` torch float32's result (its error sets the bound). Integer tensors are
+    ``torch_value`` torch float32's result, or a list of its results in several orderings
+    (the largest of their errors sets the bound). Integer tensors are
     compared exactly. ``row`` carries layer/case/dtype/mode labels.
     """
     r = Row(**(row or {"layer": "", "case": "", "dtype": str(dtype), "mode": ""}),
@@ -110,11 +111,13 @@ def _compare_float(r: Row, actual: np.ndarray, ref: np.ndarray, dtype: np.dtype,
     finite_ref = np.where(np.isfinite(ref64), np.abs(ref64), 0.0)
     if dtype == np.float32:
         t_err = 0.0
-        if torch_value is not None:
-            te, _ = _errors(np.asarray(torch_value), ref)
-            t_err = float(te.max()) if te.size else 0.0
+        values = torch_value if isinstance(torch_value, (list, tuple)) else [torch_value]
+        values = [v for v in values if v is not None]
+        for tv in values:
+            te, _ = _errors(np.asarray(tv), ref)
+            t_err = max(t_err, float(te.max()) if te.size else 0.0)
         scale = float(finite_ref.max()) if finite_ref.size else 0.0
-        tol: Tolerance = float32_tolerance(reduction, t_err, scale)
+        tol: Tolerance = float32_tolerance(reduction, t_err, scale, len(values))
         bound = np.full(err.shape, tol.atol)
         r.torch_err = t_err
         if err.size:

@@ -25,6 +25,7 @@ class Row:
     max_ulp: int | None = None
     mean_abs_err: float | None = None
     torch_err: float | None = None        # float32: torch float32's own max error vs the truth
+                                          # (the largest over its orderings)
     accuracy_ratio: float | None = None   # float32: max_abs_err / torch_err
     tolerance: float | None = None
     rule: str = ""

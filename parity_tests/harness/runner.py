@@ -5,6 +5,7 @@ becomes the case's error (naming the stage) instead of stopping the run.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import time
 import zlib
@@ -16,6 +17,7 @@ from . import ambiguity
 from . import inputs as gen
 from . import witness
 from .compare import compare
+from .orderings import Orderings, ordering_names
 from .results import CaseResult, Row
 from .spec import Case, ParitySpec
 from .tolerance import sibling_terms
@@ -64,6 +66,15 @@ def default_torch_forward(module: Any, xs: list, seed: int = 0) -> Any:
         if getattr(module, "inplace", False):
             return module(xs[0].clone(), *xs[1:])
         return module(*xs)
+
+
+def _yardstick(t: Any, alts: list[dict] | None, name: str) -> list[np.ndarray] | None:
+    """torch float32's value of ``name`` (``t``, the main run's) in every ordering that
+    computed it; None for a float64 run (``alts`` None)."""
+    if alts is None:
+        return None
+    main = _to_numpy(t)
+    return [main] + [a[name] for a in alts if name in a and a[name].shape == main.shape]
 
 
 def _torch_call(spec: ParitySpec, module: Any, xs: list, seed: int) -> Any:
@@ -149,6 +160,9 @@ def _run(spec: ParitySpec, case: Case, dtype: np.dtype, mode: str, seed: int,
     # float32 of a composite module: inputs nudged off undecided internal kinks and ties
     check = f32 and case.kind == "random" and ambiguity.applies(t32)
     probes = (copy.deepcopy(t64), copy.deepcopy(t32)) if check else None
+    # float32: torch float32 also runs in other valid orders (see orderings.py), unless the
+    # spec's own torch forward injects something (a dropout mask) another layout could change
+    others = Orderings(t32, ordering_names(case)) if f32 and spec.torch_forward is None else None
 
     for step in range(case.steps):
         sfx = f"@{step + 1}" if case.steps > 1 else ""
@@ -174,11 +188,16 @@ def _run(spec: ParitySpec, case: Case, dtype: np.dtype, mode: str, seed: int,
         fseed = stable_seed(case_seed, step)
 
         stage[0] = "torch forward"
+        before = {k: v.clone() for k, v in tc.state_dict().items()} if f32 else {}
         xt = [_leaf(torch, x) for x in xs]
         yt = _as_tuple(_torch_call(spec, tc, xt, fseed))
+        truth = None                        # the float64 forward's kinks and pooling windows
         if f32:
             xt64 = [_leaf(torch, x if x.dtype.kind in "iub" else x.astype(np.float64)) for x in xs]
-            yt64 = _as_tuple(_torch_call(spec, t64, xt64, fseed))
+            rec = ambiguity.recorder() if check and others is not None else None
+            with rec or contextlib.nullcontext():
+                yt64 = _as_tuple(_torch_call(spec, t64, xt64, fseed))
+            truth = rec.records if rec is not None else None
         else:
             xt64, yt64 = xt, yt
 
@@ -188,13 +207,19 @@ def _run(spec: ParitySpec, case: Case, dtype: np.dtype, mode: str, seed: int,
         else:
             yn = _as_tuple(n(*xs))
         names = list(spec.output_names or _output_names(len(yt)))
+        alts: list[dict] | None = [] if f32 else None
+        if others is not None:
+            stage[0] = "torch float32 in other orderings"
+            alts = others.forward(before, xs,
+                                  lambda m, x: _as_tuple(_torch_call(spec, m, x, fseed)),
+                                  names, truth)
         if len(yn) != len(yt):
             res.rows.append(Row(**label, tensor="output" + sfx, passed=False,
                                 message=f"output: NumPy returned {len(yn)} arrays, torch {len(yt)}"))
             return
         for name, a, t, t_ in zip(names, yn, yt, yt64):
             res.rows.append(compare(name + sfx, a, _to_numpy(t_ if f32 else t), dtype,
-                                    torch_value=_to_numpy(t) if f32 else None,
+                                    torch_value=_yardstick(t, alts, name),
                                     reduction=red(case, name), row=label))
         for i, (x, s) in enumerate(zip(xs, saved)):
             res.rows.append(_unchanged(label, f"input{i}_unchanged_by_forward{sfx}", x, s))
@@ -205,7 +230,7 @@ def _run(spec: ParitySpec, case: Case, dtype: np.dtype, mode: str, seed: int,
             if keep is not None and bname not in keep:
                 continue
             res.rows.append(compare(bname + sfx, nstate.get(bname), brefs[bname], dtype,
-                                    torch_value=_to_numpy(b) if f32 else None,
+                                    torch_value=_yardstick(b, alts, bname),
                                     reduction=sibling_terms(red(case, bname), bname, brefs),
                                     row=label))
 
@@ -220,6 +245,9 @@ def _run(spec: ParitySpec, case: Case, dtype: np.dtype, mode: str, seed: int,
         if f32:
             torch.autograd.backward([yt64[i] for i in back],
                                     [torch.from_numpy(d.astype(np.float64)) for d in dys])
+        if others is not None:
+            stage[0] = "torch float32 in other orderings"
+            others.backward(dys, back)
 
         stage[0] = "NumPy backward"
         if spec.grad_all_outputs:          # one gradient per output, None where there is none
@@ -241,7 +269,7 @@ def _run(spec: ParitySpec, case: Case, dtype: np.dtype, mode: str, seed: int,
                                         message=f"{gname}: expected None for an integer input"))
                 continue
             res.rows.append(compare(gname + sfx, g, _to_numpy(ref), dtype,
-                                    torch_value=_to_numpy(x.grad) if f32 else None,
+                                    torch_value=_yardstick(x.grad, alts, gname),
                                     reduction=red(case, gname), row=label))
         ngrads = dict(n.named_grads())
         grefs = {f"grad_{k}": _to_numpy(p.grad) for k, p in (t64 if f32 else tc).named_parameters()
@@ -251,7 +279,7 @@ def _run(spec: ParitySpec, case: Case, dtype: np.dtype, mode: str, seed: int,
                 continue
             gname = f"grad_{pname}"
             res.rows.append(compare(gname + sfx, ngrads.get(pname), grefs[gname], dtype,
-                                    torch_value=_to_numpy(p.grad) if f32 else None,
+                                    torch_value=_yardstick(p.grad, alts, gname),
                                     reduction=sibling_terms(red(case, gname), gname, grefs),
                                     row=label))
         for i, (x, s) in enumerate(zip(xs, saved)):

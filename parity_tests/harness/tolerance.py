@@ -36,6 +36,26 @@ partial sums are of the size of the weight gradient: ``sqrt(K) * rms = max|grad 
 ``sqrt(running_var)``, divided by K. Measured need: ShuffleNetV2Block's
 grad_branch2.4.bias passed with headroom 0.999999999 under a floor of 3.5e-20.
 
+Torch's float32 error is measured in several orderings (``orderings.py``): the main run
+(one thread, contiguous), two threads, and, for 4-D inputs, channels_last; ``err_torch`` is
+the largest of them. One run is one sample of a random rounding error, and for a small
+parameter gradient deep in a network (a BatchNorm weight of 2-16 elements in GoogLeNet at
+width 8) the ratio of two such samples has a heavy tail. Measured on the float32 runs of
+GoogLeNet and MobileNetV2 (report --seed 3..9, 30,534 rows each way): against the one-thread
+run alone, NumPy's error ratio had median 0.97 but max 34, 261 rows above 4, 12 rows failing
+(headroom up to 1.60; seeds 3-8 each failed 1-4 runs); torch's own channels_last error was a
+median ~2x its one-thread error, i.e. torch disagrees with itself by as much. Against the
+largest of the orderings: median 0.62, max 7.9, 14 rows above 4 (all within the floor),
+headroom at most 0.978, no failure on seeds 0-9. A spec whose torch forward is its own
+(``torch_forward``, e.g. an injected dropout mask) keeps one run.
+An ordering must take the truth's branches: where ``ambiguity.separate`` cannot move every
+internal kink out of reach (MobileNetV2 at width 0.25 in training keeps 5-39 undecided ReLU6
+inputs after any number of nudges), channels_last put one of them on the other side in 3 of
+4 seeds, and its "error" (20-200x the one-thread error) was another branch, not rounding: it
+would have let anything pass. Such an ordering runs again with those kink inputs set to the
+truth's value rounded to float32 (the gradient flows through unchanged), and is left out if
+a pooling window's winner differs from the truth's.
+
 A row that passes within 1% of its bound (headroom above ``NEAR_BOUND``) fails: such a pass
 says nothing about the code, only about the draw.
 
@@ -111,16 +131,18 @@ def float64_tolerance(reduction: "int | Terms") -> Tolerance:
 
 
 def float32_tolerance(reduction: "int | Terms", torch_err: float,
-                      truth_scale: float) -> Tolerance:
+                      truth_scale: float, orderings: int = 1) -> Tolerance:
     t = terms(reduction)
     k = max(t.k, 1)
     scale = max(truth_scale, math.sqrt(k) * t.rms, 1e-30)
     floor = FLOOR_ULPS * EPS32 * math.sqrt(k) * scale
     bound = RATIO * torch_err + floor
     rms = f", term rms {t.rms:.3g}" if t.rms else ""
+    runs = f" (largest of {orderings} orderings)" if orderings > 1 else ""
     return Tolerance(
         "float32-ratio", bound, 0.0,
-        f"{RATIO:g} x torch-float32 error {torch_err:.3g} + floor {floor:.3g} (K={t.k}{rms})",
+        f"{RATIO:g} x torch-float32 error {torch_err:.3g}{runs} + floor {floor:.3g} "
+        f"(K={t.k}{rms})",
     )
 
 

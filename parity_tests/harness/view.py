@@ -30,7 +30,8 @@ ROW_HELP: list[tuple[tuple[str, ...], str]] = [
      "counted at each element's size but never below 1/4096 of the reference's largest value; "
      f"`{REF0}` where that largest value is below the row's tolerance or zero (the count then "
      "means nothing; the JSON keeps it, capped at 2^62)"),
-    (("torch_err",), "float32 only: torch float32's own max abs error against the truth"),
+    (("torch_err",), "float32 only: torch float32's own max abs error against the truth, the "
+     "largest of its runs in several orderings (one thread, two threads, channels_last)"),
     (("accuracy_ratio",), f"float32 only: `max_abs_err / torch_err`; below 1 NumPy is the "
      f"more accurate. Above {RATIO:g} a row still passes when the error is within the floor: "
      f"the pages then show the floor beside the ratio"),

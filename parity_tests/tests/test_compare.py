@@ -127,3 +127,15 @@ def test_a_bias_gradient_takes_its_terms_from_the_weight_gradient():
     assert sibling_terms(16, "grad_0.weight", refs).rms == 0.0
     var = {"bn.running_var": np.array([4.0, 1.0]), "bn.running_mean": np.zeros(2)}
     assert np.isclose(sibling_terms(8, "bn.running_mean", var).rms, 2.0 / 8)
+
+
+def test_float32_yardstick_is_the_largest_error_of_torch_orderings():
+    truth = np.linspace(-1, 1, 101)
+    runs = [(truth + e).astype(np.float32) for e in (1e-6, 3e-6, 2e-6)]
+    numpy32 = (truth + 9e-6).astype(np.float32)       # 9x the first run, 3x the second
+    assert not compare("output", numpy32, truth, np.float32, torch_value=runs[0]).passed
+    r = compare("output", numpy32, truth, np.float32, torch_value=runs)
+    assert r.passed and r.torch_err == pytest.approx(3e-6, rel=0.05)
+    assert "largest of 3 orderings" in r.rule_detail
+    bad = (truth + 1e-4).astype(np.float32)           # no ordering excuses this
+    assert not compare("output", bad, truth, np.float32, torch_value=runs).passed
