@@ -188,7 +188,7 @@ def _run(spec: ParitySpec, case: Case, dtype: np.dtype, mode: str, seed: int,
         fseed = stable_seed(case_seed, step)
 
         stage[0] = "torch forward"
-        before = {k: v.clone() for k, v in tc.state_dict().items()} if f32 else {}
+        before = {k: v.clone() for k, v in tc.state_dict().items()} if others is not None else {}
         xt = [_leaf(torch, x) for x in xs]
         yt = _as_tuple(_torch_call(spec, tc, xt, fseed))
         truth = None                        # the float64 forward's kinks and pooling windows
