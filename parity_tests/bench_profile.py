@@ -109,17 +109,19 @@ def numpy_profile(net: Any, step: Callable[[], Any]) -> dict[str, float]:
     for _, mod in net.named_modules():
         kind = _NP_KIND.get(type(mod).__name__)
         if kind is not None and not mod._modules:
-            for meth in ("forward", "backward"):
+            meths = [m for m in ("forward", "forward_inplace", "backward") if hasattr(mod, m)]
+            for meth in meths:
                 setattr(mod, meth, timed(kind, getattr(mod, meth)))
-            wrapped.append(mod)
+            wrapped.append((mod, meths))
     try:
         with gemm_time() as gemm:
             t0 = time.perf_counter()
             step()
             total = time.perf_counter() - t0
     finally:
-        for mod in wrapped:
-            del mod.forward, mod.backward
+        for mod, meths in wrapped:
+            for meth in meths:
+                delattr(mod, meth)
     out = {k: spent[k] * 1e3 for k in KINDS if k != "other"}
     out["other"] = max(0.0, total * 1e3 - sum(out.values()))
     return out | {"gemm": gemm[0] * 1e3}

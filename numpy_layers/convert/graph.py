@@ -144,6 +144,39 @@ class GraphModule(Module):
         self._free: list[list[str]] = [[] for _ in self.nodes]
         for name, i in last.items():
             self._free[i].append(name)
+        self._over: frozenset[str] = frozenset()
+
+    # ------------------------------------------------------------------ in-place activations
+    # A clamping activation (ReLU, ReLU6, Hardtanh) right after a batch norm or an addition,
+    # the only reader of that value, writes its output over it, as torch's inplace=True
+    # does: no fresh output array (pages the OS must hand over and zero) and one stream of
+    # memory traffic less. Safe because those producers return a new array they do not keep
+    # for their backward, and no other node reads it.
+    _OVER_FUNCTIONS = frozenset({"add", "sub"})
+    _OVER_MODULES = frozenset({"BatchNorm1d", "BatchNorm2d", "BatchNorm3d"})
+
+    def _write_over(self) -> frozenset[str]:
+        """Names of the activation nodes that write over their input (found at each forward:
+        children can be replaced after conversion)."""
+        uses: dict[str, int] = {}
+        for n in self.nodes:
+            for r in _refs((n.args, n.kwargs)):
+                uses[r] = uses.get(r, 0) + 1
+        by_name = {n.name: n for n in self.nodes}
+        over = set()
+        for n in self.nodes:
+            if n.op != "call_module" or n.kwargs or len(n.args) != 1 \
+                    or not isinstance(n.args[0], Ref):
+                continue
+            if not getattr(self._sub(n.target), "can_write_over_input", False):
+                continue
+            src = by_name[n.args[0].name]
+            fresh = (src.op == "call_function" and src.target in self._OVER_FUNCTIONS) or \
+                (src.op == "call_module"
+                 and type(self._sub(src.target)).__name__ in self._OVER_MODULES)
+            if fresh and uses[src.name] == 1:
+                over.add(n.name)
+        return frozenset(over)
 
     # ------------------------------------------------------------------ tree lookups
     def _sub(self, path: str) -> Module:
@@ -179,6 +212,7 @@ class GraphModule(Module):
         env: dict[str, Any] = {}
         caches: dict[str, Any] = {}
         out: Any = None
+        self._over = self._write_over()
         for i, node in enumerate(self.nodes):
             if node.op == "placeholder":
                 k = places.index(node)
@@ -256,7 +290,12 @@ class GraphModule(Module):
         activation) is not limited by ``MAX_PENDING_FORWARDS``."""
         mod = self._sub(node.target)
         before = mod._caches[-1] if mod._caches else None
-        value = mod(*_resolve(node.args, env), **_resolve(node.kwargs, env))
+        args = _resolve(node.args, env)
+        if node.name in self._over and isinstance(args[0], np.ndarray) \
+                and args[0].flags.writeable and args[0].dtype.kind == "f":
+            value = mod.forward_inplace(args[0])
+        else:
+            value = mod(*args, **_resolve(node.kwargs, env))
         pushed = bool(mod._caches) and mod._caches[-1] is not before
         return value, ((mod._caches.pop(),) if pushed else None)
 

@@ -12,24 +12,30 @@ from ._special import (_arrays, _c, _keep, _one_minus_tanh2, _select, _sigmoid, 
 
 
 @_arrays
-def relu_forward(x: np.ndarray):
+def relu_forward(x: np.ndarray, *, out: np.ndarray | None = None):
     """x (any shape) -> y = max(x, 0) with NaN propagated (as torch), cache: the bool mask
     where the gradient passes. torch's threshold_backward passes it unless x <= 0, so NaN
-    passes it. Large contiguous x: one pass per cache-sized block, blocks over threads."""
+    passes it. Large contiguous x: one pass per cache-sized block, blocks over threads.
+    ``out``: where y goes (x's shape and dtype; x itself for the in-place form)."""
     zero = x.dtype.type(0)
-    if x.ndim == 0 or x.size < PARALLEL_MIN or not x.flags.c_contiguous:
+    if x.ndim == 0 or x.size < PARALLEL_MIN or not _flat(x, out):
         keep = np.asarray(np.less_equal(x, zero))   # 0-d x: an array, for out= below
-        return np.maximum(x, zero), np.logical_not(keep, out=keep)
-    y, keep = np.empty_like(x), np.empty(x.shape, np.bool_)
+        np.logical_not(keep, out=keep)              # before y: out may be x
+        return np.maximum(x, zero, out=out), keep
+    y, keep = np.empty_like(x) if out is None else out, np.empty(x.shape, np.bool_)
     xf, yf, kf = x.reshape(-1), y.reshape(-1), keep.reshape(-1)      # flat views
 
     def block(lo: int, hi: int) -> None:
         np.maximum(xf[lo:hi], zero, out=yf[lo:hi])
-        np.less_equal(xf[lo:hi], zero, out=kf[lo:hi])
-        np.logical_not(kf[lo:hi], out=kf[lo:hi])
+        np.not_equal(yf[lo:hi], zero, out=kf[lo:hi])   # y != 0: x > 0 or NaN, one pass
 
     blockwise(block, x.size)
     return y, keep
+
+
+def _flat(x: np.ndarray, out: np.ndarray | None) -> bool:
+    """x (and out, when given) C-contiguous: the blockwise path can take flat views."""
+    return x.flags.c_contiguous and (out is None or out.flags.c_contiguous)
 
 
 @_arrays
@@ -54,20 +60,33 @@ def relu(input: np.ndarray, inplace: bool = False) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- Hardtanh, ReLU6
 @_arrays
-def hardtanh_forward(x: np.ndarray, min_val: float = -1.0, max_val: float = 1.0):
+def hardtanh_forward(x: np.ndarray, min_val: float = -1.0, max_val: float = 1.0, *,
+                     out: np.ndarray | None = None):
     """x (any shape) -> min(max(x, min_val), max_val), NaN propagated; cache: where the
-    gradient passes."""
+    gradient passes. ``out``: where y goes (x's shape and dtype; x itself: in place)."""
     lo, hi = _c(x, min_val), _c(x, max_val)
-    y = np.minimum(np.maximum(x, lo), hi)
     # torch's hardtanh_backward passes the gradient only where min_val < x < max_val: both
     # kinks get 0, and so does NaN (torch's SIMD loop; its scalar tail would pass it, see
     # NAN_NOTE).
-    return y, (x > lo) & (x < hi)
+    if x.ndim == 0 or x.size < PARALLEL_MIN or not _flat(x, out):
+        keep = (x > lo) & (x < hi)                  # before y: out may be x
+        return np.minimum(np.maximum(x, lo, out=out), hi, out=out), keep
+    y, keep = np.empty_like(x) if out is None else out, np.empty(x.shape, np.bool_)
+    xf, yf, kf = x.reshape(-1), y.reshape(-1), keep.reshape(-1)      # flat views
+
+    def block(a: int, b: int) -> None:      # one cache-sized block: the mask, then y
+        xb, yb, kb = xf[a:b], yf[a:b], kf[a:b]
+        np.greater(xb, lo, out=kb)
+        kb &= np.less(xb, hi)
+        np.minimum(np.maximum(xb, lo, out=yb), hi, out=yb)
+
+    blockwise(block, x.size)
+    return y, keep
 
 
 @_arrays
 def hardtanh_backward(dy: np.ndarray, cache) -> np.ndarray:
-    return _select(cache, dy, dy.dtype.type(0))
+    return _keep(cache, dy)                   # 0 (not dy * 0) outside: inf * 0 would be NaN
 
 
 def check_hardtanh_range(layer: str, min_val: float, max_val: float) -> None:
@@ -84,9 +103,9 @@ def hardtanh(input: np.ndarray, min_val: float = -1.0, max_val: float = 1.0,
     return np.asarray(hardtanh_forward(input, min_val, max_val)[0])
 
 
-def relu6_forward(x: np.ndarray):
+def relu6_forward(x: np.ndarray, *, out: np.ndarray | None = None):
     """x (any shape) -> min(max(x, 0), 6): torch's ``hardtanh(x, 0, 6)``."""
-    return hardtanh_forward(x, 0.0, 6.0)
+    return hardtanh_forward(x, 0.0, 6.0, out=out)
 
 
 relu6_backward = hardtanh_backward

@@ -19,9 +19,19 @@ class ReLU(Module):
         super().__init__()
         self.inplace = inplace
 
+    can_write_over_input = True             # forward_inplace exists (see GraphModule)
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         check_float_array("ReLU", x)
         y, cache = relu_forward(x)
+        self._push_cache((cache, y.shape, y.dtype))
+        return y
+
+    def forward_inplace(self, x: np.ndarray) -> np.ndarray:
+        """``forward`` with y written over x (torch's inplace=True): what a converted graph
+        calls for an intermediate no other node reads. ``forward`` never modifies x."""
+        check_float_array("ReLU", x)
+        y, cache = relu_forward(x, out=x)
         self._push_cache((cache, y.shape, y.dtype))
         return y
 
@@ -59,6 +69,18 @@ class _Elementwise(Module):
         dy = check_grad(type(self).__name__, grad_output, shape, dtype)
         return np.asarray(self._bwd(dy, cache))
 
+    can_write_over_input = False            # True where ``_fwd`` takes ``out=``
+
+    def forward_inplace(self, x: np.ndarray) -> np.ndarray:
+        """``forward`` with y written over x (torch's inplace=True): what a converted graph
+        calls for an intermediate no other node reads. ``forward`` never modifies x."""
+        if not self.can_write_over_input:
+            raise TypeError(f"{type(self).__name__}: no in-place form")
+        check_float_array(type(self).__name__, x)
+        y, cache = self._fwd(x, out=x)
+        self._push_cache((cache, y.shape, y.dtype))
+        return y
+
 
 class _Inplace(_Elementwise):
     """An activation whose only option is ``inplace`` (accepted, never acted on)."""
@@ -75,6 +97,7 @@ class ReLU6(_Inplace):
     """min(max(x, 0), 6); the gradient is 0 at both kinks (x == 0, x == 6), as torch."""
     _fwd = staticmethod(F.relu6_forward)
     _bwd = staticmethod(F.relu6_backward)
+    can_write_over_input = True
 
 
 class _AssertionValueError(AssertionError, ValueError):
@@ -101,10 +124,11 @@ class Hardtanh(_Elementwise):
                                        f"min_val ({min_val})")
         self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
 
-    def _fwd(self, x: np.ndarray):
-        return F.hardtanh_forward(x, self.min_val, self.max_val)
+    def _fwd(self, x: np.ndarray, out: np.ndarray | None = None):
+        return F.hardtanh_forward(x, self.min_val, self.max_val, out=out)
 
     _bwd = staticmethod(F.hardtanh_backward)
+    can_write_over_input = True
 
     def extra_repr(self) -> str:
         return f"min_val={self.min_val}, max_val={self.max_val}{', inplace=True' if self.inplace else ''}"

@@ -7,7 +7,17 @@ import pytest
 import torch
 
 from numpy_layers.functional import _threads
-from numpy_layers.functional.activation import relu_backward, relu_forward
+from numpy_layers.functional.activation import (hardtanh_backward, hardtanh_forward,
+                                                relu_backward, relu_forward)
+
+# name -> (NumPy forward, NumPy backward, torch function): the ops with a blockwise path
+OPS = {
+    "relu": (relu_forward, relu_backward, torch.relu),
+    "relu6": (lambda x: hardtanh_forward(x, 0.0, 6.0), hardtanh_backward,
+              torch.nn.functional.relu6),
+    "hardtanh": (lambda x: hardtanh_forward(x, -0.5, 2.0), hardtanh_backward,
+                 lambda x: torch.nn.functional.hardtanh(x, -0.5, 2.0)),
+}
 
 
 def _special(shape: tuple[int, ...], dtype, seed: int) -> np.ndarray:
@@ -20,16 +30,19 @@ def _special(shape: tuple[int, ...], dtype, seed: int) -> np.ndarray:
     return a
 
 
+@pytest.mark.parametrize("op", list(OPS))
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape", [(3, 5, 131, 139), (_threads.PARALLEL_MIN + 7,)])
-def test_relu_on_large_arrays_matches_torch_bit_for_bit(dtype, shape):
-    x, dy = _special(shape, dtype, 0), _special(shape, dtype, 1)
+def test_clamping_activations_on_large_arrays_match_torch_bit_for_bit(op, dtype, shape):
+    forward, backward, torch_fn = OPS[op]
+    x, dy = _special(shape, dtype, 0) * 4, _special(shape, dtype, 1)   # both kinks reached
+    x.reshape(-1)[::97] = {"relu": 0.0, "relu6": 6.0, "hardtanh": -0.5}[op]  # on a kink
     assert x.size >= _threads.PARALLEL_MIN and x.size % _threads.BLOCK  # the fast path, ragged
     x0, dy0 = x.copy(), dy.copy()
-    y, cache = relu_forward(x)
-    dx = relu_backward(dy, cache)
+    y, cache = forward(x)
+    dx = backward(dy, cache)
     xt = torch.tensor(x, requires_grad=True)
-    yt = torch.relu(xt)
+    yt = torch_fn(xt)
     yt.backward(torch.tensor(dy))
     # values (NaN where NaN; relu(-0.0) is a zero of either sign, on both paths alike)
     np.testing.assert_array_equal(y, yt.detach().numpy())
