@@ -35,6 +35,24 @@ MISS_REASONS: dict[str, str] = {
     "conv2d 1x1 256->512": (
         "no im2col: the conv is three OpenBLAS GEMMs (y, dW, dx), so the ratio is OpenBLAS's "
         "sgemm/dgemm against torch's oneDNN kernel on the same shapes"),
+    "max_pool2d 3x3/2 p1": (
+        "forward 0.3x torch (values and winner codes in running-max passes); the backward "
+        "hands each dy to its winner tap by tap (per tap: compare codes, mask dy, add at a "
+        "shift: 27 passes over dy-sized runs for 3x3/2), where torch scatters dy once by its "
+        "int64 indices. NumPy has no fast scatter-add: np.bincount with weights measured "
+        "15.5 ms + 4.6 ms for the indices against 11.1 ms for the tap passes ((8, 64, 112, "
+        "112) float32), np.add.at is slower still"),
+    "relu ": (
+        "y and the gradient mask in one pass per 128K-element block over 2 threads, the "
+        "backward one masked AND per block; NumPy writes a 1-byte mask beside y (torch's "
+        "backward reads y: a NumPy caller may overwrite y before backward), and each block "
+        "costs two ufunc calls from Python"),
+    "mobilenet_v2 train step, from_torch": (
+        "depthwise 3x3 convs: per-tap multiply-adds over blocks of channel planes (two NumPy "
+        "passes per tap) against oneDNN's register-blocked depthwise kernel; per layer NumPy "
+        "is 1-2.5x torch at 56x56 and up but 6-10x at 28x28 and below (fwd (8, 192, 28, 28) "
+        "7.4 vs 0.7 ms, (8, 960, 7, 7) 3.3 vs 0.4 ms); batch norm at small planes is "
+        "several short passes per channel group (bwd (8, 960, 7, 7) 0.73 vs 0.09 ms)"),
     "linear 4096->4096 batch 256": (
         "three GEMMs (x @ W.T, dy @ W, dy.T @ x) and a bias sum on both sides: the ratio is "
         "OpenBLAS against torch's BLAS, nothing else runs"),
