@@ -24,6 +24,10 @@ GIVEN_KEYS = ("fwd_ratio", "fb_ratio", "numpy_fb_ms", "torch_fb_ms", "met", "bac
 
 # Measured reasons for rows that miss their target, by "op config" (printed under the
 # table before what the run itself measured).
+_SPIN = ("OpenBLAS's worker threads spin after each GEMM and hold the second core while "
+         "NumPy's threaded passes run between GEMMs (MobileNetV2 step 1099 -> 867 ms, "
+         "ResNet-18 870 -> 829 ms with OPENBLAS_THREAD_TIMEOUT=4 set before NumPy loads: "
+         "README, speed section)")
 MISS_REASONS: dict[str, str] = {
     "conv2d 3x3 64->64 p1": (
         "Winograd F(2x2,3x3), the fastest path measured here (fwd+bwd im2col 41.8 ms, "
@@ -52,7 +56,14 @@ MISS_REASONS: dict[str, str] = {
         "passes per tap) against oneDNN's register-blocked depthwise kernel; per layer NumPy "
         "is 1-2.5x torch at 56x56 and up but 6-10x at 28x28 and below (fwd (8, 192, 28, 28) "
         "7.4 vs 0.7 ms, (8, 960, 7, 7) 3.3 vs 0.4 ms); batch norm at small planes is "
-        "several short passes per channel group (bwd (8, 960, 7, 7) 0.73 vs 0.09 ms)"),
+        "several short passes per channel group (bwd (8, 960, 7, 7) 0.73 vs 0.09 ms); "
+        + _SPIN),
+    "resnet18 train step, from_torch": (
+        "3x3 convs (Winograd, see the conv 3x3 row) and GEMM-bound convs against oneDNN; "
+        + _SPIN),
+    "resnet50 train step, from_torch": (
+        "1x1 convs are OpenBLAS GEMMs against oneDNN (see the conv 1x1 row), 3x3 convs as "
+        "in the conv 3x3 row; " + _SPIN),
     "linear 4096->4096 batch 256": (
         "three GEMMs (x @ W.T, dy @ W, dy.T @ x) and a bias sum on both sides: the ratio is "
         "OpenBLAS against torch's BLAS, nothing else runs"),
