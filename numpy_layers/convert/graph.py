@@ -112,11 +112,14 @@ def _route(a: Any, g: Any, grads: dict[str, Any]) -> None:
 
 
 def _meta(v: Any) -> Any:
-    """(shape, dtype) of float arrays in an output structure, None elsewhere."""
+    """(shape, dtype) of float arrays in an output structure (tuples and lists as lists,
+    dicts as dicts), None elsewhere."""
     if isinstance(v, np.ndarray) and v.dtype.kind == "f":
         return v.shape, v.dtype
     if isinstance(v, (tuple, list)):
         return [_meta(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _meta(x) for k, x in v.items()}
     return None
 
 
@@ -246,7 +249,15 @@ class GraphModule(Module):
     def _seed(self, grad_output: Any, meta: Any) -> Any:
         """Check ``grad_output`` against the output: an array (None: 1.0 for a scalar), or
         for a tuple output a matching tuple with None for outputs without gradient, or one
-        array for its first element."""
+        array for its first element; for a dict output a dict (missing keys: no gradient)."""
+        if isinstance(meta, dict):
+            if not isinstance(grad_output, dict) or set(grad_output) - set(meta):
+                raise ValueError(f"{self._label}.backward: the output is a dict with keys "
+                                 f"{sorted(meta)}; expected a dict of gradients with some of "
+                                 f"them, got {type(grad_output).__name__}"
+                                 f"{' with keys ' + str(sorted(grad_output)) if isinstance(grad_output, dict) else ''}")
+            return {k: None if grad_output.get(k) is None else self._seed(grad_output[k], m)
+                    for k, m in meta.items()}
         if isinstance(meta, list):
             if not isinstance(grad_output, (tuple, list)):
                 grad_output = [grad_output] + [None] * (len(meta) - 1)

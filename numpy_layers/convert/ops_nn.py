@@ -13,7 +13,7 @@ from .. import functional as F
 from ..functional import adaptive_pool as AP
 from ..functional import pooling as P
 from ..functional.dropout import check_probability
-from .ops_base import OPS, Op, float_array, grad, op, wrap_dim
+from .ops_base import OPS, Op, float_array, grad, op, unbroadcast, wrap_dim
 
 # ----------------------------------------------------------------------------- reductions
 def _reduce(name: str, fn: Callable, scale: bool) -> None:
@@ -38,6 +38,88 @@ def _reduce(name: str, fn: Callable, scale: bool) -> None:
 
 _reduce("mean", np.mean, True)
 _reduce("sum", np.sum, False)
+
+
+# ----------------------------------------------------------------------------- max, min
+class Extremes(tuple):
+    """``(values, indices)`` of ``max``/``min`` along a dim, as torch.return_types."""
+    __slots__ = ()
+
+    @property
+    def values(self) -> np.ndarray:
+        return self[0]
+
+    @property
+    def indices(self) -> np.ndarray:
+        return self[1]
+
+
+def _spread(dy: np.ndarray, x: np.ndarray, y: np.ndarray, dims: tuple, keepdim: bool) -> np.ndarray:
+    """torch's gradient of a max/min over ``dims`` without indices: shared evenly by the
+    elements equal to the result (ties, NaN included)."""
+    yk, gk = (y, dy) if keepdim else (np.expand_dims(y, dims), np.expand_dims(dy, dims))
+    hit = (x == yk) | (np.isnan(x) & np.isnan(yk))
+    return np.where(hit, gk / hit.sum(axis=dims, keepdims=True).astype(dy.dtype), dy.dtype.type(0))
+
+
+def _pair_grads(dy: np.ndarray, a: np.ndarray, b: np.ndarray, pair: Callable) -> tuple:
+    """torch.maximum/minimum's gradients: all to the operand taken, half each on ties;
+    each summed back to its operand's shape."""
+    y, tie = pair(a, b), a == b
+    ga = np.where(tie, dy * 0.5, np.where(y == a, dy, 0)).astype(dy.dtype)
+    gb = np.where(tie, dy * 0.5, np.where(y == b, dy, 0)).astype(dy.dtype)
+    return unbroadcast(ga, a.shape), unbroadcast(gb, b.shape)
+
+
+def _extreme(name: str, fn: Callable, arg: Callable, pair: Callable) -> None:
+    """``max``/``min``: over everything, along ``dim`` ((values, indices), the gradient to
+    the index taken), or elementwise against a second tensor (torch.maximum's gradient:
+    half each on ties)."""
+    def forward(input, dim=None, keepdim=False):
+        x = float_array(name, input)
+        if isinstance(dim, np.ndarray):                      # torch.max(a, b)
+            y = pair(x, dim)
+            return y, ("pair", x, dim)
+        if dim is None:
+            y = np.asarray(fn(x))
+            return y, ("all", x, y)
+        axis = wrap_dim(name, dim, x.ndim)
+        idx = np.expand_dims(arg(x, axis=axis), axis)                 # first extreme, as torch
+        y = np.take_along_axis(x, idx, axis)
+        out = Extremes((y if keepdim else y.squeeze(axis), idx if keepdim else idx.squeeze(axis)))
+        return out, ("dim", x.shape, axis, idx)
+
+    def backward(dy, cache):
+        if cache[0] == "pair":
+            return dict(zip(("input", "dim"), _pair_grads(dy, cache[1], cache[2], pair)))
+        if cache[0] == "all":
+            return {"input": _spread(dy, cache[1], cache[2], tuple(range(cache[1].ndim)), False)}
+        _, shape, axis, idx = cache
+        g = dy[0] if isinstance(dy, (tuple, list)) else dy
+        if g is None:
+            return {}
+        dx = np.zeros(shape, g.dtype)
+        np.put_along_axis(dx, idx, g if g.ndim == len(shape) else np.expand_dims(g, axis), axis)
+        return {"input": dx}
+    OPS[name] = Op(name, forward, backward)
+
+    def amax(input, dim=(), keepdim=False):
+        x = float_array("a" + name, input)
+        dims = tuple(range(x.ndim)) if dim in ((), [], None) else tuple(
+            wrap_dim("a" + name, d, x.ndim) for d in (dim if isinstance(dim, (tuple, list)) else (dim,)))
+        y = np.asarray(fn(x, axis=dims, keepdims=bool(keepdim)))
+        return y, (x, y, dims, bool(keepdim))
+    OPS["a" + name] = Op("a" + name, amax, lambda dy, c: {"input": _spread(dy, *c)})
+
+    def elementwise(input, other):
+        return pair(float_array(name + "imum", input), float_array(name + "imum", other)), \
+            (input, other)
+    OPS[name + "imum"] = Op(name + "imum", elementwise,
+                            lambda dy, c: dict(zip(("input", "other"), _pair_grads(dy, *c, pair))))
+
+
+_extreme("max", np.max, np.argmax, np.maximum)
+_extreme("min", np.min, np.argmin, np.minimum)
 
 
 # ----------------------------------------------------------------------------- elementwise math

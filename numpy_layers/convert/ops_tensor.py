@@ -16,18 +16,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..functional.shape import flat_shape
-from .ops_base import OPS, Op, float_array, grad, is_float, op, wrap_dim
-
-
-def _unbroadcast(g: np.ndarray, shape: tuple[int, ...] | None) -> np.ndarray | None:
-    """Sum a broadcast gradient back to an operand's ``shape`` (None: not an array)."""
-    if shape is None:
-        return None
-    lead = g.ndim - len(shape)
-    if lead:
-        g = g.sum(axis=tuple(range(lead)))
-    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
-    return np.asarray(g.sum(axis=axes, keepdims=True) if axes else g, dtype=g.dtype)
+from .ops_base import OPS, Op, float_array, grad, is_float, op, unbroadcast, wrap_dim
 
 
 def _shape(v: Any) -> tuple[int, ...] | None:
@@ -43,7 +32,7 @@ def _binary(name: str, fn: Callable, grads: Callable) -> None:
     def backward(dy, cache):
         sa, sb, a, b = cache
         ga, gb = grads(dy, a, b, sa is not None, sb is not None)
-        return {"input": _unbroadcast(ga, sa), "other": _unbroadcast(gb, sb)}
+        return {"input": unbroadcast(ga, sa), "other": unbroadcast(gb, sb)}
     OPS[name] = Op(name, forward, backward)
 
 
@@ -66,8 +55,8 @@ def _sub(input, other, *, alpha=1):
 @grad("sub")
 def _add_back(dy, cache):
     sa, sb, alpha = cache
-    return {"input": _unbroadcast(dy, sa),
-            "other": _unbroadcast(dy if alpha == 1 else -dy if alpha == -1 else dy * alpha, sb)}
+    return {"input": unbroadcast(dy, sa),
+            "other": unbroadcast(dy if alpha == 1 else -dy if alpha == -1 else dy * alpha, sb)}
 
 
 @op("floordiv")
@@ -148,7 +137,7 @@ def _expand_as(input, other):
 
 
 OPS["expand"].backward = OPS["expand_as"].backward = \
-    lambda dy, shape: {"input": _unbroadcast(dy, shape)}
+    lambda dy, shape: {"input": unbroadcast(dy, shape)}
 
 
 @op("permute")
@@ -199,7 +188,15 @@ def _getattr(obj, name):
         return tuple(obj.shape), None
     if name == "ndim":
         return obj.ndim, None
-    raise TypeError(f"getattr: only .shape and .ndim of a tensor are supported, got .{name}")
+    if name in ("values", "indices") and isinstance(obj, tuple) and hasattr(obj, name):
+        return getattr(obj, name), name == "values"      # max/min's (values, indices)
+    raise TypeError(f"getattr: only .shape and .ndim of a tensor (and .values, .indices of "
+                    f"max/min) are supported, got .{name}")
+
+
+@grad("getattr")
+def _getattr_back(dy, values):
+    return {"obj": [dy, None]} if values else {}
 
 
 # ----------------------------------------------------------------------------- indexing, joining
@@ -233,6 +230,25 @@ def _getitem_back(dy, cache):
     dx = np.zeros(shape, dtype)
     dx[idx] = dy                   # basic indexing: each element is picked at most once
     return {"a": dx}
+
+
+@op("setitem")
+def _setitem(a, b, c):
+    """``a[b] = c`` as torch runs it in place: here a new array (the graph reads it as a)."""
+    x = float_array("setitem", a)
+    if not _basic_index(b):
+        raise TypeError(f"setitem: only integers, slices, None and ... index a tensor here, got {b!r}")
+    out = x.copy()
+    out[b] = c
+    return out, (b, _shape(c))
+
+
+@grad("setitem")
+def _setitem_back(dy, cache):
+    idx, shape = cache
+    da = dy.copy()
+    da[idx] = 0                              # overwritten: no gradient to the old values
+    return {"a": da, "c": unbroadcast(np.asarray(dy[idx]), shape)}
 
 
 def _pieces(x: np.ndarray, bounds: list[int], axis: int) -> tuple:

@@ -1,0 +1,149 @@
+"""``from_torch`` on models written the way public repositories, tutorials and torchvision
+write them (``wild_classic``, ``wild_modern``, ``wild_recent``, ``wild_idioms``): float64
+and float32, train and eval, every output, input gradient, parameter gradient and
+state_dict entry against torch (``wild_check.check_model``); and the idioms that cannot
+be converted, refused with a message naming the operation and where it is."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import numpy_layers as nl
+from numpy_layers.convert import ConversionError
+from parity_tests.tests import wild_classic as C
+from parity_tests.tests import wild_idioms as I
+from parity_tests.tests import wild_modern as Mo
+from parity_tests.tests import wild_recent as R
+from parity_tests.tests.wild_check import check_model
+
+IMG = (2, 3, 32, 32)
+MODELS = {
+    "cifar_net_view": (lambda: C.CifarNet("view"), [IMG]),
+    "cifar_net_flatten": (lambda: C.CifarNet("flatten"), [IMG]),
+    "alexnet": (C.AlexNet, [(2, 3, 64, 64)]),
+    "vgg_bn": (lambda: C.VGG(C.make_layers([8, "M", 16, "M", 16, 16, "M"], True)), [IMG]),
+    "nin": (C.NiN, [IMG]),
+    "resnet_basic": (lambda: C.ResNet(C.BasicBlock, [2, 1, 1]), [IMG]),
+    "resnet_bottleneck": (lambda: C.ResNet(C.Bottleneck, [1, 1, 1]), [IMG]),
+    "densenet": (C.DenseNet, [IMG]),
+    "squeezenet": (C.SqueezeNet, [IMG]),
+    "googlenet_aux": (Mo.GoogLeNet, [IMG]),
+    "shufflenet_v2": (Mo.ShuffleNetV2, [IMG]),
+    "mobilenet_v1": (Mo.MobileNetV1, [IMG]),
+    "mobilenet_v2_v3": (Mo.MobileNetV23, [IMG]),
+    "efficientnet": (R.EfficientNetTiny, [IMG]),
+    "convnext": (R.ConvNeXtTiny, [IMG]),
+    "unet_bilinear": (R.UNet, [(2, 3, 30, 30)]),
+    "unet_transposed": (lambda: R.UNet(bilinear=False), [(2, 3, 30, 30)]),
+    "shape_idioms": (I.ShapeIdioms, [(2, 3, 8, 8)]),
+    "inplace_idioms": (I.InplaceIdioms, [(2, 3, 8, 8)]),
+    "bn_relu_read_twice": (I.BnReluReadTwice, [(2, 3, 8, 8)]),
+    "reductions": (I.Reductions, [(2, 3, 8, 8)]),
+    "containers_dict_output": (I.Containers, [(2, 3, 8, 8)]),
+    "two_inputs_tuple_output": (I.TwoInputs, [(2, 3, 9, 9), (2, 3, 9, 9)]),
+    "max_min": (I.MaxMin, [(2, 3, 6, 6)]),
+    "setitem_head": (I.DetectHead, [(2, 3, 6, 6)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_model_matches_torch(name):
+    make, shapes = MODELS[name]
+    check_model(make, *shapes)
+
+
+def test_lenet_eval_matches_and_its_functional_dropout_in_training_is_refused():
+    check_model(C.LeNet, (2, 1, 28, 28), modes=("eval",))
+    n = nl.from_torch(C.LeNet().train())
+    with pytest.raises(ValueError, match=r"node dropout \(torch.nn.functional.dropout\).*nn.Dropout"):
+        n(np.zeros((2, 1, 28, 28), np.float32))
+
+
+def test_dict_output_takes_a_dict_of_gradients_and_rejects_others():
+    n = nl.from_torch(I.Containers().double())
+    y = n(np.random.default_rng(0).standard_normal((2, 3, 8, 8)))
+    gx = n.backward({"box": np.ones_like(y["box"])})            # a missing key: no gradient
+    assert gx.shape == (2, 3, 8, 8) and np.any(gx)
+    assert dict(n.named_grads())["heads.cls.weight"] is None or \
+        not np.any(dict(n.named_grads())["heads.cls.weight"])
+    n(np.zeros((2, 3, 8, 8)))
+    with pytest.raises(ValueError, match=r"dict with keys \['box', 'cls'\]"):
+        n.backward(np.ones((2, 5)))
+
+
+def test_size_iteration_names_the_line_it_cannot_trace():
+    with pytest.raises(ConversionError, match=r"(?s)could not trace .*BlitzNet: TraceError: "
+                                              r"Proxy object cannot be iterated.*\n"
+                                              r"at .*wild_classic.py:\d+ in num_flat_features: "
+                                              r"for s in size:"):
+        nl.from_torch(C.BlitzNet())
+
+
+def test_stochastic_depth_in_training_names_the_op_and_the_module():
+    check_model(lambda: R.EfficientNetTiny(drop_path_rate=0.2), IMG, modes=("eval",),
+                dtypes=(np.float64,))
+    with pytest.raises(ConversionError, match=r"torch.rand \(call_function\): 2 uses "
+                                              r"\(rand in blocks.0.drop_path, "
+                                              r"rand_1 in blocks.2.drop_path\)"):
+        nl.from_torch(R.EfficientNetTiny(drop_path_rate=0.2).train())
+
+
+class _Conv(nn.Module):
+    def __init__(self, forward) -> None:
+        super().__init__()
+        self.conv, self.relu, self.fwd = nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(inplace=True), forward
+        self.register_buffer("ema", torch.zeros(4, 1, 1))
+
+    def forward(self, x):
+        return self.fwd(self, x)
+
+
+def _relu_on_a_slice(m, x):
+    y = m.conv(x)
+    m.relu(y[:, :2])                  # torch: y's first two channels change too
+    return y
+
+
+def _mul_on_a_view(m, x):
+    y = m.conv(x)
+    y.view(y.size(0), -1).mul_(2)     # torch: y doubles
+    return y
+
+
+def _view_read_after(m, x):
+    y = m.conv(x)
+    v = y.flatten(1)
+    y.add_(1)                         # torch: v sees the +1
+    return v
+
+
+def _buffer_update(m, x):
+    y = m.conv(x)
+    m.ema.mul_(0.9).add_(y.detach().mean((0, 2, 3), keepdim=True))
+    return y + m.ema
+
+
+@pytest.mark.parametrize("fwd,what", [
+    (_relu_on_a_slice, r"relu: .*ReLU \(relu\) writes in place into operator.getitem \(getitem\), "
+                       r"which shares memory with conv: .*Conv2d \(conv\)"),
+    (_mul_on_a_view, r"Tensor.mul_ \(mul_\) writes in place into Tensor.view"),
+    (_view_read_after, r"Tensor.add_ \(add_\) writes in place into conv.*shares memory with "
+                       r"Tensor.flatten \(flatten\)"),
+    (_buffer_update, r"Tensor.add_ writes in place into parameter or buffer ema"),
+])
+def test_in_place_ops_torch_would_show_elsewhere_are_refused(fwd, what):
+    """Before: converted, and gave other numbers than torch (or lost the buffer update)."""
+    with pytest.raises(ConversionError, match=what):
+        nl.from_torch(_Conv(fwd))
+
+
+def test_in_place_ops_nothing_else_sees_still_convert():
+    def fwd(m, x):
+        y = m.conv(x).flatten(1)
+        y.mul_(2)                         # y's base is not read again
+        z = m.relu(m.conv(x)[:, 1:])      # nor is this slice's
+        return y.sum(1) + z.sum((1, 2, 3)) + F.relu(x * 1, inplace=True).sum((1, 2, 3))
+    check_model(lambda: _Conv(fwd), (2, 3, 5, 5), dtypes=(np.float64,))
