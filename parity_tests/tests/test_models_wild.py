@@ -1,5 +1,5 @@
 """``from_torch`` on models written the way public repositories, tutorials and torchvision
-write them (``wild_classic``, ``wild_modern``, ``wild_recent``, ``wild_idioms``): float64
+write them (``wild_classic``, ``wild_blocks``, ``wild_modern``, ``wild_recent``, ``wild_idioms``): float64
 and float32, train and eval, every output, input gradient, parameter gradient and
 state_dict entry against torch (``wild_check.check_model``); and the idioms that cannot
 be converted, refused with a message naming the operation and where it is."""
@@ -13,6 +13,7 @@ from torch import nn
 
 import numpy_layers as nl
 from numpy_layers.convert import ConversionError
+from parity_tests.tests import wild_blocks as B
 from parity_tests.tests import wild_classic as C
 from parity_tests.tests import wild_idioms as I
 from parity_tests.tests import wild_modern as Mo
@@ -26,10 +27,10 @@ MODELS = {
     "alexnet": (C.AlexNet, [(2, 3, 64, 64)]),
     "vgg_bn": (lambda: C.VGG(C.make_layers([8, "M", 16, "M", 16, 16, "M"], True)), [IMG]),
     "nin": (C.NiN, [IMG]),
-    "resnet_basic": (lambda: C.ResNet(C.BasicBlock, [2, 1, 1]), [IMG]),
-    "resnet_bottleneck": (lambda: C.ResNet(C.Bottleneck, [1, 1, 1]), [IMG]),
-    "densenet": (C.DenseNet, [IMG]),
-    "squeezenet": (C.SqueezeNet, [IMG]),
+    "resnet_basic": (lambda: B.ResNet(B.BasicBlock, [2, 1, 1]), [IMG]),
+    "resnet_bottleneck": (lambda: B.ResNet(B.Bottleneck, [1, 1, 1]), [IMG]),
+    "densenet": (B.DenseNet, [IMG]),
+    "squeezenet": (B.SqueezeNet, [IMG]),
     "googlenet_aux": (Mo.GoogLeNet, [IMG]),
     "shufflenet_v2": (Mo.ShuffleNetV2, [IMG]),
     "mobilenet_v1": (Mo.MobileNetV1, [IMG]),
