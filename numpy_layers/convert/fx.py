@@ -161,7 +161,8 @@ def from_fx(module: Any) -> M.Module:
             continue
         if n.op == "get_attr":
             value = _array(consts[n.target]) if n.target in consts else None
-            nodes.append(Node("get_attr", n.name, n.target, label=n.target, value=value))
+            nodes.append(Node("get_attr", n.name, n.target, label=n.target, value=value,
+                              no_grad=bool(n.meta.get("no_grad"))))
             memory.record(nodes[-1], "", False, alias)
             continue
         if n.op == "output":
@@ -173,7 +174,8 @@ def from_fx(module: Any) -> M.Module:
             if converter_of(sub) is None or class_key(sub) in CONTAINERS:
                 problems.setdefault(f"module {label} (no NumPy twin)", []).append(n.name)
             inplace = bool(getattr(sub, "inplace", False))
-            nodes.append(Node("call_module", n.name, n.target, args, kwargs, label=label))
+            nodes.append(Node("call_module", n.name, n.target, args, kwargs, label=label,
+                              no_grad=bool(n.meta.get("no_grad"))))
         else:
             label = _label(n)
             key = METHODS.get(n.target) if n.op == "call_method" else \
@@ -191,7 +193,8 @@ def from_fx(module: Any) -> M.Module:
                     problems.setdefault(f"{label} ({n.op}) with arguments {args}, {kwargs}: {e}",
                                         []).append(n.name)
             inplace = label in INPLACE or label.endswith("_") or kwargs.get("inplace") is True
-            nodes.append(Node("call_function", n.name, key or "", args, kwargs, label=label))
+            nodes.append(Node("call_function", n.name, key or "", args, kwargs, label=label,
+                              no_grad=bool(n.meta.get("no_grad"))))
         inplace = inplace and bool(n.args) and isinstance(args[0], Ref)
         problem = memory.record(nodes[-1], key or (type(sub).__name__ if n.op == "call_module"
                                                    else ""), inplace, alias)

@@ -7,7 +7,8 @@ buffer names are torch's (``layer1.0.conv1.weight``), and (b) a list of ``Node``
 ``ops.OPS``) and ``output``. ``forward`` evaluates the nodes in order; ``backward``
 walks them in reverse, summing the gradients of values used several times, calling the
 children's own ``backward`` and the ops' backward, and adding parameter gradients of
-``get_attr`` nodes. Built by ``numpy_layers.from_torch``; imports numpy only.
+``get_attr`` nodes; nodes made under the forward's ``torch.no_grad()`` pass no gradient
+back. Built by ``numpy_layers.from_torch``; imports numpy only.
 """
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ class Node:
     label: str = ""
     value: Any = None
     has_default: bool = False
+    no_grad: bool = False          # made under torch.no_grad(): no gradient flows back
 
 
 class GraphHolder(Module):
@@ -276,6 +278,8 @@ class GraphModule(Module):
         input_grads = []
         for node in reversed(self.nodes[:-1]):
             g = grads.pop(node.name, None)
+            if node.no_grad and node.op != "placeholder":
+                continue
             if node.op == "call_module":
                 self._module_backward(node, g, caches[node.name], grads)
             elif node.op == "call_function":

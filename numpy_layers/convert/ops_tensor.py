@@ -188,10 +188,14 @@ def _getattr(obj, name):
         return tuple(obj.shape), None
     if name == "ndim":
         return obj.ndim, None
+    if name == "dtype":                          # as fx's arguments name torch dtypes
+        return f"torch.{obj.dtype.name}", None
+    if name == "device":
+        return "cpu", None
     if name in ("values", "indices") and isinstance(obj, tuple) and hasattr(obj, name):
         return getattr(obj, name), name == "values"      # max/min's (values, indices)
-    raise TypeError(f"getattr: only .shape and .ndim of a tensor (and .values, .indices of "
-                    f"max/min) are supported, got .{name}")
+    raise TypeError(f"getattr: only .shape, .ndim, .dtype and .device of a tensor (and "
+                    f".values, .indices of max/min) are supported, got .{name}")
 
 
 @grad("getattr")

@@ -1,6 +1,7 @@
 """Tracing a torch model with torch.fx for ``from_torch``: modules with a NumPy twin stay
 whole (call_module), Sequential is traced through, ``y[index] = v`` is recorded (as
-``operator.setitem``), the pieces of ``chunk``/``split`` with a
+``operator.setitem``), nodes made under the forward's ``torch.no_grad()`` are marked
+(``meta["no_grad"]``), the pieces of ``chunk``/``split`` with a
 constant count can be iterated (``list(x.chunk(2, 1))``, as ultralytics' C2f writes it,
 which plain fx refuses), and the tensor constants fx lifts out of a forward are taken back
 off the model. torch is imported lazily.
@@ -14,6 +15,7 @@ from .registry import CONTAINERS, ConversionError, class_key, converter_of
 
 
 def _tracer() -> Any:
+    import torch
     from torch import fx
 
     class _Tracer(fx.Tracer):
@@ -32,6 +34,12 @@ def _tracer() -> Any:
 
         def proxy(self, node: Any) -> Any:
             return _Proxy(node, self)
+
+        def create_node(self, *args: Any, **kwargs: Any) -> Any:
+            node = super().create_node(*args, **kwargs)
+            if not torch.is_grad_enabled():        # inside the forward's torch.no_grad()
+                node.meta["no_grad"] = True
+            return node
 
     class _Proxy(fx.Proxy):
         def __len__(self) -> int:                  # list(proxy) asks for a length first
@@ -83,12 +91,17 @@ def trace_module(module: Any) -> tuple[Any, dict[str, Any], dict[str, str]]:
     name = f"{type(module).__module__}.{type(module).__qualname__}"
     before = set(vars(module))
     tracer = _tracer()
+    import torch
     try:
-        graph = tracer.trace(module)
+        with torch.enable_grad():                  # so that only the forward's no_grad shows
+            graph = tracer.trace(module)
     except Exception as e:  # noqa: BLE001 - every fx failure is reported the same way
         raise ConversionError(
             f"from_torch: torch.fx could not trace {name}: {type(e).__name__}: {e}\n"
             f"{_where(e)}"
+            + ("a traced value (a tensor, x.size()) is iterated or unpacked with *: its length "
+               "is not known while tracing; name the dims instead (x.size(2), x.size(3))\n"
+               if "cannot be iterated" in str(e) else "") +
             f"fx runs forward on symbolic values, so control flow (if/for/while) or Python "
             f"calls that depend on tensor values cannot be traced: make them depend on "
             f"attributes or shapes only.") from e

@@ -47,6 +47,8 @@ MODELS = {
     "two_inputs_tuple_output": (I.TwoInputs, [(2, 3, 9, 9), (2, 3, 9, 9)]),
     "max_min": (I.MaxMin, [(2, 3, 6, 6)]),
     "setitem_head": (I.DetectHead, [(2, 3, 6, 6)]),
+    "non_local_algebra": (I.NonLocal, [(2, 4, 5, 5)]),
+    "tied_weights_no_grad": (I.TiedNoGrad, [(4, 6)]),
 }
 
 
@@ -81,6 +83,21 @@ def test_size_iteration_names_the_line_it_cannot_trace():
                                               r"at .*wild_classic.py:\d+ in num_flat_features: "
                                               r"for s in size:"):
         nl.from_torch(C.BlitzNet())
+
+
+def test_star_unpacked_size_names_the_line_and_what_to_write():
+    with pytest.raises(ConversionError, match=r"(?s)at .*wild_idioms.py:\d+ in forward: "
+                                              r"y = y.view\(batch_size, self.inter, \*x.size\(\)"
+                                              r"\[2:\]\)\n.*name the dims instead"):
+        nl.from_torch(I.NonLocal(star=True))
+
+
+def test_tied_weights_are_one_parameter_as_in_torch():
+    t = I.TiedNoGrad()
+    n = nl.from_torch(t)
+    assert [k for k, _ in n.named_parameters()] == [k for k, _ in t.named_parameters()]
+    assert "dec2.weight" not in dict(n.named_grads()) and "dec2.weight" in n.state_dict()
+    assert n.dec2.weight is n.enc.weight
 
 
 def test_stochastic_depth_in_training_names_the_op_and_the_module():

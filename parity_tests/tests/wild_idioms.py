@@ -159,3 +159,61 @@ class DetectHead(nn.Module):
         y[..., 0:2] = (y[..., 0:2] * 2 - 0.5 + self.grid) * 8
         y[..., 2:4] = (y[..., 2:4] * 2) ** 2
         return y.view(bs, -1, 6)
+
+
+class NonLocal(nn.Module):
+    """The non-local block as repositories write it: 1x1 theta/phi/g, ``torch.matmul``,
+    softmax, ``@``, ``torch.bmm``; then an ArcFace-style cosine head (``F.normalize``,
+    ``x.norm``), ``torch.zeros_like``, ``x.new_zeros``, ``.type_as``, ``.to(x.dtype)``,
+    ``.float()``, ``x.repeat`` and ``x.clamp_min``. ``star``: the view written
+    ``*x.size()[2:]`` (which fx cannot trace)."""
+
+    def __init__(self, c: int = 4, star: bool = False) -> None:
+        super().__init__()
+        self.star, self.inter = star, c // 2
+        self.theta, self.phi, self.g = (nn.Conv2d(c, c // 2, 1) for _ in range(3))
+        self.W = nn.Sequential(nn.Conv2d(c // 2, c, 1), nn.BatchNorm2d(c))
+        self.weight = nn.Parameter(torch.randn(5, c))
+
+    def forward(self, x):
+        batch_size = x.size(0)
+        g_x = self.g(x).view(batch_size, self.inter, -1).permute(0, 2, 1)
+        theta_x = self.theta(x).view(batch_size, self.inter, -1).permute(0, 2, 1)
+        phi_x = self.phi(x).view(batch_size, self.inter, -1)
+        f_div_C = F.softmax(torch.matmul(theta_x, phi_x), dim=-1)
+        y = (f_div_C @ g_x + torch.bmm(f_div_C, g_x) * 0.5).permute(0, 2, 1).contiguous()
+        if self.star:
+            y = y.view(batch_size, self.inter, *x.size()[2:])
+        else:
+            y = y.view(batch_size, self.inter, x.size(2), x.size(3))
+        z = self.W(y) + x
+        emb = z.mean((2, 3))
+        cosine = F.linear(F.normalize(emb), F.normalize(self.weight, dim=1))
+        scale = emb.norm(dim=1, keepdim=True).clamp_min(0.5)
+        base = torch.zeros_like(cosine) + cosine.new_zeros(cosine.shape[0], 1)
+        out = base + cosine.float().type_as(x) * scale.to(x.dtype)
+        return out.repeat(1, 2) + torch.norm(z, dim=(2, 3)).repeat(1, 3)[:, :10]
+
+
+class TiedNoGrad(nn.Module):
+    """A tied autoencoder (decoder ``F.linear(h, self.enc.weight.t())``, ``dec.weight =
+    enc.weight`` shared by two modules), a teacher run under ``torch.no_grad()`` (no
+    gradient to it or through it), and parameters from an ``nn.ParameterList``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.enc = nn.Linear(6, 4)
+        self.dec = nn.Linear(4, 6)
+        self.dec2 = nn.Linear(6, 4)
+        self.dec2.weight = self.enc.weight
+        self.teacher = nn.Sequential(nn.Linear(6, 4), nn.BatchNorm1d(4))
+        self.scales = nn.ParameterList([nn.Parameter(torch.rand(6) + 0.5) for _ in range(2)])
+
+    def forward(self, x):
+        for s in self.scales:
+            x = x * s
+        h = torch.tanh(self.enc(x))
+        rec = F.linear(h, self.enc.weight.t()) + self.dec(h)
+        with torch.no_grad():
+            target = self.teacher(x) * self.dec.weight.sum()
+        return rec, (self.dec2(rec) - target).pow(2).mean(1)
