@@ -1,5 +1,5 @@
 """``from_torch`` on models written the way public repositories, tutorials and torchvision
-write them (``wild_classic``, ``wild_blocks``, ``wild_modern``, ``wild_recent``, ``wild_idioms``): float64
+write them (``wild_classic``, ``wild_modern``, ``wild_recent``, ``wild_idioms``): float64
 and float32, train and eval, every output, input gradient, parameter gradient and
 state_dict entry against torch (``wild_check.check_model``); and the idioms that cannot
 be converted, refused with a message naming the operation and where it is."""
@@ -13,24 +13,28 @@ from torch import nn
 
 import numpy_layers as nl
 from numpy_layers.convert import ConversionError
-from parity_tests.tests import wild_blocks as B
 from parity_tests.tests import wild_classic as C
 from parity_tests.tests import wild_idioms as I
 from parity_tests.tests import wild_modern as Mo
 from parity_tests.tests import wild_recent as R
 from parity_tests.tests.wild_check import check_model
+from parity_tests.twins import classic as tw_classic
+from parity_tests.twins import resnet as tw_resnet
 
 IMG = (2, 3, 32, 32)
 MODELS = {
     "cifar_net_view": (lambda: C.CifarNet("view"), [IMG]),
     "cifar_net_flatten": (lambda: C.CifarNet("flatten"), [IMG]),
-    "alexnet": (C.AlexNet, [(2, 3, 64, 64)]),
-    "vgg_bn": (lambda: C.VGG(C.make_layers([8, "M", 16, "M", 16, 16, "M"], True)), [IMG]),
+    "alexnet": (lambda: tw_classic.AlexNet(10, width_mult=1 / 8), [(2, 3, 64, 64)]),
+    "vgg_bn": (lambda: tw_classic.VGG(tw_classic.make_layers([8, "M", 16, "M", 16, 16, "M"], True),
+                                      10, width=16, hidden=24), [IMG]),
     "nin": (C.NiN, [IMG]),
-    "resnet_basic": (lambda: B.ResNet(B.BasicBlock, [2, 1, 1]), [IMG]),
-    "resnet_bottleneck": (lambda: B.ResNet(B.Bottleneck, [1, 1, 1]), [IMG]),
-    "densenet": (B.DenseNet, [IMG]),
-    "squeezenet": (B.SqueezeNet, [IMG]),
+    "resnet_basic": (lambda: tw_resnet.ResNet(tw_resnet.BasicBlock, [2, 1, 1, 1], 10, width=4),
+                     [IMG]),
+    "resnet_bottleneck": (lambda: tw_resnet.ResNet(tw_resnet.Bottleneck, [1, 1, 1, 1], 10,
+                                                   width=2), [IMG]),
+    "densenet": (C.DenseNet, [IMG]),
+    "squeezenet": (C.SqueezeNet, [IMG]),
     "googlenet_aux": (Mo.GoogLeNet, [IMG]),
     "shufflenet_v2": (Mo.ShuffleNetV2, [IMG]),
     "mobilenet_v1": (Mo.MobileNetV1, [IMG]),

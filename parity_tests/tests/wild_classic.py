@@ -1,11 +1,17 @@
 """Classic CNNs written as public tutorials and torchvision write them (each with its own
-``forward``), at small widths: the inputs of ``test_models_wild`` (the ResNet, DenseNet
-and SqueezeNet are in ``wild_blocks``)."""
+``forward``), at small widths: the inputs of ``test_models_wild``. DenseNet and SqueezeNet
+are built around the dense layer, dense block, transition and Fire of
+``parity_tests.twins.blocks``; AlexNet, VGG and ResNet are ``parity_tests.twins``' own
+torchvision copies."""
 from __future__ import annotations
+
+from collections import OrderedDict
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from parity_tests.twins.blocks import DenseBlock, Fire, Transition
 
 
 class CifarNet(nn.Module):
@@ -71,82 +77,6 @@ class BlitzNet(nn.Module):
         return num_features
 
 
-class AlexNet(nn.Module):
-    """torchvision's AlexNet layout (features / avgpool / classifier), small widths."""
-
-    def __init__(self, num_classes: int = 10, dropout: float = 0.5) -> None:
-        super().__init__()
-        self.features = nn.Sequential(
-            nn.Conv2d(3, 8, kernel_size=11, stride=4, padding=2), nn.ReLU(inplace=True),
-            nn.MaxPool2d(kernel_size=3, stride=2),
-            nn.Conv2d(8, 12, kernel_size=5, padding=2), nn.ReLU(inplace=True),
-            nn.MaxPool2d(kernel_size=3, stride=2),
-            nn.Conv2d(12, 16, kernel_size=3, padding=1), nn.ReLU(inplace=True),
-            nn.Conv2d(16, 16, kernel_size=3, padding=1), nn.ReLU(inplace=True),
-            nn.Conv2d(16, 16, kernel_size=3, padding=1), nn.ReLU(inplace=True),
-            nn.MaxPool2d(kernel_size=3, stride=2),
-        )
-        self.avgpool = nn.AdaptiveAvgPool2d((6, 6))
-        self.classifier = nn.Sequential(
-            nn.Dropout(p=dropout), nn.Linear(16 * 6 * 6, 32), nn.ReLU(inplace=True),
-            nn.Dropout(p=dropout), nn.Linear(32, 32), nn.ReLU(inplace=True),
-            nn.Linear(32, num_classes),
-        )
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.features(x)
-        x = self.avgpool(x)
-        x = torch.flatten(x, 1)
-        return self.classifier(x)
-
-
-class VGG(nn.Module):
-    """torchvision's VGG: ``make_layers(cfg, batch_norm)``, AdaptiveAvgPool2d((7, 7))."""
-
-    def __init__(self, features: nn.Module, num_classes: int = 10, init_weights: bool = True) -> None:
-        super().__init__()
-        self.features = features
-        self.avgpool = nn.AdaptiveAvgPool2d((7, 7))
-        self.classifier = nn.Sequential(
-            nn.Linear(16 * 7 * 7, 24), nn.ReLU(True), nn.Dropout(p=0.5),
-            nn.Linear(24, 24), nn.ReLU(True), nn.Dropout(p=0.5), nn.Linear(24, num_classes),
-        )
-        if init_weights:
-            for m in self.modules():
-                if isinstance(m, nn.Conv2d):
-                    nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-                    if m.bias is not None:
-                        nn.init.constant_(m.bias, 0)
-                elif isinstance(m, nn.BatchNorm2d):
-                    nn.init.constant_(m.weight, 1)
-                    nn.init.constant_(m.bias, 0)
-                elif isinstance(m, nn.Linear):
-                    nn.init.normal_(m.weight, 0, 0.01)
-                    nn.init.constant_(m.bias, 0)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.features(x)
-        x = self.avgpool(x)
-        x = torch.flatten(x, 1)
-        return self.classifier(x)
-
-
-def make_layers(cfg: list, batch_norm: bool = False) -> nn.Sequential:
-    layers: list[nn.Module] = []
-    in_channels = 3
-    for v in cfg:
-        if v == "M":
-            layers += [nn.MaxPool2d(kernel_size=2, stride=2)]
-        else:
-            conv2d = nn.Conv2d(in_channels, v, kernel_size=3, padding=1)
-            if batch_norm:
-                layers += [conv2d, nn.BatchNorm2d(v), nn.ReLU(inplace=True)]
-            else:
-                layers += [conv2d, nn.ReLU(inplace=True)]
-            in_channels = v
-    return nn.Sequential(*layers)
-
-
 class NiN(nn.Module):
     """Network in Network: mlpconv blocks (conv + two 1x1 convs), global average pooling,
     ``x.view(x.size(0), self.num_classes)``."""
@@ -167,3 +97,56 @@ class NiN(nn.Module):
     def forward(self, x):
         x = self.classifier(x)
         return x.view(x.size(0), self.num_classes)
+
+
+# ----------------------------------------------------------------------------- DenseNet
+class DenseNet(nn.Module):
+    """torchvision's DenseNet: features as ``nn.Sequential(OrderedDict(...))``, then
+    ``F.relu(features, inplace=True)``, ``F.adaptive_avg_pool2d``, ``torch.flatten``."""
+
+    def __init__(self, growth_rate=4, block_config=(2, 2), num_init_features=8, bn_size=2,
+                 drop_rate=0.0, num_classes=10) -> None:
+        super().__init__()
+        self.features = nn.Sequential(OrderedDict([
+            ("conv0", nn.Conv2d(3, num_init_features, 7, 2, 3, bias=False)),
+            ("norm0", nn.BatchNorm2d(num_init_features)),
+            ("relu0", nn.ReLU(inplace=True)),
+            ("pool0", nn.MaxPool2d(kernel_size=3, stride=2, padding=1)),
+        ]))
+        num_features = num_init_features
+        for i, num_layers in enumerate(block_config):
+            block = DenseBlock(num_layers, num_features, bn_size, growth_rate, drop_rate)
+            self.features.add_module("denseblock%d" % (i + 1), block)
+            num_features = num_features + num_layers * growth_rate
+            if i != len(block_config) - 1:
+                trans = Transition(num_features, num_features // 2)
+                self.features.add_module("transition%d" % (i + 1), trans)
+                num_features = num_features // 2
+        self.features.add_module("norm5", nn.BatchNorm2d(num_features))
+        self.classifier = nn.Linear(num_features, num_classes)
+
+    def forward(self, x):
+        features = self.features(x)
+        out = F.relu(features, inplace=True)
+        out = F.adaptive_avg_pool2d(out, (1, 1))
+        out = torch.flatten(out, 1)
+        return self.classifier(out)
+
+
+# ----------------------------------------------------------------------------- SqueezeNet
+class SqueezeNet(nn.Module):
+    def __init__(self, num_classes: int = 10) -> None:
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(3, 16, kernel_size=3, stride=2), nn.ReLU(inplace=True),
+            nn.MaxPool2d(kernel_size=3, stride=2, ceil_mode=True),
+            Fire(16, 4, 8, 8), Fire(16, 4, 8, 8),
+            nn.MaxPool2d(kernel_size=3, stride=2, ceil_mode=True), Fire(16, 8, 12, 12))
+        final_conv = nn.Conv2d(24, num_classes, kernel_size=1)
+        self.classifier = nn.Sequential(nn.Dropout(p=0.5), final_conv, nn.ReLU(inplace=True),
+                                        nn.AdaptiveAvgPool2d((1, 1)))
+
+    def forward(self, x):
+        x = self.features(x)
+        x = self.classifier(x)
+        return torch.flatten(x, 1)

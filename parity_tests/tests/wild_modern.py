@@ -1,56 +1,17 @@
 """Post-2014 CNN structures written as torchvision, timm and public repositories write them
-(each with its own ``forward``), at small widths: the inputs of ``test_models_wild``."""
+(each with its own ``forward``), at small widths: the inputs of ``test_models_wild``. The
+GoogLeNet and ShuffleNetV2 use the blocks of ``parity_tests.twins``."""
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from parity_tests.twins.blocks import ShuffleNetV2Block
+from parity_tests.twins.googlenet import BasicConv2d, Inception, InceptionAux
+
 
 # ----------------------------------------------------------------------------- GoogLeNet
-class BasicConv2d(nn.Module):
-    def __init__(self, in_channels, out_channels, **kwargs) -> None:
-        super().__init__()
-        self.conv = nn.Conv2d(in_channels, out_channels, bias=False, **kwargs)
-        self.bn = nn.BatchNorm2d(out_channels, eps=0.001)
-
-    def forward(self, x):
-        return F.relu(self.bn(self.conv(x)), inplace=True)
-
-
-class Inception(nn.Module):
-    def __init__(self, cin, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, pool_proj) -> None:
-        super().__init__()
-        self.branch1 = BasicConv2d(cin, ch1x1, kernel_size=1)
-        self.branch2 = nn.Sequential(BasicConv2d(cin, ch3x3red, kernel_size=1),
-                                     BasicConv2d(ch3x3red, ch3x3, kernel_size=3, padding=1))
-        self.branch3 = nn.Sequential(BasicConv2d(cin, ch5x5red, kernel_size=1),
-                                     BasicConv2d(ch5x5red, ch5x5, kernel_size=3, padding=1))
-        self.branch4 = nn.Sequential(nn.MaxPool2d(3, stride=1, padding=1, ceil_mode=True),
-                                     BasicConv2d(cin, pool_proj, kernel_size=1))
-
-    def _forward(self, x):
-        return [self.branch1(x), self.branch2(x), self.branch3(x), self.branch4(x)]
-
-    def forward(self, x):
-        return torch.cat(self._forward(x), 1)
-
-
-class InceptionAux(nn.Module):
-    def __init__(self, in_channels, num_classes) -> None:
-        super().__init__()
-        self.conv = BasicConv2d(in_channels, 8, kernel_size=1)
-        self.fc1 = nn.Linear(8 * 4 * 4, 16)
-        self.fc2 = nn.Linear(16, num_classes)
-        self.dropout = nn.Dropout(p=0.7)
-
-    def forward(self, x):
-        x = F.adaptive_avg_pool2d(x, (4, 4))
-        x = torch.flatten(self.conv(x), 1)
-        x = self.dropout(F.relu(self.fc1(x), inplace=True))
-        return self.fc2(x)
-
-
 class GoogLeNet(nn.Module):
     """torchvision's GoogLeNet shape: aux heads run only in training (``self.training``
     decides at trace time), a tuple (logits, aux2, aux1) in training, logits in eval."""
@@ -64,8 +25,8 @@ class GoogLeNet(nn.Module):
         self.inception4a = Inception(20, 8, 4, 8, 2, 4, 4)
         self.maxpool4 = nn.MaxPool2d(2, stride=2, ceil_mode=True)
         self.inception4b = Inception(24, 8, 4, 8, 2, 4, 4)
-        self.aux1 = InceptionAux(20, num_classes) if aux_logits else None
-        self.aux2 = InceptionAux(24, num_classes) if aux_logits else None
+        self.aux1 = InceptionAux(20, num_classes, width=4) if aux_logits else None
+        self.aux2 = InceptionAux(24, num_classes, width=4) if aux_logits else None
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
         self.dropout = nn.Dropout(p=0.2)
         self.fc = nn.Linear(24, num_classes)
@@ -94,32 +55,8 @@ def channel_shuffle(x, groups: int):
     return x
 
 
-class InvertedResidual(nn.Module):
-    """torchvision's ShuffleNetV2 unit: ``x.chunk(2, dim=1)``, branches, channel_shuffle."""
-
-    def __init__(self, inp, oup, stride) -> None:
-        super().__init__()
-        self.stride = stride
-        branch_features = oup // 2
-        if self.stride > 1:
-            self.branch1 = nn.Sequential(
-                self.depthwise_conv(inp, inp, kernel_size=3, stride=self.stride, padding=1),
-                nn.BatchNorm2d(inp),
-                nn.Conv2d(inp, branch_features, kernel_size=1, bias=False),
-                nn.BatchNorm2d(branch_features), nn.ReLU(inplace=True))
-        else:
-            self.branch1 = nn.Sequential()
-        self.branch2 = nn.Sequential(
-            nn.Conv2d(inp if (self.stride > 1) else branch_features, branch_features, 1, bias=False),
-            nn.BatchNorm2d(branch_features), nn.ReLU(inplace=True),
-            self.depthwise_conv(branch_features, branch_features, 3, self.stride, 1),
-            nn.BatchNorm2d(branch_features),
-            nn.Conv2d(branch_features, branch_features, 1, bias=False),
-            nn.BatchNorm2d(branch_features), nn.ReLU(inplace=True))
-
-    @staticmethod
-    def depthwise_conv(i, o, kernel_size, stride=1, padding=0, bias=False):
-        return nn.Conv2d(i, o, kernel_size, stride, padding, bias=bias, groups=i)
+class InvertedResidual(ShuffleNetV2Block):
+    """torchvision's ShuffleNetV2 unit with the hand-written ``channel_shuffle`` above."""
 
     def forward(self, x):
         if self.stride == 1:

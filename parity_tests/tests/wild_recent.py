@@ -7,6 +7,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from parity_tests.twins.unet import DoubleConv, Down
+
 
 def drop_path(x, drop_prob: float = 0.0, training: bool = False):
     """timm's drop_path: the identity unless training with drop_prob > 0."""
@@ -157,30 +159,6 @@ class ConvNeXtTiny(nn.Module):
 
 
 # ----------------------------------------------------------------------------- U-Net
-class DoubleConv(nn.Module):
-    def __init__(self, in_channels, out_channels, mid_channels=None) -> None:
-        super().__init__()
-        if not mid_channels:
-            mid_channels = out_channels
-        self.double_conv = nn.Sequential(
-            nn.Conv2d(in_channels, mid_channels, kernel_size=3, padding=1, bias=False),
-            nn.BatchNorm2d(mid_channels), nn.ReLU(inplace=True),
-            nn.Conv2d(mid_channels, out_channels, kernel_size=3, padding=1, bias=False),
-            nn.BatchNorm2d(out_channels), nn.ReLU(inplace=True))
-
-    def forward(self, x):
-        return self.double_conv(x)
-
-
-class Down(nn.Module):
-    def __init__(self, in_channels, out_channels) -> None:
-        super().__init__()
-        self.maxpool_conv = nn.Sequential(nn.MaxPool2d(2), DoubleConv(in_channels, out_channels))
-
-    def forward(self, x):
-        return self.maxpool_conv(x)
-
-
 class Up(nn.Module):
     """bilinear: ``F.interpolate(..., align_corners=True)``; else ConvTranspose2d; then
     ``F.pad`` from ``x.size()[2]`` arithmetic and ``torch.cat([x2, x1], dim=1)``."""
