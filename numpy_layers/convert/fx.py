@@ -136,8 +136,38 @@ class _Memory:
         return ""
 
 
+def _key(nodes: list[Node]) -> list[tuple]:
+    """What makes two converted graphs the same computation."""
+    return [(n.op, n.name, n.target, repr(n.args), repr(n.kwargs), n.no_grad) for n in nodes]
+
+
 def from_fx(module: Any) -> M.Module:
-    """Trace ``module`` and build its GraphModule; every unsupported use is collected.
+    """Trace ``module`` (in its own mode, and in the other: a forward that reads
+    ``self.training`` gets one graph per mode) and build its GraphModule."""
+    import torch
+    mode = module.training
+    nodes = _graph_nodes(module)
+    flags = {m: m.training for m in module.modules()}
+    try:
+        module.train(not mode)
+        other: Any = _graph_nodes(module)
+        if _key(other) == _key(nodes):
+            other = None
+    except ConversionError as e:             # reported if the twin is run in that mode
+        other = ConversionError(
+            f"from_torch: the forward of {type(module).__qualname__} depends on self.training "
+            f"and could not be converted in {'training' if not mode else 'eval'} mode (it was "
+            f"converted in {'training' if mode else 'eval'} mode):\n{e}")
+    finally:
+        with torch.no_grad():
+            for m, flag in flags.items():
+                m.training = flag
+    out = GraphModule(nodes, type(module).__name__, other=other, traced_training=mode)
+    return _fill(out, module, {id(module): out})
+
+
+def _graph_nodes(module: Any) -> list[Node]:
+    """Trace ``module`` into Nodes; every unsupported use is collected into one error.
 
     An in-place op (``x.add_(y)``, ``F.relu(x, inplace=True)``, ``nn.ReLU(inplace=True)``)
     is run out of place and later uses of ``x`` read its result, which is what torch
@@ -218,5 +248,4 @@ def from_fx(module: Any) -> M.Module:
             + "\nadd a missing one without editing numpy_layers: numpy_layers.register_op("
               "torch_target, forward, backward) for a function or Tensor method, "
               "numpy_layers.register_module(torch_class, converter) for a module")
-    out = GraphModule(nodes, type(module).__name__)
-    return _fill(out, module, {id(module): out})
+    return nodes

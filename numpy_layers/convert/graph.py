@@ -129,27 +129,40 @@ class GraphModule(Module):
     """Runs ``nodes`` over the children; ``forward(*inputs)`` and ``backward(grad_output)``
     as any layer (a tuple of input gradients for several inputs, None for integer ones)."""
 
-    def __init__(self, nodes: list[Node], torch_class: str = "") -> None:
+    def __init__(self, nodes: list[Node], torch_class: str = "", other: Any = None,
+                 traced_training: bool | None = None) -> None:
+        """``other``: the graph of the model's other mode (``not traced_training``) where its
+        forward reads ``self.training``, or the error converting it raised (raised again
+        when the twin runs in that mode); None: the same graph in both modes."""
         super().__init__()
         self.torch_class = torch_class
         self.rng = np.random.default_rng()   # random ops' draws (stochastic_depth in training)
-        self.nodes = list(nodes)
         self._label = f"GraphModule({torch_class})" if torch_class else "GraphModule"
-        bad = [f"{n.name}: {n.target}" for n in self.nodes
+        self.nodes, self._bound, self._free = main = self._plan(list(nodes))
+        self._plans: dict[bool, Any] = {}
+        if traced_training is not None:
+            self._plans[traced_training] = main
+            self._plans[not traced_training] = main if other is None else \
+                other if isinstance(other, Exception) else self._plan(list(other))
+        self._over: frozenset[str] = frozenset()
+
+    def _plan(self, nodes: list[Node]) -> tuple[list[Node], dict, list[list[str]]]:
+        """(nodes, each call's bound arguments, the values free after each node)."""
+        bad = [f"{n.name}: {n.target}" for n in nodes
                if n.op == "call_function" and n.target not in OPS]
         if bad:
             raise ValueError(f"{self._label}: unknown operations {bad}; known: {sorted(OPS)}")
-        self._bound = {n.name: OPS[n.target].signature.bind(*n.args, **n.kwargs)
-                       for n in self.nodes if n.op == "call_function"}
+        bound = {n.name: OPS[n.target].signature.bind(*n.args, **n.kwargs)
+                 for n in nodes if n.op == "call_function"}
         last: dict[str, int] = {}
-        for i, n in enumerate(self.nodes):
+        for i, n in enumerate(nodes):
             last[n.name] = i
             for r in _refs((n.args, n.kwargs)):
                 last[r] = i
-        self._free: list[list[str]] = [[] for _ in self.nodes]
+        free: list[list[str]] = [[] for _ in nodes]
         for name, i in last.items():
-            self._free[i].append(name)
-        self._over: frozenset[str] = frozenset()
+            free[i].append(name)
+        return nodes, bound, free
 
     # ------------------------------------------------------------------ in-place activations
     # A clamping activation (ReLU, ReLU6, Hardtanh) right after a batch norm or an addition,
@@ -209,6 +222,11 @@ class GraphModule(Module):
 
     # ------------------------------------------------------------------ forward
     def forward(self, *inputs: Any) -> Any:
+        plan = self._plans.get(self.training)   # the graph of this mode
+        if isinstance(plan, Exception):
+            raise plan
+        if plan is not None:
+            self.nodes, self._bound, self._free = plan
         places = [n for n in self.nodes if n.op == "placeholder"]
         need = sum(not n.has_default for n in places)
         if not need <= len(inputs) <= len(places):
@@ -244,7 +262,8 @@ class GraphModule(Module):
             env[node.name] = value
             for name in self._free[i]:
                 env.pop(name, None)
-        self._push_cache((caches, _meta(out), [_meta(x) for x in inputs]))
+        self._push_cache((caches, _meta(out), [_meta(x) for x in inputs], self.nodes,
+                          self._bound))
         return out
 
     # ------------------------------------------------------------------ backward
@@ -272,11 +291,11 @@ class GraphModule(Module):
         return check_grad(self._label, grad_output, *meta)
 
     def backward(self, grad_output: Any = None) -> Any:
-        caches, out_meta, in_meta = self._pop_cache()
+        caches, out_meta, in_meta, nodes, bound_args = self._pop_cache()
         grads: dict[str, Any] = {}
-        _route(self.nodes[-1].args[0], self._seed(grad_output, out_meta), grads)
+        _route(nodes[-1].args[0], self._seed(grad_output, out_meta), grads)
         input_grads = []
-        for node in reversed(self.nodes[:-1]):
+        for node in reversed(nodes[:-1]):
             g = grads.pop(node.name, None)
             if node.no_grad and node.op != "placeholder":
                 continue
@@ -286,7 +305,7 @@ class GraphModule(Module):
                 op = OPS[node.target]
                 if g is None or op.backward is None:
                     continue
-                bound = self._bound[node.name]
+                bound = bound_args[node.name]
                 for name, gi in op.backward(g, caches[node.name]).items():
                     _route(bound.arguments.get(name), gi, grads)
             elif node.op == "get_attr" and g is not None:

@@ -111,6 +111,12 @@ def test_stochastic_depth_in_training_names_the_op_and_the_module():
                                               r"\(rand in blocks.0.drop_path, "
                                               r"rand_1 in blocks.2.drop_path\)"):
         nl.from_torch(R.EfficientNetTiny(drop_path_rate=0.2).train())
+    n = nl.from_torch(R.EfficientNetTiny(drop_path_rate=0.2).eval()).train()
+    with pytest.raises(ConversionError, match=r"(?s)forward of EfficientNetTiny depends on "
+                                              r"self.training and could not be converted in "
+                                              r"training mode \(it was converted in eval mode\)"
+                                              r":\n.*torch.rand"):
+        n(np.zeros(IMG, np.float32))
 
 
 class _Conv(nn.Module):

@@ -2,7 +2,8 @@
 train and eval: every output (tuples and dicts walked), the input gradients, every
 parameter gradient by torch's name, and the state_dict after the step (running
 statistics), under the harness's tolerance policy. Dropout masks are injected into both
-sides (the same mask per module call)."""
+sides (the same mask per module call). The float64 twin is converted in the mode it runs
+in, the float32 one in the other mode and then switched (``.train()``/``.eval()``)."""
 from __future__ import annotations
 
 import copy
@@ -96,7 +97,10 @@ def _rows(t64, t32, xs, dtype, label):
     f32 = dtype == np.float32
     masks = Masks()
     tmods = [t64] + ([t32] if f32 else [])
-    n = nl.from_torch(t32 if f32 else t64)
+    if f32:          # converted in the other mode, then switched, as a user fine-tuning does
+        n = nl.from_torch(copy.deepcopy(t32).train(not t32.training)).train(t32.training)
+    else:
+        n = nl.from_torch(t64)
     for tm in tmods:
         masks.inject(tm, n)
     outs = []
