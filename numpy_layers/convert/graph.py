@@ -12,39 +12,16 @@ back. Built by ``numpy_layers.from_torch``; imports numpy only.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from .._checks import check_grad
 from ..modules.module import Module
+from .nodes import Node, Ref, grad_meta, ref_names, resolve_refs, route_grad
 from .ops import OPS
 
-
-@dataclass(frozen=True)
-class Ref:
-    """The value of the node called ``name``, inside another node's arguments."""
-    name: str
-
-    def __repr__(self) -> str:
-        return self.name
-
-
-@dataclass
-class Node:
-    """One step. ``target``: the input name, attribute or module path, or the OPS key;
-    ``label``: what torch called it (for messages); ``value``: a constant's array or a
-    placeholder's default (``has_default``)."""
-    op: str
-    name: str
-    target: str = ""
-    args: tuple = ()
-    kwargs: dict = field(default_factory=dict)
-    label: str = ""
-    value: Any = None
-    has_default: bool = False
-    no_grad: bool = False          # made under torch.no_grad(): no gradient flows back
+__all__ = ["GraphModule", "GraphHolder", "Node", "Ref"]
 
 
 class GraphHolder(Module):
@@ -61,68 +38,6 @@ class GraphHolder(Module):
 
     def extra_repr(self) -> str:
         return self.torch_class
-
-
-def _resolve(a: Any, env: dict[str, Any]) -> Any:
-    """``a`` with every Ref replaced by its value (tuples, lists, dicts, slices walked)."""
-    if isinstance(a, Ref):
-        return env[a.name]
-    if isinstance(a, (tuple, list)):
-        return type(a)(_resolve(v, env) for v in a)
-    if isinstance(a, dict):
-        return {k: _resolve(v, env) for k, v in a.items()}
-    if isinstance(a, slice):
-        return slice(_resolve(a.start, env), _resolve(a.stop, env), _resolve(a.step, env))
-    return a
-
-
-def _refs(a: Any) -> list[str]:
-    if isinstance(a, Ref):
-        return [a.name]
-    if isinstance(a, (tuple, list)):
-        return [r for v in a for r in _refs(v)]
-    if isinstance(a, dict):
-        return [r for v in a.values() for r in _refs(v)]
-    if isinstance(a, slice):
-        return _refs((a.start, a.stop, a.step))
-    return []
-
-
-def _add(old: Any, new: Any) -> Any:
-    """Sum of two gradients (arrays, or lists for tuple-valued nodes; None: nothing)."""
-    if old is None:
-        return new
-    if new is None:
-        return old
-    if isinstance(old, (tuple, list)):
-        return [_add(o, n) for o, n in zip(old, new)]
-    return old + new
-
-
-def _route(a: Any, g: Any, grads: dict[str, Any]) -> None:
-    """Add gradient ``g`` (structured like argument ``a``) into the nodes ``a`` refers to."""
-    if g is None:
-        return
-    if isinstance(a, Ref):
-        grads[a.name] = _add(grads.get(a.name), g)
-    elif isinstance(a, (tuple, list)) and isinstance(g, (tuple, list)):
-        for ai, gi in zip(a, g):
-            _route(ai, gi, grads)
-    elif isinstance(a, dict) and isinstance(g, dict):
-        for k in a:
-            _route(a[k], g.get(k), grads)
-
-
-def _meta(v: Any) -> Any:
-    """(shape, dtype) of float arrays in an output structure (tuples and lists as lists,
-    dicts as dicts), None elsewhere."""
-    if isinstance(v, np.ndarray) and v.dtype.kind == "f":
-        return v.shape, v.dtype
-    if isinstance(v, (tuple, list)):
-        return [_meta(x) for x in v]
-    if isinstance(v, dict):
-        return {k: _meta(x) for k, x in v.items()}
-    return None
 
 
 class GraphModule(Module):
@@ -157,7 +72,7 @@ class GraphModule(Module):
         last: dict[str, int] = {}
         for i, n in enumerate(nodes):
             last[n.name] = i
-            for r in _refs((n.args, n.kwargs)):
+            for r in ref_names((n.args, n.kwargs)):
                 last[r] = i
         free: list[list[str]] = [[] for _ in nodes]
         for name, i in last.items():
@@ -178,7 +93,7 @@ class GraphModule(Module):
         children can be replaced after conversion)."""
         uses: dict[str, int] = {}
         for n in self.nodes:
-            for r in _refs((n.args, n.kwargs)):
+            for r in ref_names((n.args, n.kwargs)):
                 uses[r] = uses.get(r, 0) + 1
         by_name = {n.name: n for n in self.nodes}
         over = set()
@@ -246,23 +161,24 @@ class GraphModule(Module):
                 value, caches[node.name] = self._call_module(node, env)
             elif node.op == "call_function":
                 op = OPS[node.target]
-                kwargs = _resolve(self._bound[node.name].kwargs, env)
+                kwargs = resolve_refs(self._bound[node.name].kwargs, env)
                 if op.uses_mode:
                     kwargs["_training"] = self.training
                 if op.uses_rng:
                     kwargs["_rng"] = self.rng
                 try:
-                    value, caches[node.name] = op.forward(*_resolve(self._bound[node.name].args, env), **kwargs)
+                    args = resolve_refs(self._bound[node.name].args, env)
+                    value, caches[node.name] = op.forward(*args, **kwargs)
                 except (TypeError, ValueError) as e:
                     raise type(e)(f"{self._label}: node {node.name} ({node.label}): {e}") from e
                 if isinstance(value, np.floating):    # 0-D arithmetic gives NumPy scalars
                     value = np.asarray(value)
             else:                                   # output
-                value = out = _resolve(node.args[0], env)
+                value = out = resolve_refs(node.args[0], env)
             env[node.name] = value
             for name in self._free[i]:
                 env.pop(name, None)
-        self._push_cache((caches, _meta(out), [_meta(x) for x in inputs], self.nodes,
+        self._push_cache((caches, grad_meta(out), [grad_meta(x) for x in inputs], self.nodes,
                           self._bound))
         return out
 
@@ -293,7 +209,7 @@ class GraphModule(Module):
     def backward(self, grad_output: Any = None) -> Any:
         caches, out_meta, in_meta, nodes, bound_args = self._pop_cache()
         grads: dict[str, Any] = {}
-        _route(nodes[-1].args[0], self._seed(grad_output, out_meta), grads)
+        route_grad(nodes[-1].args[0], self._seed(grad_output, out_meta), grads)
         input_grads = []
         for node in reversed(nodes[:-1]):
             g = grads.pop(node.name, None)
@@ -307,7 +223,7 @@ class GraphModule(Module):
                     continue
                 bound = bound_args[node.name]
                 for name, gi in op.backward(g, caches[node.name]).items():
-                    _route(bound.arguments.get(name), gi, grads)
+                    route_grad(bound.arguments.get(name), gi, grads)
             elif node.op == "get_attr" and g is not None:
                 owner, name = self._attr(node)
                 if owner is not None and name in owner._parameters:
@@ -324,12 +240,12 @@ class GraphModule(Module):
         activation) is not limited by ``MAX_PENDING_FORWARDS``."""
         mod = self._sub(node.target)
         before = mod._caches[-1] if mod._caches else None
-        args = _resolve(node.args, env)
+        args = resolve_refs(node.args, env)
         if node.name in self._over and isinstance(args[0], np.ndarray) \
                 and args[0].flags.writeable and args[0].dtype.kind == "f":
             value = mod.forward_inplace(args[0])
         else:
-            value = mod(*args, **_resolve(node.kwargs, env))
+            value = mod(*args, **resolve_refs(node.kwargs, env))
         pushed = bool(mod._caches) and mod._caches[-1] is not before
         return value, ((mod._caches.pop(),) if pushed else None)
 
@@ -349,7 +265,7 @@ class GraphModule(Module):
                 mod._caches.pop()                  # a rejected gradient leaves no stray cache
             raise
         args = node.args
-        _route(args[0] if len(args) == 1 else args, gin if len(args) == 1 else list(gin), grads)
+        route_grad(args[0] if len(args) == 1 else args, gin if len(args) == 1 else list(gin), grads)
 
     # ------------------------------------------------------------------ display
     def code(self) -> str:

@@ -9,7 +9,8 @@ join through ``targets.register_op``. The op modules import ``ops_base`` only, n
 """
 from __future__ import annotations
 
-from . import ops_tensor, ops_nn, ops_layers, ops_extra  # noqa: F401,I001 - each fills OPS, in this order
+# each fills OPS, in this order
+from . import ops_tensor, ops_nn, ops_layers, ops_extra  # noqa: F401,I001
 from .ops_base import OPS, Op
 
 __all__ = ["OPS", "Op"]

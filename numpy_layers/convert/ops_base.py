@@ -63,6 +63,12 @@ def float_array(name: str, v: Any) -> np.ndarray:
     return v
 
 
+def basic_index(idx: Any) -> bool:
+    """Whether ``idx`` is basic indexing (ints, slices, None, ...): each element picked once."""
+    items = idx if isinstance(idx, tuple) else (idx,)
+    return all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice)) for i in items)
+
+
 def unbroadcast(g: np.ndarray, shape: tuple[int, ...] | None) -> np.ndarray | None:
     """Sum a broadcast gradient back to an operand's ``shape`` (None: not an array)."""
     if shape is None:

@@ -1,7 +1,8 @@
 """Dtype casts, new tensors, products, norms and repeats in the op table (``ops_base.OPS``;
 same conventions as ``ops_tensor``): ``x.float()``, ``x.to(torch.float64)``,
 ``x.type_as(y)``, ``torch.zeros_like``, ``x.new_zeros``, ``torch.matmul``/``@``/``bmm``,
-``x.norm(dim=...)``, ``F.normalize``, ``x.repeat``, ``x.clamp_min``/``clamp_max``, ``x.t()``.
+``x.norm(dim=...)``, ``F.normalize``, ``x.repeat``, ``x.clamp_min``/``clamp_max``, ``x.t()``,
+``y[index] = v``.
 """
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from .ops_base import OPS, Op, float_array, grad, op, unbroadcast, wrap_dim
+from .ops_base import (OPS, Op, basic_index, float_array, grad, is_float, op, unbroadcast,
+                       wrap_dim)
 
 # torch dtypes as ``fx._to_args`` names them -> NumPy's (the float types numpy_layers runs).
 _DTYPES = {"torch.float32": np.float32, "torch.float": np.float32,
@@ -124,7 +126,8 @@ OPS["bmm"].backward = lambda dy, c: dict(zip(("input", "mat2"), _matmul_back(dy,
 def _dims(name: str, dim: Any, ndim: int) -> tuple[int, ...]:
     if dim is None:
         return tuple(range(ndim))
-    return tuple(wrap_dim(name, d, ndim) for d in (dim if isinstance(dim, (tuple, list)) else (dim,)))
+    dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+    return tuple(wrap_dim(name, d, ndim) for d in dims)
 
 
 @op("norm")
@@ -210,3 +213,24 @@ def _t(input):
 
 
 OPS["t"].backward = lambda dy, cache: {"input": dy.T}
+
+
+# ----------------------------------------------------------------------------- y[index] = v
+@op("setitem")
+def _setitem(a, b, c):
+    """``a[b] = c`` as torch runs it in place: here a new array (the graph reads it as a)."""
+    x = float_array("setitem", a)
+    if not basic_index(b):
+        raise TypeError(f"setitem: only integers, slices, None and ... index a tensor here, "
+                        f"got {b!r}")
+    out = x.copy()
+    out[b] = c
+    return out, (b, (c.shape if is_float(c) else None))
+
+
+@grad("setitem")
+def _setitem_back(dy, cache):
+    idx, shape = cache
+    da = dy.copy()
+    da[idx] = 0                              # overwritten: no gradient to the old values
+    return {"a": da, "c": unbroadcast(np.asarray(dy[idx]), shape)}

@@ -16,7 +16,8 @@ from typing import Any, Callable
 import numpy as np
 
 from ..functional.shape import flat_shape
-from .ops_base import OPS, Op, float_array, grad, is_float, op, unbroadcast, wrap_dim
+from .ops_base import (OPS, Op, basic_index, float_array, grad, is_float, op, unbroadcast,
+                       wrap_dim)
 
 
 def _shape(v: Any) -> tuple[int, ...] | None:
@@ -204,16 +205,11 @@ def _getattr_back(dy, values):
 
 
 # ----------------------------------------------------------------------------- indexing, joining
-def _basic_index(idx: Any) -> bool:
-    items = idx if isinstance(idx, tuple) else (idx,)
-    return all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice)) for i in items)
-
-
 @op("getitem")
 def _getitem(a, b):
     if isinstance(a, (tuple, list)):
         return a[b], ("seq", len(a), b)
-    if not _basic_index(b):
+    if not basic_index(b):
         raise TypeError(f"getitem: only integers, slices, None and ... index a tensor here, got {b!r}")
     return np.asarray(a[b]), ("array", a.shape, a.dtype, b) if is_float(a) else None
 
@@ -234,25 +230,6 @@ def _getitem_back(dy, cache):
     dx = np.zeros(shape, dtype)
     dx[idx] = dy                   # basic indexing: each element is picked at most once
     return {"a": dx}
-
-
-@op("setitem")
-def _setitem(a, b, c):
-    """``a[b] = c`` as torch runs it in place: here a new array (the graph reads it as a)."""
-    x = float_array("setitem", a)
-    if not _basic_index(b):
-        raise TypeError(f"setitem: only integers, slices, None and ... index a tensor here, got {b!r}")
-    out = x.copy()
-    out[b] = c
-    return out, (b, _shape(c))
-
-
-@grad("setitem")
-def _setitem_back(dy, cache):
-    idx, shape = cache
-    da = dy.copy()
-    da[idx] = 0                              # overwritten: no gradient to the old values
-    return {"a": da, "c": unbroadcast(np.asarray(dy[idx]), shape)}
 
 
 def _pieces(x: np.ndarray, bounds: list[int], axis: int) -> tuple:

@@ -101,10 +101,10 @@ def trace_module(module: Any) -> tuple[Any, dict[str, Any], dict[str, str]]:
             f"{_where(e)}"
             + ("a traced value (a tensor, x.size()) is iterated or unpacked with *: its length "
                "is not known while tracing; name the dims instead (x.size(2), x.size(3))\n"
-               if "cannot be iterated" in str(e) else "") +
-            f"fx runs forward on symbolic values, so control flow (if/for/while) or Python "
-            f"calls that depend on tensor values cannot be traced: make them depend on "
-            f"attributes or shapes only.") from e
+               if "cannot be iterated" in str(e) else "")
+            + "fx runs forward on symbolic values, so control flow (if/for/while) or Python "
+              "calls that depend on tensor values cannot be traced: make them depend on "
+              "attributes or shapes only.") from e
     finally:
         consts = {k: vars(module)[k] for k in set(vars(module)) - before
                   if k.startswith("_tensor_constant")}
