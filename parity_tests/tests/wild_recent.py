@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from parity_tests.twins.unet import DoubleConv, Down
+from parity_tests.twins.unet import Up as TwinUp
 
 
 def drop_path(x, drop_prob: float = 0.0, training: bool = False):
@@ -159,29 +160,22 @@ class ConvNeXtTiny(nn.Module):
 
 
 # ----------------------------------------------------------------------------- U-Net
-class Up(nn.Module):
-    """bilinear: ``F.interpolate(..., align_corners=True)``; else ConvTranspose2d; then
-    ``F.pad`` from ``x.size()[2]`` arithmetic and ``torch.cat([x2, x1], dim=1)``."""
+class Interpolate(nn.Module):
+    """The upsampling repositories write inline: ``F.interpolate(x, scale_factor=2,
+    mode="bilinear", align_corners=True)``."""
+
+    def forward(self, x):
+        return F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=True)
+
+
+class Up(TwinUp):
+    """milesial's Up (``F.pad`` from ``x.size()[2]`` arithmetic, ``torch.cat([x2, x1],
+    dim=1)``) with ``F.interpolate`` in place of ``nn.Upsample``."""
 
     def __init__(self, in_channels, out_channels, bilinear=True) -> None:
-        super().__init__()
-        self.bilinear = bilinear
+        super().__init__(in_channels, out_channels, bilinear)
         if bilinear:
-            self.conv = DoubleConv(in_channels, out_channels, in_channels // 2)
-        else:
-            self.up = nn.ConvTranspose2d(in_channels, in_channels // 2, kernel_size=2, stride=2)
-            self.conv = DoubleConv(in_channels, out_channels)
-
-    def forward(self, x1, x2):
-        if self.bilinear:
-            x1 = F.interpolate(x1, scale_factor=2, mode="bilinear", align_corners=True)
-        else:
-            x1 = self.up(x1)
-        diffY = x2.size()[2] - x1.size()[2]
-        diffX = x2.size()[3] - x1.size()[3]
-        x1 = F.pad(x1, [diffX // 2, diffX - diffX // 2, diffY // 2, diffY - diffY // 2])
-        x = torch.cat([x2, x1], dim=1)
-        return self.conv(x)
+            self.up = Interpolate()
 
 
 class UNet(nn.Module):
