@@ -51,7 +51,7 @@ class GraphModule(Module):
         when the twin runs in that mode); None: the same graph in both modes."""
         super().__init__()
         self.torch_class = torch_class
-        self.rng = np.random.default_rng()   # random ops' draws (stochastic_depth in training)
+        self.rng = np.random.default_rng()   # draws of F.dropout, stochastic_depth in training
         self._label = f"GraphModule({torch_class})" if torch_class else "GraphModule"
         self.nodes, self._bound, self._free = main = self._plan(list(nodes))
         self._plans: dict[bool, Any] = {}

@@ -12,7 +12,8 @@ import numpy as np
 from .. import functional as F
 from ..functional import adaptive_pool as AP
 from ..functional import pooling as P
-from ..functional.dropout import check_probability
+from ..functional.dropout import (channel_noise_shape, check_probability, dropout_backward,
+                                  dropout_forward)
 from .ops_base import OPS, Op, float_array, grad, op, unbroadcast, wrap_dim
 
 # ----------------------------------------------------------------------------- reductions
@@ -254,21 +255,18 @@ OPS["adaptive_avg_pool2d"].backward = _unbatched_grad(AP.adaptive_avg_pool2d_bac
 OPS["adaptive_max_pool2d"].backward = _unbatched_grad(AP.adaptive_max_pool2d_backward)
 
 
-@op("dropout", uses_mode=True)
-def _dropout(input, p=0.5, training=True, inplace=False, *, _training=True):
-    p = check_probability("dropout", p)
-    if training and _training and p > 0:
-        raise ValueError(
-            f"dropout: F.dropout(p={p}) in training mode is not supported inside a converted "
-            f"graph (its random mask could not match torch's); use an nn.Dropout module, which "
-            f"converts to numpy_layers.Dropout, or call .eval()")
-    return float_array("dropout", input), None
+def _dropout_op(name: str, channels: bool) -> None:
+    """``F.dropout``/``F.dropout2d``: the identity in eval mode (or ``training=False``); in
+    training the keep-mask is drawn from the graph's ``rng``, as ``nn.Dropout`` draws from
+    its own (torch's mask cannot be reproduced; inject one by giving the graph an ``rng``)."""
+    def forward(input, p=0.5, training=True, inplace=False, *, _training=True, _rng=None):
+        x = float_array(name, input)
+        shape = channel_noise_shape(name, x.shape) if channels else None
+        return dropout_forward(x, check_probability(name, p), bool(training and _training),
+                               rng=_rng, noise_shape=shape)
+    OPS[name] = Op(name, forward, lambda dy, noise: {"input": dropout_backward(dy, noise)},
+                   uses_mode=True, uses_rng=True)
 
 
-@grad("dropout")
-def _dropout_back(dy, cache):
-    return {"input": dy}
-
-
-OPS["dropout2d"] = Op("dropout2d", _dropout, _dropout_back, uses_mode=True)
-
+_dropout_op("dropout", channels=False)
+_dropout_op("dropout2d", channels=True)

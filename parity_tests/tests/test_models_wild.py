@@ -24,6 +24,8 @@ from parity_tests.twins import resnet as tw_resnet
 IMG = (2, 3, 32, 32)
 MODELS = {
     "cifar_net_view": (lambda: C.CifarNet("view"), [IMG]),
+    "lenet_functional_dropout": (C.LeNet, [(2, 1, 28, 28)]),
+    "densenet_functional_dropout": (lambda: C.DenseNet(drop_rate=0.3), [IMG]),
     "cifar_net_flatten": (lambda: C.CifarNet("flatten"), [IMG]),
     "alexnet": (lambda: tw_classic.AlexNet(10, width_mult=1 / 8), [(2, 3, 64, 64)]),
     "vgg_bn": (lambda: tw_classic.VGG(tw_classic.make_layers([8, "M", 16, "M", 16, 16, "M"], True),
@@ -62,11 +64,15 @@ def test_model_matches_torch(name):
     check_model(make, *shapes)
 
 
-def test_lenet_eval_matches_and_its_functional_dropout_in_training_is_refused():
-    check_model(C.LeNet, (2, 1, 28, 28), modes=("eval",))
-    n = nl.from_torch(C.LeNet().train())
-    with pytest.raises(ValueError, match=r"node dropout \(torch.nn.functional.dropout\).*nn.Dropout"):
-        n(np.zeros((2, 1, 28, 28), np.float32))
+def test_functional_dropout_in_training_draws_from_the_graph_rng():
+    """Before: refused in training (a model with F.dropout could not be trained)."""
+    n = nl.from_torch(C.LeNet().double().train())
+    n.rng = np.random.default_rng(0)
+    x = np.random.default_rng(1).standard_normal((2, 1, 28, 28))
+    a, b = n(x), n(x)
+    assert not np.allclose(a, b)                       # two masks
+    n.eval()
+    np.testing.assert_array_equal(n(x), n(x))
 
 
 def test_dict_output_takes_a_dict_of_gradients_and_rejects_others():

@@ -2,15 +2,18 @@
 train and eval: every output (tuples and dicts walked), the input gradients, every
 parameter gradient by torch's name, and the state_dict after the step (running
 statistics), under the harness's tolerance policy. Dropout masks are injected into both
-sides (the same mask per module call). The float64 twin is converted in the mode it runs
+sides (the same mask per module call; ``F.dropout`` calls get the same uniforms through
+the graph's ``rng`` and a patched torch ``F.dropout``). The float64 twin is converted in the mode it runs
 in, the float32 one in the other mode and then switched (``.train()``/``.eval()``)."""
 from __future__ import annotations
 
+import contextlib
 import copy
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 import numpy_layers as nl
@@ -54,11 +57,46 @@ def _tensors(g: Any, dtype: torch.dtype) -> Any:
     return g
 
 
+class _Draws:
+    """Stands in for a converted graph's ``rng``: its k-th draw is the uniforms of
+    ``Masks.uniform(k, ...)``, which the patched ``F.dropout`` of the torch side uses too."""
+
+    def __init__(self, masks: "Masks") -> None:
+        self.masks, self.k = masks, 0
+
+    def random(self, shape: tuple[int, ...], dtype: Any = np.float32) -> np.ndarray:
+        self.k += 1
+        return self.masks.uniform(self.k - 1, tuple(shape))
+
+
 class Masks:
-    """One keep-mask per (dropout module, call), shared by every twin of a model."""
+    """One keep-mask per (dropout module, call), and one set of uniforms per functional
+    dropout call, shared by every twin of a model."""
 
     def __init__(self) -> None:
         self.drawn: dict[tuple[str, int], np.ndarray] = {}
+
+    def uniform(self, k: int, shape: tuple[int, ...]) -> np.ndarray:
+        if ("F.dropout", k) not in self.drawn:
+            self.drawn[("F.dropout", k)] = np.random.default_rng(1000 + k).random(shape, np.float32)
+        return self.drawn[("F.dropout", k)]
+
+    @contextlib.contextmanager
+    def functional(self) -> Iterator[None]:
+        """torch's ``F.dropout`` with the keep-masks of the graph's draws (u < 1 - p)."""
+        original, count = F.dropout, [0]
+
+        def dropout(input, p=0.5, training=True, inplace=False):
+            if not training or p == 0:
+                return input
+            keep = self.uniform(count[0], tuple(input.shape)) < np.float32(1 - p)
+            count[0] += 1
+            return input * (torch.tensor(keep).to(input.dtype) / (1 - p))
+        F.dropout = dropout
+        try:
+            yield
+        finally:
+            F.dropout = original
 
     def get(self, name: str, k: int, shape: tuple[int, ...], p: float) -> np.ndarray:
         if (name, k) not in self.drawn:
@@ -103,10 +141,12 @@ def _rows(t64, t32, xs, dtype, label):
         n = nl.from_torch(t64)
     for tm in tmods:
         masks.inject(tm, n)
+    n.rng = _Draws(masks)
     outs = []
     for tm, tdt in zip(tmods, (torch.float64, torch.float32)):
         ts = [torch.tensor(x, dtype=tdt, requires_grad=True) for x in xs]
-        y = tm(*ts)
+        with masks.functional():
+            y = tm(*ts)
         outs.append((y, ts))
     y = n(*xs)
     seed = _like(outs[0][0], 1, dtype)
