@@ -170,7 +170,7 @@ class GraphModule(Module):
                     args = resolve_refs(self._bound[node.name].args, env)
                     value, caches[node.name] = op.forward(*args, **kwargs)
                 except (TypeError, ValueError) as e:
-                    raise type(e)(f"{self._label}: node {node.name} ({node.label}): {e}") from e
+                    self._raise_placed(e, node)
                 if isinstance(value, np.floating):    # 0-D arithmetic gives NumPy scalars
                     value = np.asarray(value)
             else:                                   # output
@@ -234,6 +234,14 @@ class GraphModule(Module):
         input_grads = [g if m is not None else None for g, m in zip(input_grads, in_meta)]
         return input_grads[0] if len(input_grads) == 1 else tuple(input_grads)
 
+    def _raise_placed(self, e: Exception, node: Node) -> None:
+        """Raise ``e`` again (same type), its message prefixed with the node it came from."""
+        try:
+            placed = type(e)(f"{self._label}: node {node.name} ({node.label}): {e}")
+        except Exception:  # noqa: BLE001 - a type that takes other arguments: as it was
+            raise e from None
+        raise placed from e
+
     def _call_module(self, node: Node, env: dict[str, Any]) -> tuple[Any, tuple | None]:
         """Run a child; return (output, (its cache,) or None). The child's cache is taken
         into the graph's own, so a module called any number of times per forward (a shared
@@ -241,11 +249,14 @@ class GraphModule(Module):
         mod = self._sub(node.target)
         before = mod._caches[-1] if mod._caches else None
         args = resolve_refs(node.args, env)
-        if node.name in self._over and isinstance(args[0], np.ndarray) \
-                and args[0].flags.writeable and args[0].dtype.kind == "f":
-            value = mod.forward_inplace(args[0])
-        else:
-            value = mod(*args, **resolve_refs(node.kwargs, env))
+        try:
+            if node.name in self._over and isinstance(args[0], np.ndarray) \
+                    and args[0].flags.writeable and args[0].dtype.kind == "f":
+                value = mod.forward_inplace(args[0])
+            else:
+                value = mod(*args, **resolve_refs(node.kwargs, env))
+        except (TypeError, ValueError) as e:      # say which module of the model it was
+            self._raise_placed(e, node)
         pushed = bool(mod._caches) and mod._caches[-1] is not before
         return value, ((mod._caches.pop(),) if pushed else None)
 

@@ -181,3 +181,13 @@ def test_in_place_ops_nothing_else_sees_still_convert():
         z = m.relu(m.conv(x)[:, 1:])      # nor is this slice's
         return y.sum(1) + z.sum((1, 2, 3)) + F.relu(x * 1, inplace=True).sum((1, 2, 3))
     check_model(lambda: _Conv(fwd), (2, 3, 5, 5), dtypes=(np.float64,))
+
+
+def test_an_error_inside_a_module_names_where_it_is():
+    """Before: the module's own message only ("Conv2d: ..."), not where in the model."""
+    n = nl.from_torch(tw_resnet.ResNet(tw_resnet.BasicBlock, [1, 1, 1, 1], 10, width=4))
+    n.layer1._modules["0"].conv1.weight = np.zeros((4, 5, 3, 3), np.float32)   # a wrong weight
+    with pytest.raises(ValueError, match=r"GraphModule\(ResNet\): node layer1_0_conv1 "
+                                         r"\(layer1.0.conv1: torch.nn.modules.conv.Conv2d\): "
+                                         r"Conv2d: given groups=1"):
+        n(np.zeros((2, 3, 32, 32), np.float32))
