@@ -144,7 +144,6 @@ def _key(nodes: list[Node]) -> list[tuple]:
 def from_fx(module: Any) -> M.Module:
     """Trace ``module`` (in its own mode, and in the other: a forward that reads
     ``self.training`` gets one graph per mode) and build its GraphModule."""
-    import torch
     mode = module.training
     nodes = _graph_nodes(module)
     flags = {m: m.training for m in module.modules()}
@@ -158,10 +157,9 @@ def from_fx(module: Any) -> M.Module:
             f"from_torch: the forward of {type(module).__qualname__} depends on self.training "
             f"and could not be converted in {'training' if not mode else 'eval'} mode (it was "
             f"converted in {'training' if mode else 'eval'} mode):\n{e}")
-    finally:
-        with torch.no_grad():
-            for m, flag in flags.items():
-                m.training = flag
+    finally:                                  # every submodule's own flag back
+        for m, flag in flags.items():
+            m.training = flag
     out = GraphModule(nodes, type(module).__name__, other=other, traced_training=mode)
     return _fill(out, module, {id(module): out})
 
