@@ -10,9 +10,11 @@ functions):
 - ``fx``: a traced model -> ``GraphModule`` (trace, targets, registry, graph, ops);
 - ``trace``: the torch.fx tracer (registry);
 - ``targets``: torch callable -> op key tables, ``register_op`` (ops);
-- ``graph``: ``GraphModule``, the executor of a converted graph (ops);
-- ``ops``: the whole op table ``OPS`` (ops_tensor, ops_nn, ops_layers, ops_base);
-- ``ops_tensor``, ``ops_nn``, ``ops_layers``: the ops (ops_base, numpy_layers.functional);
+- ``graph``: ``GraphModule``, the executor of a converted graph (nodes, ops);
+- ``nodes``: ``Node``, ``Ref`` and the walks over the values in their arguments;
+- ``ops``: the whole op table ``OPS`` (ops_tensor, ops_nn, ops_layers, ops_extra, ops_base);
+- ``ops_tensor``, ``ops_nn``, ``ops_layers``, ``ops_extra``: the ops (ops_base,
+  numpy_layers.functional);
 - ``ops_base``: ``Op``, ``OPS`` and the helpers every op module uses;
 - ``registry``: module converters, ``register_module``, ``supported``, ``ConversionError``
   (numpy_layers.modules).

@@ -39,4 +39,18 @@ def from_torch(module: Any) -> M.Module:
     else:
         out = build(module)
     out.load_state_dict({k: v.detach().cpu().numpy() for k, v in module.state_dict().items()})
+    _tie(module, out)
     return out
+
+
+def _tie(module: Any, out: M.Module) -> None:
+    """A parameter torch shares under several names (``fc2.weight = fc1.weight``) becomes
+    one array in the twin, its gradients summed under the first name, as torch's."""
+    first: dict[int, tuple[M.Module, str]] = {}
+    mods = dict(out.named_modules())
+    for name, p in module.named_parameters(remove_duplicate=False):
+        path, _, leaf = name.rpartition(".")
+        if id(p) in first:
+            mods[path].tie_parameter(leaf, *first[id(p)])
+        else:
+            first[id(p)] = (mods[path], leaf)

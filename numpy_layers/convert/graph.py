@@ -7,42 +7,21 @@ buffer names are torch's (``layer1.0.conv1.weight``), and (b) a list of ``Node``
 ``ops.OPS``) and ``output``. ``forward`` evaluates the nodes in order; ``backward``
 walks them in reverse, summing the gradients of values used several times, calling the
 children's own ``backward`` and the ops' backward, and adding parameter gradients of
-``get_attr`` nodes. Built by ``numpy_layers.from_torch``; imports numpy only.
+``get_attr`` nodes; nodes made under the forward's ``torch.no_grad()`` pass no gradient
+back. Built by ``numpy_layers.from_torch``; imports numpy only.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from .._checks import check_grad
 from ..modules.module import Module
+from .nodes import Node, Ref, grad_meta, ref_names, resolve_refs, route_grad
 from .ops import OPS
 
-
-@dataclass(frozen=True)
-class Ref:
-    """The value of the node called ``name``, inside another node's arguments."""
-    name: str
-
-    def __repr__(self) -> str:
-        return self.name
-
-
-@dataclass
-class Node:
-    """One step. ``target``: the input name, attribute or module path, or the OPS key;
-    ``label``: what torch called it (for messages); ``value``: a constant's array or a
-    placeholder's default (``has_default``)."""
-    op: str
-    name: str
-    target: str = ""
-    args: tuple = ()
-    kwargs: dict = field(default_factory=dict)
-    label: str = ""
-    value: Any = None
-    has_default: bool = False
+__all__ = ["GraphModule", "GraphHolder", "Node", "Ref"]
 
 
 class GraphHolder(Module):
@@ -61,90 +40,44 @@ class GraphHolder(Module):
         return self.torch_class
 
 
-def _resolve(a: Any, env: dict[str, Any]) -> Any:
-    """``a`` with every Ref replaced by its value (tuples, lists, dicts, slices walked)."""
-    if isinstance(a, Ref):
-        return env[a.name]
-    if isinstance(a, (tuple, list)):
-        return type(a)(_resolve(v, env) for v in a)
-    if isinstance(a, dict):
-        return {k: _resolve(v, env) for k, v in a.items()}
-    if isinstance(a, slice):
-        return slice(_resolve(a.start, env), _resolve(a.stop, env), _resolve(a.step, env))
-    return a
-
-
-def _refs(a: Any) -> list[str]:
-    if isinstance(a, Ref):
-        return [a.name]
-    if isinstance(a, (tuple, list)):
-        return [r for v in a for r in _refs(v)]
-    if isinstance(a, dict):
-        return [r for v in a.values() for r in _refs(v)]
-    if isinstance(a, slice):
-        return _refs((a.start, a.stop, a.step))
-    return []
-
-
-def _add(old: Any, new: Any) -> Any:
-    """Sum of two gradients (arrays, or lists for tuple-valued nodes; None: nothing)."""
-    if old is None:
-        return new
-    if new is None:
-        return old
-    if isinstance(old, (tuple, list)):
-        return [_add(o, n) for o, n in zip(old, new)]
-    return old + new
-
-
-def _route(a: Any, g: Any, grads: dict[str, Any]) -> None:
-    """Add gradient ``g`` (structured like argument ``a``) into the nodes ``a`` refers to."""
-    if g is None:
-        return
-    if isinstance(a, Ref):
-        grads[a.name] = _add(grads.get(a.name), g)
-    elif isinstance(a, (tuple, list)) and isinstance(g, (tuple, list)):
-        for ai, gi in zip(a, g):
-            _route(ai, gi, grads)
-    elif isinstance(a, dict) and isinstance(g, dict):
-        for k in a:
-            _route(a[k], g.get(k), grads)
-
-
-def _meta(v: Any) -> Any:
-    """(shape, dtype) of float arrays in an output structure, None elsewhere."""
-    if isinstance(v, np.ndarray) and v.dtype.kind == "f":
-        return v.shape, v.dtype
-    if isinstance(v, (tuple, list)):
-        return [_meta(x) for x in v]
-    return None
-
-
 class GraphModule(Module):
     """Runs ``nodes`` over the children; ``forward(*inputs)`` and ``backward(grad_output)``
     as any layer (a tuple of input gradients for several inputs, None for integer ones)."""
 
-    def __init__(self, nodes: list[Node], torch_class: str = "") -> None:
+    def __init__(self, nodes: list[Node], torch_class: str = "", other: Any = None,
+                 traced_training: bool | None = None) -> None:
+        """``other``: the graph of the model's other mode (``not traced_training``) where its
+        forward reads ``self.training``, or the error converting it raised (raised again
+        when the twin runs in that mode); None: the same graph in both modes."""
         super().__init__()
         self.torch_class = torch_class
-        self.rng = np.random.default_rng()   # random ops' draws (stochastic_depth in training)
-        self.nodes = list(nodes)
+        self.rng = np.random.default_rng()   # draws of F.dropout, stochastic_depth in training
         self._label = f"GraphModule({torch_class})" if torch_class else "GraphModule"
-        bad = [f"{n.name}: {n.target}" for n in self.nodes
+        self.nodes, self._bound, self._free = main = self._plan(list(nodes))
+        self._plans: dict[bool, Any] = {}
+        if traced_training is not None:
+            self._plans[traced_training] = main
+            self._plans[not traced_training] = main if other is None else \
+                other if isinstance(other, Exception) else self._plan(list(other))
+        self._over: frozenset[str] = frozenset()
+
+    def _plan(self, nodes: list[Node]) -> tuple[list[Node], dict, list[list[str]]]:
+        """(nodes, each call's bound arguments, the values free after each node)."""
+        bad = [f"{n.name}: {n.target}" for n in nodes
                if n.op == "call_function" and n.target not in OPS]
         if bad:
             raise ValueError(f"{self._label}: unknown operations {bad}; known: {sorted(OPS)}")
-        self._bound = {n.name: OPS[n.target].signature.bind(*n.args, **n.kwargs)
-                       for n in self.nodes if n.op == "call_function"}
+        bound = {n.name: OPS[n.target].signature.bind(*n.args, **n.kwargs)
+                 for n in nodes if n.op == "call_function"}
         last: dict[str, int] = {}
-        for i, n in enumerate(self.nodes):
+        for i, n in enumerate(nodes):
             last[n.name] = i
-            for r in _refs((n.args, n.kwargs)):
+            for r in ref_names((n.args, n.kwargs)):
                 last[r] = i
-        self._free: list[list[str]] = [[] for _ in self.nodes]
+        free: list[list[str]] = [[] for _ in nodes]
         for name, i in last.items():
-            self._free[i].append(name)
-        self._over: frozenset[str] = frozenset()
+            free[i].append(name)
+        return nodes, bound, free
 
     # ------------------------------------------------------------------ in-place activations
     # A clamping activation (ReLU, ReLU6, Hardtanh) right after a batch norm or an addition,
@@ -160,7 +93,7 @@ class GraphModule(Module):
         children can be replaced after conversion)."""
         uses: dict[str, int] = {}
         for n in self.nodes:
-            for r in _refs((n.args, n.kwargs)):
+            for r in ref_names((n.args, n.kwargs)):
                 uses[r] = uses.get(r, 0) + 1
         by_name = {n.name: n for n in self.nodes}
         over = set()
@@ -204,6 +137,11 @@ class GraphModule(Module):
 
     # ------------------------------------------------------------------ forward
     def forward(self, *inputs: Any) -> Any:
+        plan = self._plans.get(self.training)   # the graph of this mode
+        if isinstance(plan, Exception):
+            raise plan
+        if plan is not None:
+            self.nodes, self._bound, self._free = plan
         places = [n for n in self.nodes if n.op == "placeholder"]
         need = sum(not n.has_default for n in places)
         if not need <= len(inputs) <= len(places):
@@ -223,30 +161,40 @@ class GraphModule(Module):
                 value, caches[node.name] = self._call_module(node, env)
             elif node.op == "call_function":
                 op = OPS[node.target]
-                kwargs = _resolve(self._bound[node.name].kwargs, env)
+                kwargs = resolve_refs(self._bound[node.name].kwargs, env)
                 if op.uses_mode:
                     kwargs["_training"] = self.training
                 if op.uses_rng:
                     kwargs["_rng"] = self.rng
                 try:
-                    value, caches[node.name] = op.forward(*_resolve(self._bound[node.name].args, env), **kwargs)
+                    args = resolve_refs(self._bound[node.name].args, env)
+                    value, caches[node.name] = op.forward(*args, **kwargs)
                 except (TypeError, ValueError) as e:
-                    raise type(e)(f"{self._label}: node {node.name} ({node.label}): {e}") from e
+                    self._raise_placed(e, node)
                 if isinstance(value, np.floating):    # 0-D arithmetic gives NumPy scalars
                     value = np.asarray(value)
             else:                                   # output
-                value = out = _resolve(node.args[0], env)
+                value = out = resolve_refs(node.args[0], env)
             env[node.name] = value
             for name in self._free[i]:
                 env.pop(name, None)
-        self._push_cache((caches, _meta(out), [_meta(x) for x in inputs]))
+        self._push_cache((caches, grad_meta(out), [grad_meta(x) for x in inputs], self.nodes,
+                          self._bound))
         return out
 
     # ------------------------------------------------------------------ backward
     def _seed(self, grad_output: Any, meta: Any) -> Any:
         """Check ``grad_output`` against the output: an array (None: 1.0 for a scalar), or
         for a tuple output a matching tuple with None for outputs without gradient, or one
-        array for its first element."""
+        array for its first element; for a dict output a dict (missing keys: no gradient)."""
+        if isinstance(meta, dict):
+            if not isinstance(grad_output, dict) or set(grad_output) - set(meta):
+                raise ValueError(f"{self._label}.backward: the output is a dict with keys "
+                                 f"{sorted(meta)}; expected a dict of gradients with some of "
+                                 f"them, got {type(grad_output).__name__}"
+                                 f"{' with keys ' + str(sorted(grad_output)) if isinstance(grad_output, dict) else ''}")
+            return {k: None if grad_output.get(k) is None else self._seed(grad_output[k], m)
+                    for k, m in meta.items()}
         if isinstance(meta, list):
             if not isinstance(grad_output, (tuple, list)):
                 grad_output = [grad_output] + [None] * (len(meta) - 1)
@@ -259,21 +207,23 @@ class GraphModule(Module):
         return check_grad(self._label, grad_output, *meta)
 
     def backward(self, grad_output: Any = None) -> Any:
-        caches, out_meta, in_meta = self._pop_cache()
+        caches, out_meta, in_meta, nodes, bound_args = self._pop_cache()
         grads: dict[str, Any] = {}
-        _route(self.nodes[-1].args[0], self._seed(grad_output, out_meta), grads)
+        route_grad(nodes[-1].args[0], self._seed(grad_output, out_meta), grads)
         input_grads = []
-        for node in reversed(self.nodes[:-1]):
+        for node in reversed(nodes[:-1]):
             g = grads.pop(node.name, None)
+            if node.no_grad and node.op != "placeholder":
+                continue
             if node.op == "call_module":
                 self._module_backward(node, g, caches[node.name], grads)
             elif node.op == "call_function":
                 op = OPS[node.target]
                 if g is None or op.backward is None:
                     continue
-                bound = self._bound[node.name]
+                bound = bound_args[node.name]
                 for name, gi in op.backward(g, caches[node.name]).items():
-                    _route(bound.arguments.get(name), gi, grads)
+                    route_grad(bound.arguments.get(name), gi, grads)
             elif node.op == "get_attr" and g is not None:
                 owner, name = self._attr(node)
                 if owner is not None and name in owner._parameters:
@@ -284,18 +234,29 @@ class GraphModule(Module):
         input_grads = [g if m is not None else None for g, m in zip(input_grads, in_meta)]
         return input_grads[0] if len(input_grads) == 1 else tuple(input_grads)
 
+    def _raise_placed(self, e: Exception, node: Node) -> None:
+        """Raise ``e`` again (same type), its message prefixed with the node it came from."""
+        try:
+            placed = type(e)(f"{self._label}: node {node.name} ({node.label}): {e}")
+        except Exception:  # noqa: BLE001 - a type that takes other arguments: as it was
+            raise e from None
+        raise placed from e
+
     def _call_module(self, node: Node, env: dict[str, Any]) -> tuple[Any, tuple | None]:
         """Run a child; return (output, (its cache,) or None). The child's cache is taken
         into the graph's own, so a module called any number of times per forward (a shared
         activation) is not limited by ``MAX_PENDING_FORWARDS``."""
         mod = self._sub(node.target)
         before = mod._caches[-1] if mod._caches else None
-        args = _resolve(node.args, env)
-        if node.name in self._over and isinstance(args[0], np.ndarray) \
-                and args[0].flags.writeable and args[0].dtype.kind == "f":
-            value = mod.forward_inplace(args[0])
-        else:
-            value = mod(*args, **_resolve(node.kwargs, env))
+        args = resolve_refs(node.args, env)
+        try:
+            if node.name in self._over and isinstance(args[0], np.ndarray) \
+                    and args[0].flags.writeable and args[0].dtype.kind == "f":
+                value = mod.forward_inplace(args[0])
+            else:
+                value = mod(*args, **resolve_refs(node.kwargs, env))
+        except (TypeError, ValueError) as e:      # say which module of the model it was
+            self._raise_placed(e, node)
         pushed = bool(mod._caches) and mod._caches[-1] is not before
         return value, ((mod._caches.pop(),) if pushed else None)
 
@@ -315,7 +276,7 @@ class GraphModule(Module):
                 mod._caches.pop()                  # a rejected gradient leaves no stray cache
             raise
         args = node.args
-        _route(args[0] if len(args) == 1 else args, gin if len(args) == 1 else list(gin), grads)
+        route_grad(args[0] if len(args) == 1 else args, gin if len(args) == 1 else list(gin), grads)
 
     # ------------------------------------------------------------------ display
     def code(self) -> str:

@@ -63,6 +63,23 @@ def float_array(name: str, v: Any) -> np.ndarray:
     return v
 
 
+def basic_index(idx: Any) -> bool:
+    """Whether ``idx`` is basic indexing (ints, slices, None, ...): each element picked once."""
+    items = idx if isinstance(idx, tuple) else (idx,)
+    return all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice)) for i in items)
+
+
+def unbroadcast(g: np.ndarray, shape: tuple[int, ...] | None) -> np.ndarray | None:
+    """Sum a broadcast gradient back to an operand's ``shape`` (None: not an array)."""
+    if shape is None:
+        return None
+    lead = g.ndim - len(shape)
+    if lead:
+        g = g.sum(axis=tuple(range(lead)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    return np.asarray(g.sum(axis=axes, keepdims=True) if axes else g, dtype=g.dtype)
+
+
 def wrap_dim(name: str, dim: Any, ndim: int) -> int:
     """torch's dim (negative counts from the end) as an axis in ``range(ndim)``."""
     n = max(ndim, 1)

@@ -12,8 +12,9 @@ import numpy as np
 from .. import functional as F
 from ..functional import adaptive_pool as AP
 from ..functional import pooling as P
-from ..functional.dropout import check_probability
-from .ops_base import OPS, Op, float_array, grad, op, wrap_dim
+from ..functional.dropout import (channel_noise_shape, check_probability, dropout_backward,
+                                  dropout_forward)
+from .ops_base import OPS, Op, float_array, grad, op, unbroadcast, wrap_dim
 
 # ----------------------------------------------------------------------------- reductions
 def _reduce(name: str, fn: Callable, scale: bool) -> None:
@@ -38,6 +39,88 @@ def _reduce(name: str, fn: Callable, scale: bool) -> None:
 
 _reduce("mean", np.mean, True)
 _reduce("sum", np.sum, False)
+
+
+# ----------------------------------------------------------------------------- max, min
+class Extremes(tuple):
+    """``(values, indices)`` of ``max``/``min`` along a dim, as torch.return_types."""
+    __slots__ = ()
+
+    @property
+    def values(self) -> np.ndarray:
+        return self[0]
+
+    @property
+    def indices(self) -> np.ndarray:
+        return self[1]
+
+
+def _spread(dy: np.ndarray, x: np.ndarray, y: np.ndarray, dims: tuple, keepdim: bool) -> np.ndarray:
+    """torch's gradient of a max/min over ``dims`` without indices: shared evenly by the
+    elements equal to the result (ties, NaN included)."""
+    yk, gk = (y, dy) if keepdim else (np.expand_dims(y, dims), np.expand_dims(dy, dims))
+    hit = (x == yk) | (np.isnan(x) & np.isnan(yk))
+    return np.where(hit, gk / hit.sum(axis=dims, keepdims=True).astype(dy.dtype), dy.dtype.type(0))
+
+
+def _pair_grads(dy: np.ndarray, a: np.ndarray, b: np.ndarray, pair: Callable) -> tuple:
+    """torch.maximum/minimum's gradients: all to the operand taken, half each on ties;
+    each summed back to its operand's shape."""
+    y, tie = pair(a, b), a == b
+    ga = np.where(tie, dy * 0.5, np.where(y == a, dy, 0)).astype(dy.dtype)
+    gb = np.where(tie, dy * 0.5, np.where(y == b, dy, 0)).astype(dy.dtype)
+    return unbroadcast(ga, a.shape), unbroadcast(gb, b.shape)
+
+
+def _extreme(name: str, fn: Callable, arg: Callable, pair: Callable) -> None:
+    """``max``/``min``: over everything, along ``dim`` ((values, indices), the gradient to
+    the index taken), or elementwise against a second tensor (torch.maximum's gradient:
+    half each on ties)."""
+    def forward(input, dim=None, keepdim=False):
+        x = float_array(name, input)
+        if isinstance(dim, np.ndarray):                      # torch.max(a, b)
+            y = pair(x, dim)
+            return y, ("pair", x, dim)
+        if dim is None:
+            y = np.asarray(fn(x))
+            return y, ("all", x, y)
+        axis = wrap_dim(name, dim, x.ndim)
+        idx = np.expand_dims(arg(x, axis=axis), axis)                 # first extreme, as torch
+        y = np.take_along_axis(x, idx, axis)
+        out = Extremes((y if keepdim else y.squeeze(axis), idx if keepdim else idx.squeeze(axis)))
+        return out, ("dim", x.shape, axis, idx)
+
+    def backward(dy, cache):
+        if cache[0] == "pair":
+            return dict(zip(("input", "dim"), _pair_grads(dy, cache[1], cache[2], pair)))
+        if cache[0] == "all":
+            return {"input": _spread(dy, cache[1], cache[2], tuple(range(cache[1].ndim)), False)}
+        _, shape, axis, idx = cache
+        g = dy[0] if isinstance(dy, (tuple, list)) else dy
+        if g is None:
+            return {}
+        dx = np.zeros(shape, g.dtype)
+        np.put_along_axis(dx, idx, g if g.ndim == len(shape) else np.expand_dims(g, axis), axis)
+        return {"input": dx}
+    OPS[name] = Op(name, forward, backward)
+
+    def amax(input, dim=(), keepdim=False):
+        x = float_array("a" + name, input)
+        dims = tuple(range(x.ndim)) if dim in ((), [], None) else tuple(
+            wrap_dim("a" + name, d, x.ndim) for d in (dim if isinstance(dim, (tuple, list)) else (dim,)))
+        y = np.asarray(fn(x, axis=dims, keepdims=bool(keepdim)))
+        return y, (x, y, dims, bool(keepdim))
+    OPS["a" + name] = Op("a" + name, amax, lambda dy, c: {"input": _spread(dy, *c)})
+
+    def elementwise(input, other):
+        return pair(float_array(name + "imum", input), float_array(name + "imum", other)), \
+            (input, other)
+    OPS[name + "imum"] = Op(name + "imum", elementwise,
+                            lambda dy, c: dict(zip(("input", "other"), _pair_grads(dy, *c, pair))))
+
+
+_extreme("max", np.max, np.argmax, np.maximum)
+_extreme("min", np.min, np.argmin, np.minimum)
 
 
 # ----------------------------------------------------------------------------- elementwise math
@@ -172,21 +255,18 @@ OPS["adaptive_avg_pool2d"].backward = _unbatched_grad(AP.adaptive_avg_pool2d_bac
 OPS["adaptive_max_pool2d"].backward = _unbatched_grad(AP.adaptive_max_pool2d_backward)
 
 
-@op("dropout", uses_mode=True)
-def _dropout(input, p=0.5, training=True, inplace=False, *, _training=True):
-    p = check_probability("dropout", p)
-    if training and _training and p > 0:
-        raise ValueError(
-            f"dropout: F.dropout(p={p}) in training mode is not supported inside a converted "
-            f"graph (its random mask could not match torch's); use an nn.Dropout module, which "
-            f"converts to numpy_layers.Dropout, or call .eval()")
-    return float_array("dropout", input), None
+def _dropout_op(name: str, channels: bool) -> None:
+    """``F.dropout``/``F.dropout2d``: the identity in eval mode (or ``training=False``); in
+    training the keep-mask is drawn from the graph's ``rng``, as ``nn.Dropout`` draws from
+    its own (torch's mask cannot be reproduced; inject one by giving the graph an ``rng``)."""
+    def forward(input, p=0.5, training=True, inplace=False, *, _training=True, _rng=None):
+        x = float_array(name, input)
+        shape = channel_noise_shape(name, x.shape) if channels else None
+        return dropout_forward(x, check_probability(name, p), bool(training and _training),
+                               rng=_rng, noise_shape=shape)
+    OPS[name] = Op(name, forward, lambda dy, noise: {"input": dropout_backward(dy, noise)},
+                   uses_mode=True, uses_rng=True)
 
 
-@grad("dropout")
-def _dropout_back(dy, cache):
-    return {"input": dy}
-
-
-OPS["dropout2d"] = Op("dropout2d", _dropout, _dropout_back, uses_mode=True)
-
+_dropout_op("dropout", channels=False)
+_dropout_op("dropout2d", channels=True)

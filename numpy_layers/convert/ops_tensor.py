@@ -16,18 +16,8 @@ from typing import Any, Callable
 import numpy as np
 
 from ..functional.shape import flat_shape
-from .ops_base import OPS, Op, float_array, grad, is_float, op, wrap_dim
-
-
-def _unbroadcast(g: np.ndarray, shape: tuple[int, ...] | None) -> np.ndarray | None:
-    """Sum a broadcast gradient back to an operand's ``shape`` (None: not an array)."""
-    if shape is None:
-        return None
-    lead = g.ndim - len(shape)
-    if lead:
-        g = g.sum(axis=tuple(range(lead)))
-    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
-    return np.asarray(g.sum(axis=axes, keepdims=True) if axes else g, dtype=g.dtype)
+from .ops_base import (OPS, Op, basic_index, float_array, grad, is_float, op, unbroadcast,
+                       wrap_dim)
 
 
 def _shape(v: Any) -> tuple[int, ...] | None:
@@ -43,7 +33,7 @@ def _binary(name: str, fn: Callable, grads: Callable) -> None:
     def backward(dy, cache):
         sa, sb, a, b = cache
         ga, gb = grads(dy, a, b, sa is not None, sb is not None)
-        return {"input": _unbroadcast(ga, sa), "other": _unbroadcast(gb, sb)}
+        return {"input": unbroadcast(ga, sa), "other": unbroadcast(gb, sb)}
     OPS[name] = Op(name, forward, backward)
 
 
@@ -66,8 +56,8 @@ def _sub(input, other, *, alpha=1):
 @grad("sub")
 def _add_back(dy, cache):
     sa, sb, alpha = cache
-    return {"input": _unbroadcast(dy, sa),
-            "other": _unbroadcast(dy if alpha == 1 else -dy if alpha == -1 else dy * alpha, sb)}
+    return {"input": unbroadcast(dy, sa),
+            "other": unbroadcast(dy if alpha == 1 else -dy if alpha == -1 else dy * alpha, sb)}
 
 
 @op("floordiv")
@@ -148,7 +138,7 @@ def _expand_as(input, other):
 
 
 OPS["expand"].backward = OPS["expand_as"].backward = \
-    lambda dy, shape: {"input": _unbroadcast(dy, shape)}
+    lambda dy, shape: {"input": unbroadcast(dy, shape)}
 
 
 @op("permute")
@@ -199,20 +189,27 @@ def _getattr(obj, name):
         return tuple(obj.shape), None
     if name == "ndim":
         return obj.ndim, None
-    raise TypeError(f"getattr: only .shape and .ndim of a tensor are supported, got .{name}")
+    if name == "dtype":                          # as fx's arguments name torch dtypes
+        return f"torch.{obj.dtype.name}", None
+    if name == "device":
+        return "cpu", None
+    if name in ("values", "indices") and isinstance(obj, tuple) and hasattr(obj, name):
+        return getattr(obj, name), name == "values"      # max/min's (values, indices)
+    raise TypeError(f"getattr: only .shape, .ndim, .dtype and .device of a tensor (and "
+                    f".values, .indices of max/min) are supported, got .{name}")
+
+
+@grad("getattr")
+def _getattr_back(dy, values):
+    return {"obj": [dy, None]} if values else {}
 
 
 # ----------------------------------------------------------------------------- indexing, joining
-def _basic_index(idx: Any) -> bool:
-    items = idx if isinstance(idx, tuple) else (idx,)
-    return all(i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice)) for i in items)
-
-
 @op("getitem")
 def _getitem(a, b):
     if isinstance(a, (tuple, list)):
         return a[b], ("seq", len(a), b)
-    if not _basic_index(b):
+    if not basic_index(b):
         raise TypeError(f"getitem: only integers, slices, None and ... index a tensor here, got {b!r}")
     return np.asarray(a[b]), ("array", a.shape, a.dtype, b) if is_float(a) else None
 

@@ -22,12 +22,15 @@ FUNCTIONS = {
     "mul": "operator.mul operator.imul torch.mul torch.multiply",
     "div": "operator.truediv operator.itruediv torch.div torch.divide torch.true_divide",
     "floordiv": "operator.floordiv", "neg": "operator.neg torch.neg torch.negative",
-    "pow": "operator.pow torch.pow", "getitem": "operator.getitem", "getattr": "builtins.getattr",
+    "pow": "operator.pow torch.pow", "getitem": "operator.getitem",
+    "setitem": "operator.setitem", "getattr": "builtins.getattr",
     "flatten": "torch.flatten", "reshape": "torch.reshape", "permute": "torch.permute",
     "transpose": "torch.transpose torch.swapaxes", "unsqueeze": "torch.unsqueeze",
     "squeeze": "torch.squeeze", "cat": "torch.cat torch.concat torch.concatenate",
     "stack": "torch.stack", "chunk": "torch.chunk", "split": "torch.split",
-    "mean": "torch.mean", "sum": "torch.sum", "detach": "torch.detach", "clone": "torch.clone",
+    "mean": "torch.mean", "sum": "torch.sum", "max": "torch.max", "min": "torch.min",
+    "amax": "torch.amax", "amin": "torch.amin", "maximum": "torch.maximum",
+    "minimum": "torch.minimum", "detach": "torch.detach", "clone": "torch.clone",
     "sqrt": "torch.sqrt", "rsqrt": "torch.rsqrt", "exp": "torch.exp", "log": "torch.log",
     "abs": "torch.abs", "square": "torch.square", "reciprocal": "torch.reciprocal",
     "clamp": "torch.clamp torch.clip",
@@ -59,6 +62,9 @@ FUNCTIONS = {
     "binary_cross_entropy": "F.binary_cross_entropy",
     "binary_cross_entropy_with_logits": "F.binary_cross_entropy_with_logits",
     "cross_entropy": "F.cross_entropy", "nll_loss": "F.nll_loss",
+    "matmul": "torch.matmul operator.matmul", "bmm": "torch.bmm", "norm": "torch.norm",
+    "normalize": "F.normalize", "zeros_like": "torch.zeros_like", "ones_like": "torch.ones_like",
+    "clamp_min": "torch.clamp_min", "clamp_max": "torch.clamp_max", "t": "torch.t",
 }
 # Functions of packages that need not be importable, by qualified name -> OPS key.
 QUALIFIED = {"torchvision.ops.stochastic_depth.stochastic_depth": "stochastic_depth"}
@@ -67,14 +73,23 @@ USER_FUNCTIONS: dict[Any, str] = {}
 # Tensor method -> OPS key (in-place ``x_`` forms map to their functional op).
 METHODS = {m: m for m in (
     "add sub mul div neg pow flatten permute transpose unsqueeze squeeze contiguous clone "
-    "detach size dim numel mean sum relu sigmoid tanh softmax log_softmax chunk split "
-    "sqrt rsqrt exp log abs square reciprocal clamp expand expand_as").split()}
+    "detach size dim numel mean sum max min amax amin maximum minimum relu sigmoid tanh softmax log_softmax chunk split "
+    "sqrt rsqrt exp log abs square reciprocal clamp expand expand_as to type_as float double "
+    "matmul bmm norm repeat clamp_min clamp_max new_zeros new_ones t").split()}
 METHODS.update({"view": "reshape", "reshape": "reshape", "view_as": "reshape_as",
                  "reshape_as": "reshape_as", "swapaxes": "transpose", "clip": "clamp"})
 METHODS.update({m + "_": m for m in
-                 "add sub mul div neg relu sigmoid tanh sqrt exp log abs clamp".split()})
+                 "add sub mul div neg relu sigmoid tanh sqrt exp log abs clamp clamp_min "
+                 "clamp_max".split()})
 METHODS["clip_"] = "clamp"
-INPLACE = {"operator.iadd", "operator.isub", "operator.imul", "operator.itruediv", "torch.relu_"}
+# Attributes a forward may read: of any traced value (None), and of an op's result by key.
+GETATTR = {None: ("shape", "ndim", "dtype", "device"), "max": ("values", "indices"), "min": ("values", "indices")}
+# Ops and modules whose result may share its input's memory in torch (a view, or the
+# input itself): an in-place op on one of them also changes the other.
+VIEWS = frozenset("getitem reshape reshape_as flatten unsqueeze squeeze contiguous detach expand "
+                  "expand_as permute transpose chunk split dropout dropout2d Flatten Unflatten "
+                  "Identity Dropout Dropout2d to type_as float double t".split())
+INPLACE = {"operator.setitem", "operator.iadd", "operator.isub", "operator.imul", "operator.itruediv", "torch.relu_"}
 
 
 def function_table() -> dict[Any, str]:

@@ -57,6 +57,7 @@ class Module:
         object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_caches", [])
+        object.__setattr__(self, "_tied", {})
         object.__setattr__(self, "training", True)
 
     # ----------------------------------------------------------------- registration
@@ -64,6 +65,14 @@ class Module:
         """Add a learnable array (``None`` registers an absent one, like ``bias=False``)."""
         self._parameters[name] = value
         self._grads[name] = None
+
+    def tie_parameter(self, name: str, owner: "Module", owner_name: str) -> None:
+        """Make parameter ``name`` the very array ``owner.<owner_name>`` (torch's weight
+        tying, ``fc2.weight = fc1.weight``): its gradients are added into the owner's, and
+        ``named_parameters``/``named_grads`` list it once, under the owner's name."""
+        self._parameters[name] = owner._parameters[owner_name]
+        self._grads[name] = None
+        self._tied[name] = (owner, owner_name)
 
     def register_buffer(self, name: str, value: np.ndarray | None, persistent: bool = True) -> None:
         self._buffers[name] = value
@@ -147,6 +156,11 @@ class Module:
         """Add ``grad`` into the gradient of parameter ``name`` (torch's ``.grad +=``)."""
         if grad is None or self._parameters.get(name) is None:
             return
+        tied = self.__dict__.get("_tied")
+        if tied and name in tied:
+            owner, owner_name = tied[name]
+            owner._accumulate(owner_name, grad)
+            return
         old = self._grads.get(name)
         self._grads[name] = grad.copy() if old is None else old + grad
 
@@ -190,8 +204,9 @@ class Module:
         """Yield ``(name, grad)`` in ``named_parameters`` order; ``None`` before any backward."""
         mods = self.named_modules(prefix) if recurse else [(prefix, self)]
         for mprefix, m in mods:
+            tied = m.__dict__.get("_tied") or {}
             for name, p in m._parameters.items():
-                if p is None:
+                if p is None or name in tied:
                     continue
                 yield (f"{mprefix}.{name}" if mprefix else name), m._grads.get(name)
 

@@ -148,14 +148,20 @@ def test_two_forwards_then_two_backwards_accumulate():
         close(name, grads[name], p.grad)
 
 
-def test_dropout_in_eval_only():
+def test_functional_dropout_draws_from_the_graph_rng_in_training():
     class Drop(nn.Module):
         def forward(self, x):
-            return F.dropout(x, 0.5, self.training) * 2
+            return F.dropout(x, 0.25, self.training) * 2
 
     n = nl.from_torch(Drop().train())
-    with pytest.raises(ValueError, match="nn.Dropout"):
-        n(rand(3, 4))
+    n.rng = np.random.default_rng(0)
+    x = rand(400, 50) + 3                                  # no zeros of its own
+    y = n(x)
+    kept = y != 0
+    assert abs(kept.mean() - 0.75) < 0.01                  # 20,000 draws: sd 0.003
+    np.testing.assert_allclose(y[kept], x[kept] * 2 / 0.75, rtol=1e-15)
+    dy = rand(400, 50, seed=3)
+    np.testing.assert_allclose(n.backward(dy), np.where(kept, dy * 2 / 0.75, 0), rtol=1e-15)
     check_graph(Drop().eval(), rand(3, 4))
 
 
