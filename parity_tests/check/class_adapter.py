@@ -145,7 +145,8 @@ class ClassAdapter(UserAdapter):
     def _map_arrays(self) -> None:
         ctx = self.ctx
         arrays = access.scan(self.obj)
-        gradish = {p for p in arrays for q in arrays if q != p and p[-1] in names.grad_names(q[-1])}
+        gradish = {p for p in arrays for q in arrays
+                   if q != p and access.name(p) in names.grad_names(access.name(q))}
         free = {p: a for p, a in arrays.items() if p not in gradish}
         used: set[tuple] = set()
         wanted = list(ctx.shapes) + [t for t in ctx.absent if t not in ctx.shapes]
@@ -184,13 +185,15 @@ class ClassAdapter(UserAdapter):
                 for p, a in free.items():
                     if p in used:
                         continue
-                    if how == "name" and access.text(p) != t and names.match(p[-1], {t}) is None:
+                    if how == "name" and access.text(p) != t and names.match(access.name(p), {t}) is None:
+                        continue
+                    if how == "shape" and access.name(p) in names.CACHED:
                         continue
                     lays = candidates(shape, a.shape)
                     if lays:
                         options.append((p, lays))
                 if how == "name":
-                    exact = [o for o in options if o[0][-1] == t or access.text(o[0]) == t]
+                    exact = [o for o in options if access.name(o[0]) == t or access.text(o[0]) == t]
                     options = exact or options
                 if len(options) == 1 or (how == "name" and options):
                     p, lays = options[0]
@@ -231,8 +234,9 @@ class ClassAdapter(UserAdapter):
     def state_dict(self) -> "OrderedDict[str, np.ndarray]":
         out: OrderedDict[str, np.ndarray] = OrderedDict()
         state = dict(self.obj.state_dict()) if self.module_like else None
-        for t, path in self.slots.items():
-            if t not in self.ctx.shapes:
+        for t in self.ctx.shapes:                         # torch's order, not the layer's
+            path = self.slots.get(t)
+            if path is None:
                 continue
             a = state.get(t) if state is not None else access.get(self.obj, path)
             if isinstance(a, np.ndarray):

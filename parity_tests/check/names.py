@@ -28,7 +28,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "bias": ("b", "B", "biases", "bias_", "beta", "shift", "offset", "b1", "intercept"),
     "running_mean": ("moving_mean", "running_mu", "mean", "mu", "rm", "pop_mean",
                      "population_mean", "avg_mean", "ema_mean", "global_mean", "run_mean",
-                     "mean_running", "moving_avg", "running_avg"),
+                     "mean_running", "moving_avg", "running_avg", "mu_running", "moving_mu"),
     "running_var": ("moving_var", "moving_variance", "running_variance", "var", "variance",
                     "sigma2", "sigma_sq", "rv", "pop_var", "population_var", "avg_var",
                     "ema_var", "global_var", "run_var", "var_running"),
@@ -146,6 +146,10 @@ INPUT_GRAD_ATTRS = ("dinputs", "dinput", "dx", "dX", "d_input", "d_inputs", "inp
                     "delta_prev", "dx_")
 OUTPUT_ATTRS = ("output", "out", "outputs", "y", "Y", "A", "a", "activation", "activations",
                 "result", "z_out", "out_")
+# What a forward keeps for its backward: never a parameter, whatever its shape.
+CACHED = ("x", "X", "inputs", "input", "inp", "input_data", "A_prev", "a_prev", "x_in",
+          "in_data", "last_input", "prev_input", "output", "out", "outputs", "result", "mask",
+          "xhat", "x_hat", "x_norm", "x_centered", "xmu", "dinputs", "dx", "dX", "cache")
 FORWARD_NAMES = ("forward", "forward_pass", "forward_propagation", "forward_prop", "fprop",
                  "feed_forward", "feedforward", "call", "__call__", "propagate_forward",
                  "fwd", "compute", "apply")
