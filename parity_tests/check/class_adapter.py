@@ -293,7 +293,7 @@ class ClassAdapter(UserAdapter):
             ret = self.fwd_binding.call(self.fwd, values, extra)
         if ret is None and not self.module_like:
             ret, _ = access.first_attr(self.obj, names.OUTPUT_ATTRS)
-        y = self._split_output(ret)
+        y = self._split_output(self._plain(ret))
         y = tuple(self._to_torch(v) for v in y) if isinstance(y, tuple) else self._to_torch(y)
         self._record(list(xs), y, kwargs)
         return y
@@ -327,9 +327,14 @@ class ClassAdapter(UserAdapter):
             ret = self.bwd_binding.call(self.bwd, values, {**extra, "grad_output": own})
             ctx.prefs.note(f"the loss's backward is given its forward's {own.name!r}, "
                            f"as it expects (no upstream gradient)")
+        ret = self._plain(ret)
         extras: list = []
         if isinstance(ret, (tuple, list)):
-            dx, extras = ret[0], list(ret[1:])
+            k = _input_position(ret, values.get(ctx.ref.inputs()[0]), ctx.prefs.orders)
+            dx, extras = ret[k], list(ret[:k]) + list(ret[k + 1:])
+            if k:
+                ctx.prefs.note(f"the backward returns the input gradient at position {k} "
+                               f"(the only returned array of the input's shape)")
         else:
             dx = ret
         if dx is None:
@@ -388,6 +393,21 @@ class ClassAdapter(UserAdapter):
             out |= set(names.SHAPE_OPTIONS)
         out |= set(self.slots)
         return out
+
+
+def _input_position(ret: Any, x: Any, orders: dict) -> int:
+    """Where a returned tuple holds the input gradient: first, unless the first has not the
+    input's shape and exactly one other has (``return dW, db, dx``); a case where several
+    have it (all shapes (1, 1)) keeps the position an earlier case settled."""
+    shape = np.shape(x) if isinstance(x, np.ndarray) else None
+    if shape is None or not ret:
+        return 0
+    hits = [i for i, r in enumerate(ret) if isinstance(r, np.ndarray) and r.shape == shape]
+    if len(hits) == 1:
+        orders["input_grad"] = hits[0]
+        return hits[0]
+    k = orders.get("input_grad", 0)
+    return k if k in hits else 0
 
 
 def _claimed(grads: dict, e: np.ndarray) -> bool:

@@ -157,7 +157,7 @@ class FunctionAdapter(UserAdapter):
 
     def __call__(self, *xs: Any, **kwargs: Any) -> Any:
         ret = self._call(list(xs), self.ctx.mode)
-        ret = self._returned_buffers(ret)
+        ret = self._returned_buffers(self._plain(ret))
         y = self._split_output(ret)
         self._loss_and_grad(y, xs)
         y = tuple(self._to_torch(v) for v in y) if isinstance(y, tuple) else self._to_torch(y)
@@ -191,9 +191,11 @@ class FunctionAdapter(UserAdapter):
         order = [b.role for b in self.fwd_binding.bound
                  if b.role in self.ctx.ref.roles and self.ctx.ref.roles[b.role].kind in
                  ("input", "param") and b.index is None]
+        ret = self._plain(ret)
         if isinstance(ret, dict):
             ret = _from_dict(ret, order, self.ctx.ref.roles)
         rets = list(ret) if isinstance(ret, (tuple, list)) else [ret]
+        rets = self._by_shape(rets, order, values)
         by_role = dict(zip(order, rets))
         ins = self.ctx.ref.inputs()
         dx = tuple(by_role.get(r) for r in ins) if len(ins) > 1 else by_role.get(ins[0], rets[0])
@@ -205,6 +207,30 @@ class FunctionAdapter(UserAdapter):
 
     def describe_args(self) -> str:
         return ", ".join(b.describe() for b in self.fwd_binding.bound)
+
+    def _by_shape(self, rets: list, order: list[str], values: dict) -> list:
+        """The returned gradients in the forward's argument order: as returned, unless
+        exactly one assignment gives every array its argument's shape (``return dw, db, dx``
+        for ``forward(x, w, b)``); a case where shapes cannot tell (all (1, 1)) keeps the
+        assignment an earlier case settled."""
+        shapes = [np.shape(values[r]) if isinstance(values.get(r), np.ndarray) else None
+                  for r in order]
+        if min(len(rets), len(order)) < 2 or None in shapes:
+            return rets
+        fits = [[i for i in range(len(rets)) if isinstance(rets[i], np.ndarray)
+                 and rets[i].shape == s] for s in shapes]
+        picks = [f[0] if len(f) == 1 else None for f in fits]
+        orders = self.ctx.prefs.orders
+        if None in picks or len(set(picks)) != len(picks):
+            picks = orders.get("grads")
+            if picks is None or not all(p < len(rets) and p in f for p, f in zip(picks, fits)):
+                return rets
+        orders["grads"] = picks
+        if picks != list(range(len(picks))):
+            self.ctx.prefs.note(
+                f"the backward returns the gradients of {', '.join(order)} in the order "
+                f"{', '.join(order[picks.index(i)] for i in sorted(picks))} (matched by shape)")
+        return [rets[i] for i in picks] + [r for i, r in enumerate(rets) if i not in picks]
 
 
 def _from_dict(ret: dict, order: list[str], roles: dict) -> list:
