@@ -28,7 +28,7 @@ class Bound:
     param: str
     role: str | None              # a reference role, or None for special ones
     how: str                      # name, synonym, component, position, dict, grad_output,
-    index: int | None = None      # cache, lr, mask, default
+    index: int | None = None      # cache, lr, mask, default, ctx
     inverted: bool = False
     default: Any = EMPTY
     kind: Any = inspect.Parameter.POSITIONAL_OR_KEYWORD
@@ -196,13 +196,15 @@ def _bind_one(p: inspect.Parameter, i: int, roles: set[str], context: str,
     kw = dict(default=p.default, kind=p.kind)
     if name in explicit:
         target = explicit[name]
-        if target in ("grad_output", "cache", "lr", "mask", "dict", "default"):
+        if target in ("grad_output", "cache", "lr", "mask", "dict", "default", "ctx"):
             return Bound(name, None, target, **kw)
         m = names.match(target, roles)
         if m is None:
             raise BindingError(f"--arg {name}={target}: {target!r} is not a role of the "
                                f"reference (roles: {', '.join(sorted(roles))})")
         return Bound(name, m.role, "explicit", m.index, m.inverted, **kw)
+    if context == "function" and i == 0 and name in names.FUNCTION_CTX:
+        return Bound(name, None, "ctx", **kw)      # forward(ctx, x, w): a context object
     if context == "backward":
         first = i == 0 and name not in names.CACHE and not _names_an_input(name, roles)
         if name in names.GRAD_OUTPUT or first:

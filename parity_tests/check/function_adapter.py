@@ -13,6 +13,27 @@ from .binding import Binding
 from .context import Context
 from .layout import IDENTITY, candidates, expr_layout
 
+class FunctionCtx:
+    """The ``ctx`` of an autograd.Function-style layer: ``save_for_backward(*arrays)`` keeps
+    them as ``saved_tensors``; any other attribute can be set on it."""
+
+    def __init__(self) -> None:
+        self.saved_tensors: tuple = ()
+        self.needs_input_grad = (True,) * 8
+
+    def save_for_backward(self, *arrays: Any) -> None:
+        self.saved_tensors = arrays
+
+    def mark_dirty(self, *arrays: Any) -> None:
+        pass
+
+    mark_non_differentiable = mark_dirty
+
+    @property
+    def saved_variables(self) -> tuple:
+        return self.saved_tensors
+
+
 class FunctionAdapter(UserAdapter):
     """A forward function, with its ``*_backward`` partner or forward only."""
 
@@ -101,8 +122,10 @@ class FunctionAdapter(UserAdapter):
 
     def _call(self, xs: list, mode: str, probe: bool = False) -> Any:
         values = self._values(xs, mode)
+        self.fn_ctx = FunctionCtx() if self.fwd_binding.has("ctx") else None
         try:
-            ret = self.fwd_binding.call(self.fwd, values, {"mask": self.mask, "dtype": self.ctx.dtype})
+            ret = self.fwd_binding.call(self.fwd, values, {"mask": self.mask, "dtype": self.ctx.dtype,
+                                                          "ctx": self.fn_ctx})
         finally:
             for d in self.fwd_binding.dicts:
                 self.reads |= d.read
@@ -159,6 +182,8 @@ class FunctionAdapter(UserAdapter):
         ret = self._call(list(xs), self.ctx.mode)
         ret = self._returned_buffers(self._plain(ret))
         y = self._split_output(ret)
+        if self.fn_ctx is not None:           # backward(ctx, grad): the context is the cache
+            self.cache = self.fn_ctx
         self._loss_and_grad(y, xs)
         y = tuple(self._to_torch(v) for v in y) if isinstance(y, tuple) else self._to_torch(y)
         self._record(list(xs), y, kwargs)

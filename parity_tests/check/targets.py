@@ -117,11 +117,31 @@ def load_target(layer: Any) -> Target:
     if isinstance(obj, (tuple, list)) and len(obj) == 2:
         return _pair(obj[0], obj[1], text)
     if inspect.isclass(obj):
+        fn = _function_style(obj)
+        if fn is not None:
+            return Target("function", obj.__qualname__, _where(obj, text), fwd=fn[0], bwd=fn[1])
         return Target("class", obj.__qualname__, _where(obj, text), cls=obj)
     if callable(obj):
         _check_function(obj)
         return Target("function", obj.__name__, _where(obj, text), fwd=obj, bwd=partner(obj))
     raise TargetError(f"check: {text or obj!r} is not a class or a function")
+
+
+def _function_style(cls: type) -> tuple[Callable, Callable | None] | None:
+    """An autograd.Function-style class: static ``forward(ctx, ...)`` and
+    ``backward(ctx, grad)``, driven as a function pair whose cache is the ``ctx``."""
+    fwd = inspect.getattr_static(cls, "forward", None)
+    if not isinstance(fwd, (staticmethod, classmethod)):
+        return None
+    fn = getattr(cls, "forward")
+    try:
+        first = next(iter(inspect.signature(fn).parameters), None)
+    except (TypeError, ValueError):
+        return None
+    if first not in ("ctx", "context"):
+        return None
+    bwd = getattr(cls, "backward", None)
+    return fn, bwd if callable(bwd) else None
 
 
 def _pair(fwd: Any, bwd: Any, text: str | None) -> Target:
