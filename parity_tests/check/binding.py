@@ -206,7 +206,8 @@ def _bind_one(p: inspect.Parameter, i: int, roles: set[str], context: str,
     if context == "function" and i == 0 and name in names.FUNCTION_CTX:
         return Bound(name, None, "ctx", **kw)      # forward(ctx, x, w): a context object
     if context == "backward":
-        first = i == 0 and name not in names.CACHE and not _names_an_input(name, roles)
+        first = i == 0 and name not in names.CACHE and not _names_an_input(name, roles) \
+            and not names.OPTION_DICT.match(name)     # linear_grad(params, x, g)
         if name in names.GRAD_OUTPUT or first:
             return Bound(name, None, "grad_output", **kw)
         if name in names.CACHE:

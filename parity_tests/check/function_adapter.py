@@ -46,6 +46,7 @@ class FunctionAdapter(UserAdapter):
         self.state: "OrderedDict[str, np.ndarray]" = OrderedDict()
         self.args: dict[str, np.ndarray] = {}       # last call's user-layout arrays
         self.reads: set[str] = set()
+        self.keys: dict[str, str] = {}              # role -> the dict key the layer reads
         self._raised = False          # every call so far raised (before reading its dict?)
         self._probe()
         roles = self.taken()
@@ -76,7 +77,7 @@ class FunctionAdapter(UserAdapter):
     def describe_slot(self, t: str) -> str:
         """torch's tensor ``t`` as an expression of what the function receives: 'w.T'."""
         b = self.fwd_binding.param_for(t)
-        where = b.param if b is not None else f"{self._dict_name()}[{t!r}]"
+        where = b.param if b is not None else f"{self._dict_name()}[{self.keys.get(t, t)!r}]"
         return self.layouts[t].describe(where, self.ctx.shapes[t])
 
     def _dict_name(self) -> str:
@@ -97,13 +98,22 @@ class FunctionAdapter(UserAdapter):
         """Call the forward once per mode on drawn inputs to learn which options and
         buffers it reads from its option dicts (nothing is kept)."""
         self._raised = True
-        for mode in ("train", "eval"):
-            try:
-                with RNGState():
-                    self._call(draw_inputs(self.ctx), mode, probe=True)
-                self._raised = False
-            except Exception:  # noqa: BLE001 - the real run reports what a layer raises
-                pass
+        alts = {t: candidates(shape, None) for t, shape in self.ctx.shapes.items()
+                if self.fwd_binding.param_for(t) is None and t not in self.ctx.prefs.param_map}
+        for k in range(max([len(a) for a in alts.values()] + [1])):
+            # arrays read from a dict: a raise in one layout (x @ params['W'] with W
+            # (in, out)) may stop the call before it reads the rest, so try the others
+            self.layouts = {t: a[min(k, len(a) - 1)] for t, a in alts.items()}
+            for mode in ("train", "eval"):
+                try:
+                    with RNGState():
+                        self._call(draw_inputs(self.ctx), mode, probe=True)
+                    self._raised = False
+                except Exception:  # noqa: BLE001 - the real run reports what a layer raises
+                    pass
+            if not self._raised:
+                break
+        self.layouts = {}
 
     def _values(self, xs: list, mode: str) -> dict[str, Any]:
         ctx = self.ctx
@@ -116,8 +126,9 @@ class FunctionAdapter(UserAdapter):
             values[t] = self.args[t]
         for t, shape in ctx.absent.items():
             b = self.fwd_binding.param_for(t)
-            values[t] = None if b is None or b.default is None else self.layouts.get(
-                t, IDENTITY).to_user(np.full(shape, names.NEUTRAL[t], ctx.dtype))
+            held = t in self.reads if b is None else b.default is not None   # dict-read: held
+            values[t] = self.layouts.get(t, IDENTITY).to_user(
+                np.full(shape, names.NEUTRAL[t], ctx.dtype)) if held else None
         return values
 
     def _call(self, xs: list, mode: str, probe: bool = False) -> Any:
@@ -129,6 +140,7 @@ class FunctionAdapter(UserAdapter):
         finally:
             for d in self.fwd_binding.dicts:
                 self.reads |= d.read
+                self.keys.update(d.keys)
         self._raised = False
         if not probe:
             self._read_back()
@@ -216,8 +228,11 @@ class FunctionAdapter(UserAdapter):
         order = [b.role for b in self.fwd_binding.bound
                  if b.role in self.ctx.ref.roles and self.ctx.ref.roles[b.role].kind in
                  ("input", "param") and b.index is None]
+        order += [t for t in self.grads if t not in order and t in self.reads]   # dict-read
         ret = self._plain(ret)
-        if isinstance(ret, dict):
+        if isinstance(ret, tuple) and any(isinstance(r, dict) for r in ret):
+            ret = _with_dicts(ret, order, self.ctx.ref.roles)      # (dparams, dx)
+        elif isinstance(ret, dict):
             ret = _from_dict(ret, order, self.ctx.ref.roles)
         rets = list(ret) if isinstance(ret, (tuple, list)) else [ret]
         rets = self._by_shape(rets, order, values)
@@ -256,6 +271,18 @@ class FunctionAdapter(UserAdapter):
                 f"the backward returns the gradients of {', '.join(order)} in the order "
                 f"{', '.join(order[picks.index(i)] for i in sorted(picks))} (matched by shape)")
         return [rets[i] for i in picks] + [r for i, r in enumerate(rets) if i not in picks]
+
+
+def _with_dicts(ret: tuple, order: list[str], roles: dict) -> list:
+    """``({'w': dw, 'b': db}, dx)``: the gradients of the arrays a dict holds, by their
+    names, and the arrays beside the dict, in order, for the arguments the dict left."""
+    merged: dict = {}
+    for r in ret:
+        if isinstance(r, dict):
+            merged.update(r)
+    named = _from_dict(merged, order, roles)
+    rest = iter(r for r in ret if not isinstance(r, dict))
+    return [g if g is not None else next(rest, None) for g in named]
 
 
 def _from_dict(ret: dict, order: list[str], roles: dict) -> list:

@@ -121,7 +121,7 @@ GRAD_OUTPUT = ("dout", "dy", "dY", "grad", "grad_output", "grad_out", "delta", "
                "d_out", "dL_dy", "dA", "dZ", "dz", "da", "output_gradient", "out_grad",
                "upstream_grad", "dLdy", "top_diff", "gy", "error", "d_output", "doutput",
                "gradient", "grads", "dL", "deltas", "dH", "dh", "d", "dvalue", "g",
-               "output_error", "accum_grad", "dupstream")
+               "output_error", "accum_grad", "dupstream", "ct", "cotangent", "g_out")
 FUNCTION_CTX = ("ctx", "context")      # autograd.Function style: forward(ctx, x, w)
 CACHE = ("cache", "ctx", "saved", "cache_", "caches", "memory", "state", "stash", "aux")
 LEARNING_RATE = ("learning_rate", "lr", "eta", "alpha", "step_size", "learningRate",

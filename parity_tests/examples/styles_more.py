@@ -13,6 +13,12 @@
   ``(dW, db, dx)``: read by shape, passes.
 - ``relu_list``: returns nested Python lists.
 - ``sigmoid_inplace``: computes in the input's own memory: fails "inputs intact".
+- ``affine(params, x)``/``affine_grad(params, x, g)``: JAX style, the partner found by its
+  ``_grad`` suffix, gradients returned as ``({'w': dw, 'b': db}, dx)``; ``bad_affine_grad``
+  divides dw by the batch size: fails on grad_weight with the mean hint.
+- ``make_linear(w, b)``: a closure returning ``(forward, backward)``;
+  ``make_leaky_relu(alpha)`` returns them in a dict, with slope 1 at x == 0: fails on the
+  kink case.
 """
 import numpy as np
 
@@ -154,3 +160,46 @@ def sigmoid_inplace(x):
     x += 1
     np.reciprocal(x, out=x)
     return x
+
+
+def affine(params, x):
+    """JAX style: params {'w': (in, out), 'b': (out,)}, x (N, in) -> (N, out)."""
+    return x @ params["w"] + params["b"]
+
+
+def affine_grad(params, x, g):
+    """-> ({'w': dw, 'b': db}, dx)."""
+    return {"w": x.T @ g, "b": g.sum(0)}, g @ params["w"].T
+
+
+def bad_affine(params, x):
+    return x @ params["w"] + params["b"]
+
+
+def bad_affine_grad(params, x, g):
+    return {"w": x.T @ g / len(x), "b": g.sum(0)}, g @ params["w"].T   # dw divided by N
+
+
+def make_linear(w, b):
+    """A closure: forward(x) and backward(dout) -> (dx, dw, db) over w (out, in), b (out,)."""
+    cache = {}
+
+    def forward(x):
+        cache["x"] = x
+        return x @ w.T + b
+
+    def backward(dout):
+        return dout @ w, dout.T @ cache["x"], dout.sum(0)
+    return forward, backward
+
+
+def make_leaky_relu(alpha=0.01):
+    cache = {}
+
+    def forward(x):
+        cache["x"] = x
+        return np.where(x > 0, x, alpha * x)
+
+    def backward(dout):
+        return np.where(cache["x"] >= 0, dout, alpha * dout)       # slope 1 at x == 0
+    return {"forward": forward, "backward": backward}

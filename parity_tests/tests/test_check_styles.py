@@ -80,3 +80,28 @@ def test_a_layer_computing_in_its_input_fails_inputs_intact(capsys):
     out = capsys.readouterr().out
     assert "inputs intact       FAIL" in out and "work on a copy" in out
     assert "output              PASS" in out
+
+
+def test_jax_style_params_dict_and_grad_partner():
+    """affine(params, x) finds affine_grad(params, x, g) by its suffix; params['w'] is
+    (in, out) (the other layout tried when the first raises before 'b' is read); the
+    returned ({'w': dw, 'b': db}, dx) is read by name; bias=False holds params['b'] at 0."""
+    r = check_layer(f"{STYLES}:affine", "torch.nn.Linear", dtypes=F64)
+    assert r.passed, r.summary()
+    assert r.mapping == {"weight": "params['w'].T", "bias": "params['b']"}
+    assert {"grad_weight", "grad_bias"} <= set(r.verdicts())
+    assert any(x.case.endswith("_nobias") for x in r.results)
+    r = check_layer(f"{STYLES}:bad_affine", "torch.nn.Linear", dtypes=F64, only="in5_out3")
+    assert _failing(r) == {"grad_weight"} and _hinted(r, "mean instead of a sum")
+
+
+def test_closures_returned_by_a_factory_are_the_layer(capsys):
+    """make_linear(w, b) -> (forward, backward): the closed-over arrays are the parameters;
+    make_leaky_relu(alpha) -> {'forward': .., 'backward': ..} with slope 1 at 0 fails there."""
+    r = check_layer(f"{STYLES}:make_linear", "torch.nn.Linear", dtypes=F64)
+    assert r.passed and r.mapping == {"weight": "w", "bias": "b"}, r.summary()
+    assert {"grad_input", "grad_weight", "grad_bias"} <= set(r.verdicts())
+    assert main([f"{STYLES}:make_leaky_relu", "--ref", "torch.nn.LeakyReLU", "--dtype",
+                 "float64", "-k", "x2x4x4x4"]) == 1
+    out = capsys.readouterr().out
+    assert "grad_input          FAIL" in out and "the gradient at the kink" in out
