@@ -6,7 +6,8 @@ parameter dicts (``params``, ``parameters``, ``weights``); the gradient of ``W``
 attribute or dict entry named like ``dW``, ``dweights``, ``grad_W``, ``W_grad``, or under
 ``W`` in a gradient dict (``grads``, ``gradients``). A parameter object (``Param`` with
 ``.data`` and ``.grad``, as attribute or dict entry) is the path ``('params', 'W', '.data')``:
-its array is ``.data`` (or ``.value``), its gradient the same object's ``.grad``.
+its array is ``.data`` (or ``.value``), its gradient the same object's ``.grad``. A list
+``self.params = [W, b]`` gives ``('params', 0)``, its gradient ``self.grads[0]``.
 """
 from __future__ import annotations
 
@@ -51,8 +52,9 @@ def _holder(v: Any) -> str | None:
 
 
 def name(path: Path) -> str:
-    """The name of the array at ``path``: its last key that is not ``.data``."""
-    return next(p for p in reversed(path) if not str(p).startswith("."))
+    """The name of the array at ``path``: its last key that is not ``.data`` (a list index
+    names nothing: '0')."""
+    return str(next(p for p in reversed(path) if not str(p).startswith(".")))
 
 
 def scan(obj: Any) -> dict[Path, np.ndarray]:
@@ -68,7 +70,10 @@ def scan(obj: Any) -> dict[Path, np.ndarray]:
             out[path + ("." + h,)] = getattr(v, h)
 
     for k, v in _attrs(obj).items():
-        if isinstance(v, dict) and k not in grad_like and (
+        if isinstance(v, list) and k not in grad_like and v and all(_numeric(x) for x in v):
+            for i, vv in enumerate(v):                   # self.params = [W, b]
+                one((k, i), vv)
+        elif isinstance(v, dict) and k not in grad_like and (
                 k in names.PARAM_DICTS or names.OPTION_DICT.match(k)       # bn_param: stats
                 or (v and all(isinstance(x, np.ndarray) or _holder(x) for x in v.values()))):
             for kk, vv in v.items():
@@ -83,6 +88,8 @@ def get(obj: Any, path: Path) -> Any:
     for p in path[1:]:
         if str(p).startswith("."):
             cur = getattr(cur, p[1:], None)
+        elif isinstance(p, int):
+            cur = cur[p] if isinstance(cur, list) and p < len(cur) else None
         else:
             cur = cur.get(p) if isinstance(cur, dict) else None
     return cur
@@ -120,7 +127,7 @@ def grad_of(obj: Any, path: Path, params: set[Path]) -> tuple[np.ndarray | None,
                 return v, text(path[:-1] + ("." + g,))
         path = path[:-1]
     key = path[-1]
-    for cand in names.grad_names(key):
+    for cand in (names.grad_names(key) if isinstance(key, str) else ()):
         if len(path) == 2:                       # a dict entry: a sibling key, then attributes
             d = attrs.get(path[0])
             if isinstance(d, dict) and isinstance(d.get(cand), np.ndarray) \
@@ -131,12 +138,40 @@ def grad_of(obj: Any, path: Path, params: set[Path]) -> tuple[np.ndarray | None,
             return v, cand
     for dname in names.GRAD_DICTS:
         d = attrs.get(dname)
+        if isinstance(d, list) and isinstance(key, int):       # self.grads[i] of params[i]
+            if key < len(d) and isinstance(d[key], np.ndarray):
+                return d[key], text((dname, key))
+            continue
         if not isinstance(d, dict):
             continue
-        for cand in (key, *names.grad_names(key)):
+        for cand in (key, *(names.grad_names(key) if isinstance(key, str) else ())):
             if isinstance(d.get(cand), np.ndarray):
                 return d[cand], text((dname, cand))
     return None, ""
+
+
+def replace_array(obj: Any, old: np.ndarray, new: np.ndarray) -> None:
+    """Put ``new`` wherever the object holds the array ``old`` itself: an attribute, a dict
+    entry, a list element, a parameter object's attribute."""
+    def swap(holder: Any) -> None:
+        items = holder.items() if isinstance(holder, dict) else enumerate(holder) \
+            if isinstance(holder, list) else _attrs(holder).items()
+        for k, v in list(items):
+            if v is old:
+                if isinstance(holder, (dict, list)):
+                    holder[k] = new
+                else:
+                    setattr(holder, k, new)
+
+    swap(obj)
+    for v in _attrs(obj).values():
+        if isinstance(v, (dict, list)):
+            swap(v)
+            for vv in (v.values() if isinstance(v, dict) else v):
+                if _holder(vv) is not None:
+                    swap(vv)
+        elif _holder(v) is not None:
+            swap(v)
 
 
 def first_attr(obj: Any, candidates: tuple[str, ...]) -> tuple[Any, str]:

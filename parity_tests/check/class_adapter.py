@@ -250,12 +250,24 @@ class ClassAdapter(UserAdapter):
         else:
             for t, path in self.slots.items():
                 if t in state:
-                    access.put(self.obj, path, self.layouts[t].to_user(np.asarray(state[t])))
+                    new = self.layouts[t].to_user(np.asarray(state[t]))
+                    self._regrad(t, path, new.shape)
+                    access.put(self.obj, path, new)
                 elif t in self.ctx.absent:            # bias=False: the layer's b held at 0
                     cur = access.get(self.obj, path)
                     access.put(self.obj, path, np.full(cur.shape, names.NEUTRAL[t], self.ctx.dtype))
         self.trace.initial = {t: np.array(state[t], copy=True) for t in self.slots if t in state}
         return self
+
+    def _regrad(self, t: str, path: tuple, shape: tuple) -> None:
+        """A parameter given another layout (settling W as (in, out)): the gradient array
+        the constructor made for it (``zeros_like(W)``) takes the new shape too."""
+        old = access.get(self.obj, path)
+        if t not in self.ctx.params or not isinstance(old, np.ndarray) or old.shape == shape:
+            return
+        g, _ = access.grad_of(self.obj, path, set(self.slots.values()))
+        if isinstance(g, np.ndarray) and g.shape == old.shape:
+            access.replace_array(self.obj, g, np.zeros(shape, g.dtype))
 
     def train(self, mode: bool = True) -> "ClassAdapter":
         self._training = bool(mode)

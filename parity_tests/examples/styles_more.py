@@ -4,6 +4,8 @@
   ``backward(ctx, grad_output)`` returning ``(dx, dw, db)``; ``BadLinearFunction`` returns
   ``x.T @ grad`` for dw (transposed): fails on grad_weight, and the hint says so.
 - ``CallDense``: ``__call__`` is the forward, ``backprop`` the backward, W (in, out).
+- ``MatMulAffine(W, b)``: ``self.params = [W, b]`` and ``self.grads`` lists, written in
+  place (``self.grads[0][...] = dW``), W (in, out) as the constructor receives it.
 - ``ParamDense``: parameters as objects with ``.data`` and ``.grad`` in a ``params`` dict.
 - ``GradsDense``: ``bprop`` stores ``grads['b']`` as a mean over the batch: fails on
   grad_bias with the mean hint.
@@ -56,6 +58,25 @@ class CallDense:
         self.dW = self.x.T @ grad
         self.db = grad.sum(0)
         return grad @ self.W.T
+
+
+class MatMulAffine:
+    """x (N, in) -> (N, out); params [W (in, out), b (out,)], grads the same shapes."""
+    def __init__(self, W, b):
+        self.params = [W, b]
+        self.grads = [np.zeros_like(W), np.zeros_like(b)]
+        self.x = None
+
+    def forward(self, x):
+        W, b = self.params
+        self.x = x
+        return np.dot(x, W) + b
+
+    def backward(self, dout):
+        W, b = self.params
+        self.grads[0][...] = np.dot(self.x.T, dout)
+        self.grads[1][...] = np.sum(dout, axis=0)
+        return np.dot(dout, W.T)
 
 
 class Param:

@@ -44,6 +44,15 @@ def test_parameter_objects_with_data_and_grad_are_found():
     assert {"grad_weight", "grad_bias"} <= set(r.verdicts())
 
 
+def test_params_and_grads_lists_written_in_place():
+    """self.params = [W, b], self.grads = [zeros_like(W), ...]: found by index; when W turns
+    out to be (in, out), the gradient array made from it takes that shape too."""
+    r = check_layer(f"{STYLES}:MatMulAffine", "torch.nn.Linear", dtypes=F64)
+    assert r.passed, r.summary()
+    assert r.mapping == {"weight": "params[0].T", "bias": "params[1]"}
+    assert {"grad_weight", "grad_bias"} <= set(r.verdicts())
+
+
 def test_bprop_storing_a_mean_bias_gradient_fails_with_the_mean_hint():
     r = check_layer(f"{STYLES}:GradsDense", "torch.nn.Linear", dtypes=F64, only="in5_out3")
     assert _failing(r) == {"grad_bias"} and _hinted(r, "mean instead of a sum")
