@@ -122,6 +122,9 @@ GRAD_OUTPUT = ("dout", "dy", "dY", "grad", "grad_output", "grad_out", "delta", "
                "upstream_grad", "dLdy", "top_diff", "gy", "error", "d_output", "doutput",
                "gradient", "grads", "dL", "deltas", "dH", "dh", "d", "dvalue", "g",
                "output_error", "accum_grad", "dupstream", "ct", "cotangent", "g_out")
+# A random source a constructor needs for its initial values: given one (values replaced).
+RANDOM_ARGS = ("rng", "random_state", "rs", "np_random", "generator", "random_generator",
+               "seed", "random_seed", "init_seed", "prng")
 FUNCTION_CTX = ("ctx", "context")      # autograd.Function style: forward(ctx, x, w)
 CACHE = ("cache", "ctx", "saved", "cache_", "caches", "memory", "state", "stash", "aux")
 LEARNING_RATE = ("learning_rate", "lr", "eta", "alpha", "step_size", "learningRate",

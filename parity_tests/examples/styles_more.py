@@ -6,6 +6,7 @@
 - ``CallDense``: ``__call__`` is the forward, ``backprop`` the backward, W (in, out).
 - ``MatMulAffine(W, b)``: ``self.params = [W, b]`` and ``self.grads`` lists, written in
   place (``self.grads[0][...] = dW``), W (in, out) as the constructor receives it.
+- ``RngDense(n_in, n_out, rng)``: a required random generator for its initial values.
 - ``ParamDense``: parameters as objects with ``.data`` and ``.grad`` in a ``params`` dict.
 - ``GradsDense``: ``bprop`` stores ``grads['b']`` as a mean over the batch: fails on
   grad_bias with the mean hint.
@@ -77,6 +78,22 @@ class MatMulAffine:
         self.grads[0][...] = np.dot(self.x.T, dout)
         self.grads[1][...] = np.sum(dout, axis=0)
         return np.dot(dout, W.T)
+
+
+class RngDense:
+    """x (N, in) -> (N, out); W (in, out) drawn from the generator it is given."""
+    def __init__(self, n_in, n_out, rng):
+        self.W = rng.standard_normal((n_in, n_out)) * 0.1
+        self.b = np.zeros(n_out)
+
+    def forward(self, x):
+        self.x = x
+        return x @ self.W + self.b
+
+    def backward(self, g):
+        self.dW = self.x.T @ g
+        self.db = g.sum(0)
+        return g @ self.W.T
 
 
 class Param:

@@ -53,6 +53,13 @@ def test_params_and_grads_lists_written_in_place():
     assert {"grad_weight", "grad_bias"} <= set(r.verdicts())
 
 
+def test_a_required_rng_argument_gets_a_generator():
+    """Dense(n_in, n_out, rng): rng is given a Generator, not a size or an array."""
+    r = check_layer(f"{STYLES}:RngDense", "torch.nn.Linear", dtypes=F64, only="in5_out3")
+    assert r.passed and r.mapping["weight"] == "W.T", r.summary()
+    assert {"grad_weight", "grad_bias"} <= set(r.verdicts())
+
+
 def test_bprop_storing_a_mean_bias_gradient_fails_with_the_mean_hint():
     r = check_layer(f"{STYLES}:GradsDense", "torch.nn.Linear", dtypes=F64, only="in5_out3")
     assert _failing(r) == {"grad_bias"} and _hinted(r, "mean instead of a sum")
