@@ -124,8 +124,8 @@ class UserAdapter:
         """Python numbers and nested lists of them (``[[max(0.0, v) for v in row] ...]``)
         as arrays in the case dtype: a Python float carries no dtype choice of the layer.
         A list or tuple holding an array stays a tuple of results."""
-        def leaf(v: Any) -> bool:
-            return isinstance(v, (int, float)) and not isinstance(v, bool)
+        def leaf(v: Any) -> bool:               # a NumPy scalar keeps its own dtype
+            return type(v) in (int, float)
 
         def numeric(v: Any) -> bool:
             return leaf(v) or (isinstance(v, list) and bool(v) and all(numeric(e) for e in v))
