@@ -327,7 +327,8 @@ class ClassAdapter(UserAdapter):
         dy_user, scale = self._upstream(dy)
         self.catcher.seen.clear()
         values = {**ctx.options(), **self._inputs_values([s for s in self.trace.steps[-1].inputs])}
-        extra = {"grad_output": dy_user, "cache": self.cache, "lr": UPDATE_LR, "dtype": ctx.dtype}
+        extra = {"grad_output": dy_user, "cache": self.cache, "lr": UPDATE_LR, "dtype": ctx.dtype,
+                 "mask": self.cache if isinstance(self.cache, np.ndarray) else self.mask}
         try:
             ret = self.bwd_binding.call(self.bwd, values, extra)
         except Exception:

@@ -223,7 +223,8 @@ class FunctionAdapter(UserAdapter):
         xs, mode = self._forward_args
         values = self._values(xs, mode)
         dy_user, scale = self._upstream(dy)
-        ret = self.bwd_binding.call(self.bwd, values, {"grad_output": dy_user,
+        mask = self.cache if isinstance(self.cache, np.ndarray) else self.mask  # (out, mask)
+        ret = self.bwd_binding.call(self.bwd, values, {"grad_output": dy_user, "mask": mask,
                                                       "cache": self.cache, "dtype": self.ctx.dtype})
         order = [b.role for b in self.fwd_binding.bound
                  if b.role in self.ctx.ref.roles and self.ctx.ref.roles[b.role].kind in

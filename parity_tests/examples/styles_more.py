@@ -22,6 +22,9 @@
 - ``make_linear(w, b)``: a closure returning ``(forward, backward)``;
   ``make_leaky_relu(alpha)`` returns them in a dict, with slope 1 at x == 0: fails on the
   kink case.
+- ``Softmax(axis=-1)``: torch's ``dim=None`` cases are its implicit dim, not every axis.
+- ``keep_dropout_forward(x, keep_prob, training)`` returning ``(out, mask)`` and
+  ``keep_dropout_backward(dout, mask)``: divides by keep_prob = 0 at p = 1: fails there only.
 """
 import numpy as np
 
@@ -241,3 +244,29 @@ def make_leaky_relu(alpha=0.01):
     def backward(dout):
         return np.where(cache["x"] >= 0, dout, alpha * dout)       # slope 1 at x == 0
     return {"forward": forward, "backward": backward}
+
+
+class Softmax:
+    """x (..., K) -> probabilities over ``axis``; backward from the stored output."""
+    def __init__(self, axis=-1):
+        self.axis = axis
+
+    def forward(self, x):
+        e = np.exp(x - x.max(self.axis, keepdims=True))
+        self.y = e / e.sum(self.axis, keepdims=True)
+        return self.y
+
+    def backward(self, dy):
+        return self.y * (dy - (dy * self.y).sum(self.axis, keepdims=True))
+
+
+def keep_dropout_forward(x, keep_prob, training=True):
+    """-> (out, mask); mask scaled by 1 / keep_prob (NaN at keep_prob 0)."""
+    if not training:
+        return x, None
+    mask = (np.random.rand(*x.shape) < keep_prob) / keep_prob
+    return x * mask, mask
+
+
+def keep_dropout_backward(dout, mask):
+    return dout * mask

@@ -121,3 +121,15 @@ def test_closures_returned_by_a_factory_are_the_layer(capsys):
                  "float64", "-k", "x2x4x4x4"]) == 1
     out = capsys.readouterr().out
     assert "grad_input          FAIL" in out and "the gradient at the kink" in out
+
+
+def test_softmax_axis_is_given_torchs_implicit_dim_for_dim_none():
+    r = check_layer(f"{STYLES}:Softmax", "torch.nn.Softmax", dtypes=F64, only="dimNone")
+    assert r.passed and len(r.results) >= 2, r.summary()
+
+
+def test_dropout_backward_taking_the_returned_mask_fails_only_at_p_1():
+    """forward -> (out, mask), backward(dout, mask): the returned mask reaches the backward."""
+    r = check_layer(f"{STYLES}:keep_dropout_forward", "torch.nn.Dropout", dtypes=F64)
+    assert {x.case for x in r.failures} == {"p1.0_x3x7"}, r.summary()
+    assert r.verdicts()["grad_input"].runs >= 4 and _hinted(r, "1 - p = 0")
