@@ -145,10 +145,11 @@ def load_target(layer: Any) -> Target:
 
 def _makes_closures(fn: Callable) -> bool:
     """``make_linear(w, b)`` returning inner forward/backward functions: it defines inner
-    functions and none of its arguments is named like the input."""
+    functions that close over its variables (not mere helpers) and none of its arguments
+    is named like the input."""
     from .names import SYNONYMS
     code = getattr(fn, "__code__", None)
-    if code is None or not any(inspect.iscode(c) for c in code.co_consts):
+    if code is None or not code.co_cellvars or not any(inspect.iscode(c) for c in code.co_consts):
         return False
     try:
         params = list(inspect.signature(fn).parameters)

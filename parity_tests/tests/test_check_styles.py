@@ -133,3 +133,14 @@ def test_dropout_backward_taking_the_returned_mask_fails_only_at_p_1():
     r = check_layer(f"{STYLES}:keep_dropout_forward", "torch.nn.Dropout", dtypes=F64)
     assert {x.case for x in r.failures} == {"p1.0_x3x7"}, r.summary()
     assert r.verdicts()["grad_input"].runs >= 4 and _hinted(r, "1 - p = 0")
+
+
+def test_a_function_with_a_mere_helper_and_no_input_still_exits_2(tmp_path, capsys):
+    """Only inner functions that close over the factory's variables make it a factory of
+    closures: a function with a plain helper and no input argument stays uncheckable."""
+    f = tmp_path / "helper_only.py"
+    f.write_text("def make_thing(w, b):\n    def helper(v):\n        return v * 2\n"
+                 "    return helper(w) + b\n")
+    assert main([f"{f}:make_thing", "--ref", "torch.nn.Linear", "-k", "in5"]) == 2
+    err = capsys.readouterr().err
+    assert "no argument takes the input array" in err and len(err.strip().splitlines()) == 1
