@@ -4,7 +4,10 @@ A *path* names one array: ``('W',)`` is the attribute ``W``, ``('params', 'W')``
 ``'W'`` of the dict attribute ``params``. Parameters are found as array attributes or in
 parameter dicts (``params``, ``parameters``, ``weights``); the gradient of ``W`` as an
 attribute or dict entry named like ``dW``, ``dweights``, ``grad_W``, ``W_grad``, or under
-``W`` in a gradient dict (``grads``, ``gradients``).
+``W`` in a gradient dict (``grads``, ``gradients``). A parameter object (``Param`` with
+``.data`` and ``.grad``, as attribute or dict entry) is the path ``('params', 'W', '.data')``:
+its array is ``.data`` (or ``.value``), its gradient the same object's ``.grad``. A list
+``self.params = [W, b]`` gives ``('params', 0)``, its gradient ``self.grads[0]``.
 """
 from __future__ import annotations
 
@@ -29,27 +32,67 @@ def _attrs(obj: Any) -> dict[str, Any]:
         return {}
 
 
+# Attributes of a parameter object holding its array, and its gradient.
+HOLDER_DATA = ("data", "value", "val", "array")
+HOLDER_GRAD = ("grad", "gradient", "g", "d")
+
+
+def _numeric(v: Any) -> bool:
+    return isinstance(v, np.ndarray) and v.dtype.kind in "fiu"
+
+
+def _holder(v: Any) -> str | None:
+    """The attribute of a parameter object (``Param(data, grad)``) holding its array."""
+    if isinstance(v, (np.ndarray, dict, list, tuple, str, type)) or not hasattr(v, "__dict__"):
+        return None
+    attrs = _attrs(v)
+    if not any(g in attrs for g in HOLDER_GRAD):
+        return None
+    return next((n for n in HOLDER_DATA if _numeric(attrs.get(n))), None)
+
+
+def name(path: Path) -> str:
+    """The name of the array at ``path``: its last key that is not ``.data`` (a list index
+    names nothing: '0')."""
+    return str(next(p for p in reversed(path) if not str(p).startswith(".")))
+
+
 def scan(obj: Any) -> dict[Path, np.ndarray]:
-    """Every float or integer array the object holds directly or in a parameter dict."""
+    """Every float or integer array the object holds directly, in a parameter dict, or as
+    the array of a parameter object."""
     out: dict[Path, np.ndarray] = {}
     grad_like = set(names.GRAD_DICTS)
+
+    def one(path: Path, v: Any) -> None:
+        if _numeric(v):
+            out[path] = v
+        elif (h := _holder(v)) is not None:
+            out[path + ("." + h,)] = getattr(v, h)
+
     for k, v in _attrs(obj).items():
-        if isinstance(v, np.ndarray) and v.dtype.kind in "fiu":
-            out[(k,)] = v
+        if isinstance(v, list) and k not in grad_like and v and all(_numeric(x) for x in v):
+            for i, vv in enumerate(v):                   # self.params = [W, b]
+                one((k, i), vv)
         elif isinstance(v, dict) and k not in grad_like and (
                 k in names.PARAM_DICTS or names.OPTION_DICT.match(k)       # bn_param: stats
-                or (v and all(isinstance(x, np.ndarray) for x in v.values()))):
+                or (v and all(isinstance(x, np.ndarray) or _holder(x) for x in v.values()))):
             for kk, vv in v.items():
-                if isinstance(vv, np.ndarray) and vv.dtype.kind in "fiu":
-                    out[(k, kk)] = vv
+                one((k, kk), vv)
+        elif not isinstance(v, dict):
+            one((k,), v)
     return out
 
 
 def get(obj: Any, path: Path) -> Any:
-    if len(path) == 1:
-        return getattr(obj, path[0], None)
-    d = getattr(obj, path[0], None)
-    return d.get(path[1]) if isinstance(d, dict) else None
+    cur = getattr(obj, path[0], None)
+    for p in path[1:]:
+        if str(p).startswith("."):
+            cur = getattr(cur, p[1:], None)
+        elif isinstance(p, int):
+            cur = cur[p] if isinstance(cur, list) and p < len(cur) else None
+        else:
+            cur = cur.get(p) if isinstance(cur, dict) else None
+    return cur
 
 
 def put(obj: Any, path: Path, value: np.ndarray) -> None:
@@ -63,19 +106,28 @@ def put(obj: Any, path: Path, value: np.ndarray) -> None:
     value = np.array(value, copy=True)
     if len(path) == 1:
         setattr(obj, path[0], value)
+    elif str(path[-1]).startswith("."):
+        setattr(get(obj, path[:-1]), path[-1][1:], value)
     else:
-        getattr(obj, path[0])[path[1]] = value
+        get(obj, path[:-1])[path[-1]] = value
 
 
 def text(path: Path) -> str:
-    return path[0] + "".join(f"[{p!r}]" for p in path[1:])
+    return path[0] + "".join(p if str(p).startswith(".") else f"[{p!r}]" for p in path[1:])
 
 
 def grad_of(obj: Any, path: Path, params: set[Path]) -> tuple[np.ndarray | None, str]:
     """The gradient array of the parameter at ``path`` and where it was found."""
     attrs = _attrs(obj)
+    if str(path[-1]).startswith("."):               # a parameter object: its own .grad
+        holder = get(obj, path[:-1])
+        for g in HOLDER_GRAD:
+            v = getattr(holder, g, None)
+            if isinstance(v, np.ndarray):
+                return v, text(path[:-1] + ("." + g,))
+        path = path[:-1]
     key = path[-1]
-    for cand in names.grad_names(key):
+    for cand in (names.grad_names(key) if isinstance(key, str) else ()):
         if len(path) == 2:                       # a dict entry: a sibling key, then attributes
             d = attrs.get(path[0])
             if isinstance(d, dict) and isinstance(d.get(cand), np.ndarray) \
@@ -86,12 +138,40 @@ def grad_of(obj: Any, path: Path, params: set[Path]) -> tuple[np.ndarray | None,
             return v, cand
     for dname in names.GRAD_DICTS:
         d = attrs.get(dname)
+        if isinstance(d, list) and isinstance(key, int):       # self.grads[i] of params[i]
+            if key < len(d) and isinstance(d[key], np.ndarray):
+                return d[key], text((dname, key))
+            continue
         if not isinstance(d, dict):
             continue
-        for cand in (key, *names.grad_names(key)):
+        for cand in (key, *(names.grad_names(key) if isinstance(key, str) else ())):
             if isinstance(d.get(cand), np.ndarray):
                 return d[cand], text((dname, cand))
     return None, ""
+
+
+def replace_array(obj: Any, old: np.ndarray, new: np.ndarray) -> None:
+    """Put ``new`` wherever the object holds the array ``old`` itself: an attribute, a dict
+    entry, a list element, a parameter object's attribute."""
+    def swap(holder: Any) -> None:
+        items = holder.items() if isinstance(holder, dict) else enumerate(holder) \
+            if isinstance(holder, list) else _attrs(holder).items()
+        for k, v in list(items):
+            if v is old:
+                if isinstance(holder, (dict, list)):
+                    holder[k] = new
+                else:
+                    setattr(holder, k, new)
+
+    swap(obj)
+    for v in _attrs(obj).values():
+        if isinstance(v, (dict, list)):
+            swap(v)
+            for vv in (v.values() if isinstance(v, dict) else v):
+                if _holder(vv) is not None:
+                    swap(vv)
+        elif _holder(v) is not None:
+            swap(v)
 
 
 def first_attr(obj: Any, candidates: tuple[str, ...]) -> tuple[Any, str]:

@@ -120,6 +120,23 @@ class UserAdapter:
         step.buffers = {t: v for t, v in self.state_dict().items() if t not in self.ctx.params}
         self.trace.steps.append(step)
 
+    def _plain(self, ret: Any) -> Any:
+        """Python numbers and nested lists of them (``[[max(0.0, v) for v in row] ...]``)
+        as arrays in the case dtype: a Python float carries no dtype choice of the layer.
+        A list or tuple holding an array stays a tuple of results."""
+        def leaf(v: Any) -> bool:               # a NumPy scalar keeps its own dtype
+            return type(v) in (int, float)
+
+        def numeric(v: Any) -> bool:
+            return leaf(v) or (isinstance(v, list) and bool(v) and all(numeric(e) for e in v))
+
+        if numeric(ret):
+            return np.asarray(ret, dtype=self.ctx.dtype)
+        if isinstance(ret, (tuple, list)):
+            return type(ret)(np.asarray(v, dtype=self.ctx.dtype) if numeric(v) else v
+                             for v in ret)
+        return ret
+
     def _split_output(self, ret: Any) -> Any:
         """The layer's return value as the reference's output(s); the rest is its cache.
         A NumPy scalar (``np.mean`` of a loss) counts as the 0-d array it stands for."""

@@ -28,7 +28,7 @@ class Bound:
     param: str
     role: str | None              # a reference role, or None for special ones
     how: str                      # name, synonym, component, position, dict, grad_output,
-    index: int | None = None      # cache, lr, mask, default
+    index: int | None = None      # cache, lr, mask, default, ctx, rng
     inverted: bool = False
     default: Any = EMPTY
     kind: Any = inspect.Parameter.POSITIONAL_OR_KEYWORD
@@ -81,6 +81,8 @@ class Binding:
             if b.how == "dict":
                 v: Any = OptionDict(dict(values), set(values), self.forms)
                 self.dicts.append(v)
+            elif b.how == "rng":
+                v = _random_source(b.param)
             elif b.how in extra:
                 v = extra[b.how]
             elif b.role is not None and b.role in values:
@@ -183,6 +185,17 @@ def _names_an_input(name: str, roles: set[str]) -> bool:
     return m is not None and m.role in ("input", "target") and name not in names.GRAD_OUTPUT
 
 
+def _random_source(param: str) -> Any:
+    """What a layer's required ``rng``/``seed``/``random_state`` argument is given (its
+    initial values are overwritten by torch's): an int seed, a RandomState, a Generator."""
+    import numpy as np
+    if param in ("seed", "random_seed", "init_seed"):
+        return 0
+    if param in ("random_state", "rs", "np_random"):
+        return np.random.RandomState(0)
+    return np.random.default_rng(0)
+
+
 def _var_positional(fn: Callable) -> bool:
     try:
         return any(p.kind == p.VAR_POSITIONAL for p in inspect.signature(fn).parameters.values())
@@ -196,21 +209,26 @@ def _bind_one(p: inspect.Parameter, i: int, roles: set[str], context: str,
     kw = dict(default=p.default, kind=p.kind)
     if name in explicit:
         target = explicit[name]
-        if target in ("grad_output", "cache", "lr", "mask", "dict", "default"):
+        if target in ("grad_output", "cache", "lr", "mask", "dict", "default", "ctx"):
             return Bound(name, None, target, **kw)
         m = names.match(target, roles)
         if m is None:
             raise BindingError(f"--arg {name}={target}: {target!r} is not a role of the "
                                f"reference (roles: {', '.join(sorted(roles))})")
         return Bound(name, m.role, "explicit", m.index, m.inverted, **kw)
+    if context == "function" and i == 0 and name in names.FUNCTION_CTX:
+        return Bound(name, None, "ctx", **kw)      # forward(ctx, x, w): a context object
     if context == "backward":
-        first = i == 0 and name not in names.CACHE and not _names_an_input(name, roles)
+        first = i == 0 and name not in names.CACHE and not _names_an_input(name, roles) \
+            and not names.OPTION_DICT.match(name)     # linear_grad(params, x, g)
         if name in names.GRAD_OUTPUT or first:
             return Bound(name, None, "grad_output", **kw)
         if name in names.CACHE:
             return Bound(name, None, "cache", **kw)
         if name in names.LEARNING_RATE:
             return Bound(name, None, "lr", **kw)
+    if name in names.RANDOM_ARGS and p.default is EMPTY:
+        return Bound(name, None, "rng", **kw)      # Dense(n_in, n_out, rng): its init only
     if name in ("mask", "keep_mask", "drop_mask", "dropout_mask") and "p" in roles:
         return Bound(name, None, "mask", **kw)
     if names.OPTION_DICT.match(name) or isinstance(p.default, dict):

@@ -145,7 +145,8 @@ class ClassAdapter(UserAdapter):
     def _map_arrays(self) -> None:
         ctx = self.ctx
         arrays = access.scan(self.obj)
-        gradish = {p for p in arrays for q in arrays if q != p and p[-1] in names.grad_names(q[-1])}
+        gradish = {p for p in arrays for q in arrays
+                   if q != p and access.name(p) in names.grad_names(access.name(q))}
         free = {p: a for p, a in arrays.items() if p not in gradish}
         used: set[tuple] = set()
         wanted = list(ctx.shapes) + [t for t in ctx.absent if t not in ctx.shapes]
@@ -184,13 +185,15 @@ class ClassAdapter(UserAdapter):
                 for p, a in free.items():
                     if p in used:
                         continue
-                    if how == "name" and access.text(p) != t and names.match(p[-1], {t}) is None:
+                    if how == "name" and access.text(p) != t and names.match(access.name(p), {t}) is None:
+                        continue
+                    if how == "shape" and access.name(p) in names.CACHED:
                         continue
                     lays = candidates(shape, a.shape)
                     if lays:
                         options.append((p, lays))
                 if how == "name":
-                    exact = [o for o in options if o[0][-1] == t or access.text(o[0]) == t]
+                    exact = [o for o in options if access.name(o[0]) == t or access.text(o[0]) == t]
                     options = exact or options
                 if len(options) == 1 or (how == "name" and options):
                     p, lays = options[0]
@@ -231,8 +234,9 @@ class ClassAdapter(UserAdapter):
     def state_dict(self) -> "OrderedDict[str, np.ndarray]":
         out: OrderedDict[str, np.ndarray] = OrderedDict()
         state = dict(self.obj.state_dict()) if self.module_like else None
-        for t, path in self.slots.items():
-            if t not in self.ctx.shapes:
+        for t in self.ctx.shapes:                         # torch's order, not the layer's
+            path = self.slots.get(t)
+            if path is None:
                 continue
             a = state.get(t) if state is not None else access.get(self.obj, path)
             if isinstance(a, np.ndarray):
@@ -246,12 +250,24 @@ class ClassAdapter(UserAdapter):
         else:
             for t, path in self.slots.items():
                 if t in state:
-                    access.put(self.obj, path, self.layouts[t].to_user(np.asarray(state[t])))
+                    new = self.layouts[t].to_user(np.asarray(state[t]))
+                    self._regrad(t, path, new.shape)
+                    access.put(self.obj, path, new)
                 elif t in self.ctx.absent:            # bias=False: the layer's b held at 0
                     cur = access.get(self.obj, path)
                     access.put(self.obj, path, np.full(cur.shape, names.NEUTRAL[t], self.ctx.dtype))
         self.trace.initial = {t: np.array(state[t], copy=True) for t in self.slots if t in state}
         return self
+
+    def _regrad(self, t: str, path: tuple, shape: tuple) -> None:
+        """A parameter given another layout (settling W as (in, out)): the gradient array
+        the constructor made for it (``zeros_like(W)``) takes the new shape too."""
+        old = access.get(self.obj, path)
+        if t not in self.ctx.params or not isinstance(old, np.ndarray) or old.shape == shape:
+            return
+        g, _ = access.grad_of(self.obj, path, set(self.slots.values()))
+        if isinstance(g, np.ndarray) and g.shape == old.shape:
+            access.replace_array(self.obj, g, np.zeros(shape, g.dtype))
 
     def train(self, mode: bool = True) -> "ClassAdapter":
         self._training = bool(mode)
@@ -289,7 +305,7 @@ class ClassAdapter(UserAdapter):
             ret = self.fwd_binding.call(self.fwd, values, extra)
         if ret is None and not self.module_like:
             ret, _ = access.first_attr(self.obj, names.OUTPUT_ATTRS)
-        y = self._split_output(ret)
+        y = self._split_output(self._plain(ret))
         y = tuple(self._to_torch(v) for v in y) if isinstance(y, tuple) else self._to_torch(y)
         self._record(list(xs), y, kwargs)
         return y
@@ -311,7 +327,8 @@ class ClassAdapter(UserAdapter):
         dy_user, scale = self._upstream(dy)
         self.catcher.seen.clear()
         values = {**ctx.options(), **self._inputs_values([s for s in self.trace.steps[-1].inputs])}
-        extra = {"grad_output": dy_user, "cache": self.cache, "lr": UPDATE_LR, "dtype": ctx.dtype}
+        extra = {"grad_output": dy_user, "cache": self.cache, "lr": UPDATE_LR, "dtype": ctx.dtype,
+                 "mask": self.cache if isinstance(self.cache, np.ndarray) else self.mask}
         try:
             ret = self.bwd_binding.call(self.bwd, values, extra)
         except Exception:
@@ -323,9 +340,14 @@ class ClassAdapter(UserAdapter):
             ret = self.bwd_binding.call(self.bwd, values, {**extra, "grad_output": own})
             ctx.prefs.note(f"the loss's backward is given its forward's {own.name!r}, "
                            f"as it expects (no upstream gradient)")
+        ret = self._plain(ret)
         extras: list = []
         if isinstance(ret, (tuple, list)):
-            dx, extras = ret[0], list(ret[1:])
+            k = _input_position(ret, values.get(ctx.ref.inputs()[0]), ctx.prefs.orders)
+            dx, extras = ret[k], list(ret[:k]) + list(ret[k + 1:])
+            if k:
+                ctx.prefs.note(f"the backward returns the input gradient at position {k} "
+                               f"(the only returned array of the input's shape)")
         else:
             dx = ret
         if dx is None:
@@ -384,6 +406,21 @@ class ClassAdapter(UserAdapter):
             out |= set(names.SHAPE_OPTIONS)
         out |= set(self.slots)
         return out
+
+
+def _input_position(ret: Any, x: Any, orders: dict) -> int:
+    """Where a returned tuple holds the input gradient: first, unless the first has not the
+    input's shape and exactly one other has (``return dW, db, dx``); a case where several
+    have it (all shapes (1, 1)) keeps the position an earlier case settled."""
+    shape = np.shape(x) if isinstance(x, np.ndarray) else None
+    if shape is None or not ret:
+        return 0
+    hits = [i for i, r in enumerate(ret) if isinstance(r, np.ndarray) and r.shape == shape]
+    if len(hits) == 1:
+        orders["input_grad"] = hits[0]
+        return hits[0]
+    k = orders.get("input_grad", 0)
+    return k if k in hits else 0
 
 
 def _claimed(grads: dict, e: np.ndarray) -> bool:

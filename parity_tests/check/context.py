@@ -26,6 +26,8 @@ class Prefs:
     layouts: dict[str, Layout] = field(default_factory=dict)    # settled per torch name
     mapping: dict[str, str] = field(default_factory=dict)       # torch name -> description
     notes: list[str] = field(default_factory=list)
+    orders: dict[str, Any] = field(default_factory=dict)        # returned-gradient order,
+                                                                # settled by shapes
 
     def note(self, text: str) -> None:
         if text not in self.notes:

@@ -13,6 +13,27 @@ from .binding import Binding
 from .context import Context
 from .layout import IDENTITY, candidates, expr_layout
 
+class FunctionCtx:
+    """The ``ctx`` of an autograd.Function-style layer: ``save_for_backward(*arrays)`` keeps
+    them as ``saved_tensors``; any other attribute can be set on it."""
+
+    def __init__(self) -> None:
+        self.saved_tensors: tuple = ()
+        self.needs_input_grad = (True,) * 8
+
+    def save_for_backward(self, *arrays: Any) -> None:
+        self.saved_tensors = arrays
+
+    def mark_dirty(self, *arrays: Any) -> None:
+        pass
+
+    mark_non_differentiable = mark_dirty
+
+    @property
+    def saved_variables(self) -> tuple:
+        return self.saved_tensors
+
+
 class FunctionAdapter(UserAdapter):
     """A forward function, with its ``*_backward`` partner or forward only."""
 
@@ -25,6 +46,7 @@ class FunctionAdapter(UserAdapter):
         self.state: "OrderedDict[str, np.ndarray]" = OrderedDict()
         self.args: dict[str, np.ndarray] = {}       # last call's user-layout arrays
         self.reads: set[str] = set()
+        self.keys: dict[str, str] = {}              # role -> the dict key the layer reads
         self._raised = False          # every call so far raised (before reading its dict?)
         self._probe()
         roles = self.taken()
@@ -55,7 +77,7 @@ class FunctionAdapter(UserAdapter):
     def describe_slot(self, t: str) -> str:
         """torch's tensor ``t`` as an expression of what the function receives: 'w.T'."""
         b = self.fwd_binding.param_for(t)
-        where = b.param if b is not None else f"{self._dict_name()}[{t!r}]"
+        where = b.param if b is not None else f"{self._dict_name()}[{self.keys.get(t, t)!r}]"
         return self.layouts[t].describe(where, self.ctx.shapes[t])
 
     def _dict_name(self) -> str:
@@ -76,13 +98,22 @@ class FunctionAdapter(UserAdapter):
         """Call the forward once per mode on drawn inputs to learn which options and
         buffers it reads from its option dicts (nothing is kept)."""
         self._raised = True
-        for mode in ("train", "eval"):
-            try:
-                with RNGState():
-                    self._call(draw_inputs(self.ctx), mode, probe=True)
-                self._raised = False
-            except Exception:  # noqa: BLE001 - the real run reports what a layer raises
-                pass
+        alts = {t: candidates(shape, None) for t, shape in self.ctx.shapes.items()
+                if self.fwd_binding.param_for(t) is None and t not in self.ctx.prefs.param_map}
+        for k in range(max([len(a) for a in alts.values()] + [1])):
+            # arrays read from a dict: a raise in one layout (x @ params['W'] with W
+            # (in, out)) may stop the call before it reads the rest, so try the others
+            self.layouts = {t: a[min(k, len(a) - 1)] for t, a in alts.items()}
+            for mode in ("train", "eval"):
+                try:
+                    with RNGState():
+                        self._call(draw_inputs(self.ctx), mode, probe=True)
+                    self._raised = False
+                except Exception:  # noqa: BLE001 - the real run reports what a layer raises
+                    pass
+            if not self._raised:
+                break
+        self.layouts = {}
 
     def _values(self, xs: list, mode: str) -> dict[str, Any]:
         ctx = self.ctx
@@ -95,17 +126,21 @@ class FunctionAdapter(UserAdapter):
             values[t] = self.args[t]
         for t, shape in ctx.absent.items():
             b = self.fwd_binding.param_for(t)
-            values[t] = None if b is None or b.default is None else self.layouts.get(
-                t, IDENTITY).to_user(np.full(shape, names.NEUTRAL[t], ctx.dtype))
+            held = t in self.reads if b is None else b.default is not None   # dict-read: held
+            values[t] = self.layouts.get(t, IDENTITY).to_user(
+                np.full(shape, names.NEUTRAL[t], ctx.dtype)) if held else None
         return values
 
     def _call(self, xs: list, mode: str, probe: bool = False) -> Any:
         values = self._values(xs, mode)
+        self.fn_ctx = FunctionCtx() if self.fwd_binding.has("ctx") else None
         try:
-            ret = self.fwd_binding.call(self.fwd, values, {"mask": self.mask, "dtype": self.ctx.dtype})
+            ret = self.fwd_binding.call(self.fwd, values, {"mask": self.mask, "dtype": self.ctx.dtype,
+                                                          "ctx": self.fn_ctx})
         finally:
             for d in self.fwd_binding.dicts:
                 self.reads |= d.read
+                self.keys.update(d.keys)
         self._raised = False
         if not probe:
             self._read_back()
@@ -157,8 +192,10 @@ class FunctionAdapter(UserAdapter):
 
     def __call__(self, *xs: Any, **kwargs: Any) -> Any:
         ret = self._call(list(xs), self.ctx.mode)
-        ret = self._returned_buffers(ret)
+        ret = self._returned_buffers(self._plain(ret))
         y = self._split_output(ret)
+        if self.fn_ctx is not None:           # backward(ctx, grad): the context is the cache
+            self.cache = self.fn_ctx
         self._loss_and_grad(y, xs)
         y = tuple(self._to_torch(v) for v in y) if isinstance(y, tuple) else self._to_torch(y)
         self._record(list(xs), y, kwargs)
@@ -186,14 +223,20 @@ class FunctionAdapter(UserAdapter):
         xs, mode = self._forward_args
         values = self._values(xs, mode)
         dy_user, scale = self._upstream(dy)
-        ret = self.bwd_binding.call(self.bwd, values, {"grad_output": dy_user,
+        mask = self.cache if isinstance(self.cache, np.ndarray) else self.mask  # (out, mask)
+        ret = self.bwd_binding.call(self.bwd, values, {"grad_output": dy_user, "mask": mask,
                                                       "cache": self.cache, "dtype": self.ctx.dtype})
         order = [b.role for b in self.fwd_binding.bound
                  if b.role in self.ctx.ref.roles and self.ctx.ref.roles[b.role].kind in
                  ("input", "param") and b.index is None]
-        if isinstance(ret, dict):
+        order += [t for t in self.grads if t not in order and t in self.reads]   # dict-read
+        ret = self._plain(ret)
+        if isinstance(ret, tuple) and any(isinstance(r, dict) for r in ret):
+            ret = _with_dicts(ret, order, self.ctx.ref.roles)      # (dparams, dx)
+        elif isinstance(ret, dict):
             ret = _from_dict(ret, order, self.ctx.ref.roles)
         rets = list(ret) if isinstance(ret, (tuple, list)) else [ret]
+        rets = self._by_shape(rets, order, values)
         by_role = dict(zip(order, rets))
         ins = self.ctx.ref.inputs()
         dx = tuple(by_role.get(r) for r in ins) if len(ins) > 1 else by_role.get(ins[0], rets[0])
@@ -205,6 +248,42 @@ class FunctionAdapter(UserAdapter):
 
     def describe_args(self) -> str:
         return ", ".join(b.describe() for b in self.fwd_binding.bound)
+
+    def _by_shape(self, rets: list, order: list[str], values: dict) -> list:
+        """The returned gradients in the forward's argument order: as returned, unless
+        exactly one assignment gives every array its argument's shape (``return dw, db, dx``
+        for ``forward(x, w, b)``); a case where shapes cannot tell (all (1, 1)) keeps the
+        assignment an earlier case settled."""
+        shapes = [np.shape(values[r]) if isinstance(values.get(r), np.ndarray) else None
+                  for r in order]
+        if min(len(rets), len(order)) < 2 or None in shapes:
+            return rets
+        fits = [[i for i in range(len(rets)) if isinstance(rets[i], np.ndarray)
+                 and rets[i].shape == s] for s in shapes]
+        picks = [f[0] if len(f) == 1 else None for f in fits]
+        orders = self.ctx.prefs.orders
+        if None in picks or len(set(picks)) != len(picks):
+            picks = orders.get("grads")
+            if picks is None or not all(p < len(rets) and p in f for p, f in zip(picks, fits)):
+                return rets
+        orders["grads"] = picks
+        if picks != list(range(len(picks))):
+            self.ctx.prefs.note(
+                f"the backward returns the gradients of {', '.join(order)} in the order "
+                f"{', '.join(order[picks.index(i)] for i in sorted(picks))} (matched by shape)")
+        return [rets[i] for i in picks] + [r for i, r in enumerate(rets) if i not in picks]
+
+
+def _with_dicts(ret: tuple, order: list[str], roles: dict) -> list:
+    """``({'w': dw, 'b': db}, dx)``: the gradients of the arrays a dict holds, by their
+    names, and the arrays beside the dict, in order, for the arguments the dict left."""
+    merged: dict = {}
+    for r in ret:
+        if isinstance(r, dict):
+            merged.update(r)
+    named = _from_dict(merged, order, roles)
+    rest = iter(r for r in ret if not isinstance(r, dict))
+    return [g if g is not None else next(rest, None) for g in named]
 
 
 def _from_dict(ret: dict, order: list[str], roles: dict) -> list:

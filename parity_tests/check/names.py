@@ -28,7 +28,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "bias": ("b", "B", "biases", "bias_", "beta", "shift", "offset", "b1", "intercept"),
     "running_mean": ("moving_mean", "running_mu", "mean", "mu", "rm", "pop_mean",
                      "population_mean", "avg_mean", "ema_mean", "global_mean", "run_mean",
-                     "mean_running", "moving_avg", "running_avg"),
+                     "mean_running", "moving_avg", "running_avg", "mu_running", "moving_mu"),
     "running_var": ("moving_var", "moving_variance", "running_variance", "var", "variance",
                     "sigma2", "sigma_sq", "rv", "pop_var", "population_var", "avg_var",
                     "ema_var", "global_var", "run_var", "var_running"),
@@ -121,7 +121,11 @@ GRAD_OUTPUT = ("dout", "dy", "dY", "grad", "grad_output", "grad_out", "delta", "
                "d_out", "dL_dy", "dA", "dZ", "dz", "da", "output_gradient", "out_grad",
                "upstream_grad", "dLdy", "top_diff", "gy", "error", "d_output", "doutput",
                "gradient", "grads", "dL", "deltas", "dH", "dh", "d", "dvalue", "g",
-               "output_error", "accum_grad", "dupstream")
+               "output_error", "accum_grad", "dupstream", "ct", "cotangent", "g_out")
+# A random source a constructor needs for its initial values: given one (values replaced).
+RANDOM_ARGS = ("rng", "random_state", "rs", "np_random", "generator", "random_generator",
+               "seed", "random_seed", "init_seed", "prng")
+FUNCTION_CTX = ("ctx", "context")      # autograd.Function style: forward(ctx, x, w)
 CACHE = ("cache", "ctx", "saved", "cache_", "caches", "memory", "state", "stash", "aux")
 LEARNING_RATE = ("learning_rate", "lr", "eta", "alpha", "step_size", "learningRate",
                  "learning_rate_", "rate", "l_rate", "lr_")
@@ -146,6 +150,10 @@ INPUT_GRAD_ATTRS = ("dinputs", "dinput", "dx", "dX", "d_input", "d_inputs", "inp
                     "delta_prev", "dx_")
 OUTPUT_ATTRS = ("output", "out", "outputs", "y", "Y", "A", "a", "activation", "activations",
                 "result", "z_out", "out_")
+# What a forward keeps for its backward: never a parameter, whatever its shape.
+CACHED = ("x", "X", "inputs", "input", "inp", "input_data", "A_prev", "a_prev", "x_in",
+          "in_data", "last_input", "prev_input", "output", "out", "outputs", "result", "mask",
+          "xhat", "x_hat", "x_norm", "x_centered", "xmu", "dinputs", "dx", "dX", "cache")
 FORWARD_NAMES = ("forward", "forward_pass", "forward_propagation", "forward_prop", "fprop",
                  "feed_forward", "feedforward", "call", "__call__", "propagate_forward",
                  "fwd", "compute", "apply")

@@ -9,6 +9,7 @@ and every argument of the reference call gets a *role* named as torch names it: 
 from __future__ import annotations
 
 import inspect
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -246,7 +247,13 @@ def option_values(ref: Reference, case: Case, module: Any, mode: str) -> dict[st
             if name == "use_input_stats":
                 train = train or not getattr(module, "track_running_stats", True)
             out[name] = train
+    if out.get("dim", 0) is None and _IMPLICIT_DIM.search(ref.label) and case.input_shapes:
+        # softmax's dim=None is torch's implicit dim, not NumPy's axis=None (every axis)
+        out["dim"] = 0 if len(case.input_shapes[0]) in (0, 1, 3) else 1
     return out
+
+
+_IMPLICIT_DIM = re.compile(r"(?i)(softmax|softmin)$")
 
 
 def non_default(ref: Reference, case: Case, module: Any) -> dict[str, Any]:

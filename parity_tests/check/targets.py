@@ -3,7 +3,8 @@ from ``path/to/file.py:Name``, ``package.module:Name`` or ``file.py:forward_fn,b
 
 A function named ``*_forward*`` (``conv_forward_naive``) finds its partner by the same name
 with ``backward`` (``conv_backward_naive``) in the same module; so do ``fwd``/``bwd`` and
-``fprop``/``bprop``. Without a partner, a function is checked forward only.
+``fprop``/``bprop``. Any other function ``f`` finds ``f_backward``, ``f_grad``, ``f_vjp``
+... or ``grad_f``. Without a partner, a function is checked forward only.
 """
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
+
+import numpy as np
 
 
 class TargetError(ValueError):
@@ -79,6 +82,11 @@ _PARTNERS = (("forward", "backward"), ("Forward", "Backward"), ("fwd", "bwd"),
              ("fprop", "bprop"), ("fp", "bp"))
 
 
+_SUFFIXES = ("_backward", "_grad", "_vjp", "_bwd", "_backprop", "_bprop", "_derivative",
+             "_deriv", "_prime")
+_PREFIXES = ("grad_", "d_", "backward_")
+
+
 def partner(fn: Callable) -> Callable | None:
     """``conv_forward_naive`` -> ``conv_backward_naive`` from the same module, if defined."""
     name = getattr(fn, "__name__", "")
@@ -90,6 +98,11 @@ def partner(fn: Callable) -> Callable | None:
             other = getattr(module, name.replace(a, b), None)
             if callable(other) and other is not fn:
                 return other
+            return None
+    for other_name in [name + s for s in _SUFFIXES] + [p + name for p in _PREFIXES]:
+        other = getattr(module, other_name, None)      # conv -> conv_grad, conv_backward
+        if callable(other) and other is not fn and not inspect.isclass(other):
+            return other
     return None
 
 
@@ -117,11 +130,84 @@ def load_target(layer: Any) -> Target:
     if isinstance(obj, (tuple, list)) and len(obj) == 2:
         return _pair(obj[0], obj[1], text)
     if inspect.isclass(obj):
+        fn = _function_style(obj)
+        if fn is not None:
+            return Target("function", obj.__qualname__, _where(obj, text), fwd=fn[0], bwd=fn[1])
         return Target("class", obj.__qualname__, _where(obj, text), cls=obj)
     if callable(obj):
         _check_function(obj)
-        return Target("function", obj.__name__, _where(obj, text), fwd=obj, bwd=partner(obj))
+        bwd = partner(obj)
+        if bwd is None and _makes_closures(obj):
+            return Target("class", obj.__name__, _where(obj, text), cls=closure_class(obj))
+        return Target("function", obj.__name__, _where(obj, text), fwd=obj, bwd=bwd)
     raise TargetError(f"check: {text or obj!r} is not a class or a function")
+
+
+def _makes_closures(fn: Callable) -> bool:
+    """``make_linear(w, b)`` returning inner forward/backward functions: it defines inner
+    functions that close over its variables (not mere helpers) and none of its arguments
+    is named like the input."""
+    from .names import SYNONYMS
+    code = getattr(fn, "__code__", None)
+    if code is None or not code.co_cellvars or not any(inspect.iscode(c) for c in code.co_consts):
+        return False
+    try:
+        params = list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return False
+    return bool(params) and not any(p == "input" or p in SYNONYMS["input"] for p in params)
+
+
+def closure_class(factory: Callable) -> type:
+    """A class whose constructor is ``factory``: the functions it returns (a pair, a dict
+    with 'forward'/'backward', or one function) are the object's forward and backward, and
+    the arrays they close over its attributes (shared, so a load in place reaches them)."""
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        ret = factory(*args, **kwargs)
+        if isinstance(ret, dict):
+            fns = [ret.get(k) for k in ("forward", "fwd", "backward", "bwd") if callable(ret.get(k))]
+        elif isinstance(ret, (tuple, list)):
+            fns = [f for f in ret if callable(f)]
+        else:
+            fns = [ret] if callable(ret) else []
+        if not fns:
+            raise TargetError(f"check: {factory.__name__}() returned no function: give the "
+                              f"forward it makes, or a class")
+        self.forward = fns[0]
+        if len(fns) > 1:
+            self.backward = fns[1]
+        for f in fns:
+            cells = getattr(f, "__closure__", None) or ()
+            for name, cell in zip(f.__code__.co_freevars, cells):
+                try:
+                    v = cell.cell_contents
+                except ValueError:                     # an empty cell
+                    continue
+                if isinstance(v, (np.ndarray, dict)) and not hasattr(self, name):
+                    setattr(self, name, v)
+
+    cls = type(factory.__name__, (), {"__init__": __init__, "__module__": factory.__module__,
+                                     "__doc__": factory.__doc__})
+    cls.__qualname__ = factory.__qualname__
+    cls.__signature__ = inspect.signature(factory)
+    return cls
+
+
+def _function_style(cls: type) -> tuple[Callable, Callable | None] | None:
+    """An autograd.Function-style class: static ``forward(ctx, ...)`` and
+    ``backward(ctx, grad)``, driven as a function pair whose cache is the ``ctx``."""
+    fwd = inspect.getattr_static(cls, "forward", None)
+    if not isinstance(fwd, (staticmethod, classmethod)):
+        return None
+    fn = getattr(cls, "forward")
+    try:
+        first = next(iter(inspect.signature(fn).parameters), None)
+    except (TypeError, ValueError):
+        return None
+    if first not in ("ctx", "context"):
+        return None
+    bwd = getattr(cls, "backward", None)
+    return fn, bwd if callable(bwd) else None
 
 
 def _pair(fwd: Any, bwd: Any, text: str | None) -> Target:

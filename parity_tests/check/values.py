@@ -45,6 +45,7 @@ class OptionDict(dict):
         super().__init__(values)
         self._roles, self._forms = roles, forms
         self.read: set[str] = set()
+        self.keys: dict[str, str] = {}        # role -> the key the layer read it by
         self.written: dict[str, Any] = {}
 
     def _resolve(self, key: Any) -> tuple[bool, Any]:
@@ -59,6 +60,7 @@ class OptionDict(dict):
         if m is None:
             return False, None
         self.read.add(m.role)
+        self.keys.setdefault(m.role, key)
         v = dict.__getitem__(self, m.role)
         if m.index is not None and isinstance(v, (tuple, list)):
             v = v[m.index]
