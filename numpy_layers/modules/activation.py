@@ -12,37 +12,6 @@ from ..functional.activation import relu_backward, relu_forward
 from .module import Module
 
 
-class ReLU(Module):
-    """x (any shape) -> max(x, 0). ``inplace`` is accepted; the input is never modified."""
-
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
-
-    can_write_over_input = True             # forward_inplace exists (see GraphModule)
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        check_float_array("ReLU", x)
-        y, cache = relu_forward(x)
-        self._push_cache((cache, y.shape, y.dtype))
-        return y
-
-    def forward_inplace(self, x: np.ndarray) -> np.ndarray:
-        """``forward`` with y written over x (torch's inplace=True): what a converted graph
-        calls for an intermediate no other node reads. ``forward`` never modifies x."""
-        check_float_array("ReLU", x)
-        y, cache = relu_forward(x, out=x)
-        self._push_cache((cache, y.shape, y.dtype))
-        return y
-
-    def backward(self, grad_output: np.ndarray | None = None) -> np.ndarray:
-        cache, shape, dtype = self._pop_cache()
-        return relu_backward(check_grad("ReLU", grad_output, shape, dtype), cache)
-
-    def extra_repr(self) -> str:
-        return "inplace=True" if self.inplace else ""
-
-
 class _Elementwise(Module):
     """Shared forward/backward of the parameter-free activations.
 
@@ -58,8 +27,11 @@ class _Elementwise(Module):
         raise NotImplementedError
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        return self._forward(x, None)
+
+    def _forward(self, x: np.ndarray, out: np.ndarray | None) -> np.ndarray:
         check_float_array(type(self).__name__, x)
-        y, cache = self._fwd(x)
+        y, cache = self._fwd(x) if out is None else self._fwd(x, out=out)
         y = np.asarray(y)                     # ufuncs turn 0-D results into NumPy scalars
         self._push_cache((cache, y.shape, y.dtype))
         return y
@@ -76,10 +48,7 @@ class _Elementwise(Module):
         calls for an intermediate no other node reads. ``forward`` never modifies x."""
         if not self.can_write_over_input:
             raise TypeError(f"{type(self).__name__}: no in-place form")
-        check_float_array(type(self).__name__, x)
-        y, cache = self._fwd(x, out=x)
-        self._push_cache((cache, y.shape, y.dtype))
-        return y
+        return self._forward(x, x)
 
 
 class _Inplace(_Elementwise):
@@ -91,6 +60,13 @@ class _Inplace(_Elementwise):
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
+
+
+class ReLU(_Inplace):
+    """x (any shape) -> max(x, 0). ``inplace`` is accepted; the input is never modified."""
+    _fwd = staticmethod(relu_forward)
+    _bwd = staticmethod(relu_backward)
+    can_write_over_input = True             # forward_inplace (see GraphModule)
 
 
 class ReLU6(_Inplace):
